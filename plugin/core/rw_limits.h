@@ -48,6 +48,8 @@
 #define RW_STREAM_OOO_MAX_BYTES (256 * 1024)           /* out-of-order bytes held per direction */
 #define RW_STREAM_OOO_MAX_SEGMENTS 64                  /* out-of-order segments held per direction */
 #define RW_STREAM_GLOBAL_MAX_BYTES (64ULL * 1024 * 1024) /* out-of-order bytes held in all flows */
+#define RW_STREAM_MAX_AHEAD_BYTES (1024ULL * 1024 * 1024) /* a segment further ahead of the next
+                                                            * expected byte is dropped */
 #define RW_FILE_HEAD_MAX_BYTES 4096                    /* first bytes of a file kept for typing */
 #define RW_FILE_NAME_MAX_BYTES 512                     /* file names kept */
 #define RW_FILES_PER_FLOW_MAX 64                       /* files open at once in one flow */
@@ -68,6 +70,11 @@
 #define RW_MAGIC_MAX_BYTES (65536 + 16)
 /* Bytes of libmagic warnings kept while checking an extra magic file. */
 #define RW_MAGIC_CHECK_LOG_BYTES 16384
+
+/* Detection: threshold and host-window entries (default, most), rules per level */
+#define RW_DETECT_TRACKED_DEFAULT 4096
+#define RW_DETECT_TRACKED_MAX (1u << 18)
+#define RW_DETECT_RULE_SLOTS 128
 
 /* EVE */
 #define RW_EVE_LINE_MAX_BYTES (64 * 1024)
