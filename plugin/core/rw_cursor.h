@@ -82,12 +82,10 @@ static inline int rw_rd_u32le(struct rw_cur *c, uint32_t *v)
 
 static inline int rw_rd_u64le(struct rw_cur *c, uint64_t *v)
 {
-    uint32_t lo, hi;
+    uint32_t lo = 0, hi = 0;
 
-    if (rw_cur_left(c) < 8)
+    if (rw_cur_left(c) < 8 || rw_rd_u32le(c, &lo) != 0 || rw_rd_u32le(c, &hi) != 0)
         return -1;
-    rw_rd_u32le(c, &lo);
-    rw_rd_u32le(c, &hi);
     *v = (uint64_t)hi << 32 | lo;
     return 0;
 }
