@@ -50,11 +50,21 @@
 #define RW_STREAM_GLOBAL_MAX_BYTES (64ULL * 1024 * 1024) /* out-of-order bytes held in all flows */
 #define RW_STREAM_MAX_AHEAD_BYTES (1024ULL * 1024 * 1024) /* a segment further ahead of the next
                                                             * expected byte is dropped */
+#define RW_APP_SNIFF_BYTES 16                          /* first bytes of a direction collected
+                                                        * before a parser is chosen */
+#define RW_APP_DECIDE_BYTES 512                        /* ... and looked at, at most */
 #define RW_FILE_HEAD_MAX_BYTES 4096                    /* first bytes of a file kept for typing */
 #define RW_FILE_NAME_MAX_BYTES 512                     /* file names kept */
 #define RW_FILES_PER_FLOW_MAX 64                       /* files open at once in one flow */
 #define RW_HTTP_HDR_MAX_BYTES 16384                    /* one HTTP header block */
 #define RW_HTTP_LINE_MAX_BYTES 8192                    /* one request/status/header line */
+#define RW_HTTP_PIPELINE_MAX 8                         /* unanswered requests remembered */
+#define RW_HTTP_METHOD_MAX_BYTES 24                    /* longer methods are cut */
+#define RW_HTTP_URI_KEEP_BYTES 512                     /* request target kept for meta.uri */
+#define RW_HTTP_FIELD_KEEP_BYTES 128                   /* Content-Type, Content-Encoding kept */
+#define RW_APP_PARSERS_MAX 4096                        /* protocol parsers alive at once (an HTTP
+                                                        * parser is about 40 KiB); more flows
+                                                        * are counted as volume only */
 #define RW_HTTP_BOUNDARY_MAX_BYTES 72                  /* RFC 2046: at most 70 + "--" */
 #define RW_FTP_LINE_MAX_BYTES 2048                     /* one FTP command or reply line */
 #define RW_EXPECT_MAX 4096                             /* announced data connections pending */
