@@ -12,9 +12,12 @@
  *   struct gen_tcp      one TCP connection: handshake, data cut at the MSS with ACKs,
  *                       FIN / FIN / ACK; knobs for evasion cases (segment size, out of
  *                       order, a duplicated segment, overlapping segments)
- *   build_*             payloads: DNS, NTP, TLS hellos, HTTP, and the files themselves
- *                       (Toon Boom xstage, PSD, ProRes MOV, PNG)
- *   scene_* / cmd_*     the captures: demo, flood, vlan, ipv6, timeouts, evasion
+ *   build_*             payloads: DNS, NTP, TLS hellos, HTTP (multipart, chunked), NTLMSSP,
+ *                       and the files themselves (Toon Boom xstage, PSD, ProRes MOV, PNG,
+ *                       OpenEXR, ZIP, Blender, DPX, USD crate, .cube LUT)
+ *   ftp_* / tftp_* / smb2_*   control and data connections, TFTP blocks, SMB2 messages
+ *   scene_* / cmd_*     the captures: demo, flood, vlan, ipv6, timeouts, evasion, and the
+ *                       file-transfer oracles http-upload, http-evasion, ftp, tftp, smb2, raw
  *
  * The output is a function of the command line only: time is a virtual clock that starts
  * at 2024-03-14T09:00:00Z and moves by fixed steps, and the only randomness is xorshift64*
@@ -353,6 +356,22 @@ static void gb_fmt(struct gbuf *b, const char *fmt, ...)
     else
         b->len += (size_t)n;
     va_end(ap);
+}
+
+/* snprintf into a fixed buffer; truncation is a bug in the generator and fails it. */
+static void gen_snprintf(struct gen *g, char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void gen_snprintf(struct gen *g, char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    r = vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+    if (r < 0 || (size_t)r >= n)
+        gen_fail(g, "internal: text longer than its buffer");
 }
 
 static void gb_u8(struct gbuf *b, uint32_t v)
@@ -904,9 +923,10 @@ static void build_psd(struct gbuf *b, uint32_t width, uint32_t height)
  * The mdat payload is ProRes frames (SMPTE RDD 36): frame size, 'icpf', a 148-byte frame
  * header (size, version, creator 'apl0', 1920x1080, 4:2:2 progressive, 16:9, 24 fps,
  * BT.709, no alpha, both quantisation matrices), a picture header and a slice size table,
- * then slice data (PRNG bytes). Total GEN_MOV_BYTES; no moov atom.
+ * then slice data (PRNG bytes). Total bytes (the demo's: GEN_MOV_BYTES); no moov atom.
+ * The last frame holds what is left and must exceed its headers (> 2204 bytes).
  */
-static void build_mov(struct gbuf *b, struct gen *g)
+static void build_mov_n(struct gbuf *b, struct gen *g, uint32_t bytes)
 {
     static const uint8_t ftyp[] = { 0, 0, 0, 0x14, 'f', 't', 'y', 'p', 'q', 't', ' ', ' ',
                                     0, 0, 2, 0, 'q', 't', ' ', ' ', 0, 0, 0, 8, 'w', 'i',
@@ -915,9 +935,9 @@ static void build_mov(struct gbuf *b, struct gen *g)
     size_t left, frame, data, i;
 
     gb_put(b, ftyp, sizeof(ftyp));
-    gb_u32(b, GEN_MOV_BYTES - (uint32_t)sizeof(ftyp));
+    gb_u32(b, bytes - (uint32_t)sizeof(ftyp));
     gb_str(b, "mdat");
-    for (left = GEN_MOV_BYTES - sizeof(ftyp) - 8; left > 0 && !b->oom; left -= frame) {
+    for (left = bytes - sizeof(ftyp) - 8; left > 0 && !b->oom; left -= frame) {
         frame = left < GEN_MOV_FRAME_BYTES ? left : GEN_MOV_FRAME_BYTES;
         gb_u32(b, (uint32_t)frame);
         gb_str(b, "icpf");
@@ -946,6 +966,11 @@ static void build_mov(struct gbuf *b, struct gen *g)
             gb_u16(b, (uint32_t)(data / nslices + (i == nslices - 1 ? data % nslices : 0)));
         gb_rand(b, g, data);
     }
+}
+
+static void build_mov(struct gbuf *b, struct gen *g)
+{
+    build_mov_n(b, g, GEN_MOV_BYTES);
 }
 
 /* CRC-32 (ISO 3309, as PNG uses it), bitwise: the PNG is tiny. */
@@ -1016,6 +1041,255 @@ static void build_png(struct gbuf *b)
         png_chunk(b, "IDAT", z.p, z.len);
     png_chunk(b, "IEND", NULL, 0);
     gb_free(&z);
+}
+
+/* Little-endian fields (OpenEXR, ZIP, Blender, SMB2, NTLMSSP). */
+static void wr16le(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void wr32le(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static void gb_u16le(struct gbuf *b, uint32_t v)
+{
+    uint8_t x[2];
+
+    wr16le(x, v);
+    gb_put(b, x, 2);
+}
+
+static void gb_u32le(struct gbuf *b, uint32_t v)
+{
+    uint8_t x[4];
+
+    wr32le(x, v);
+    gb_put(b, x, 4);
+}
+
+static void gb_u64le(struct gbuf *b, uint64_t v)
+{
+    gb_u32le(b, (uint32_t)v);
+    gb_u32le(b, (uint32_t)(v >> 32));
+}
+
+/* ASCII text as UTF-16LE (SMB2 and NTLMSSP strings). */
+static void gb_utf16(struct gbuf *b, const char *s)
+{
+    for (; *s != '\0'; s++)
+        gb_u16le(b, (uint8_t)*s);
+}
+
+/* An OpenEXR attribute: name NUL, type NUL, size (LE32), value. */
+static void exr_attr(struct gbuf *b, const char *name, const char *type, const uint8_t *v,
+                     size_t n)
+{
+    gb_put(b, name, strlen(name) + 1);
+    gb_put(b, type, strlen(type) + 1);
+    gb_u32le(b, (uint32_t)n);
+    gb_put(b, v, n);
+}
+
+/*
+ * An uncompressed scan-line OpenEXR image (OpenEXR file layout): magic 76 2f 31 01,
+ * version 2, header attributes (channels B, G, R as HALF; compression NONE; data and
+ * display windows 0,0..side-1,side-1; lineOrder INCREASING_Y; pixelAspectRatio,
+ * screenWindowCenter, screenWindowWidth), a NUL, the line offset table (LE64 per line),
+ * then per line: y (LE32), data size (LE32) and the B, G, R halves of the line.
+ * Size: header + 8 * side + side * (8 + 6 * side).
+ */
+static void build_exr(struct gbuf *b, uint32_t side)
+{
+    static const uint8_t one[4] = { 0, 0, 0x80, 0x3f }; /* 1.0f */
+    static const uint8_t zero8[8] = { 0 };
+    uint8_t ch[3 * 18 + 1], box[16];
+    size_t start = b->len, i, hdr;
+    uint32_t x, y, c;
+
+    memset(ch, 0, sizeof(ch));
+    for (i = 0; i < 3; i++) {
+        ch[i * 18] = (uint8_t)"BGR"[i];
+        wr32le(ch + i * 18 + 2, 1);  /* pixel type HALF */
+        wr32le(ch + i * 18 + 10, 1); /* x sampling */
+        wr32le(ch + i * 18 + 14, 1); /* y sampling */
+    }
+    memset(box, 0, sizeof(box));
+    wr32le(box + 8, side - 1);
+    wr32le(box + 12, side - 1);
+    gb_put(b, "\x76\x2f\x31\x01", 4);
+    gb_u32le(b, 2);
+    exr_attr(b, "channels", "chlist", ch, sizeof(ch));
+    exr_attr(b, "compression", "compression", zero8, 1);
+    exr_attr(b, "dataWindow", "box2i", box, sizeof(box));
+    exr_attr(b, "displayWindow", "box2i", box, sizeof(box));
+    exr_attr(b, "lineOrder", "lineOrder", zero8, 1);
+    exr_attr(b, "pixelAspectRatio", "float", one, 4);
+    exr_attr(b, "screenWindowCenter", "v2f", zero8, 8);
+    exr_attr(b, "screenWindowWidth", "float", one, 4);
+    gb_u8(b, 0);
+    hdr = b->len - start + 8 * (size_t)side;
+    for (y = 0; y < side; y++)
+        gb_u64le(b, hdr + (uint64_t)y * (8 + 6 * side));
+    for (y = 0; y < side; y++) {
+        gb_u32le(b, y);
+        gb_u32le(b, 6 * side);
+        for (c = 0; c < 3; c++)
+            for (x = 0; x < side; x++)
+                gb_u16le(b, 0x3000u + ((x * 7 + y * 3 + c * 64) & 0x3ffu)); /* 0.125..0.25 */
+    }
+}
+
+/* MS-DOS time and date of 2024-03-14 09:00:00 (ZIP local and central headers). */
+#define GEN_ZIP_TIME 0x4800u
+#define GEN_ZIP_DATE 0x586eu
+
+/*
+ * A ZIP archive (PKWARE APPNOTE 4.3) of one stored member: local file header
+ * 50 4b 03 04, version 2.0, no flags, method 0, time, date, CRC-32, sizes, name; the data;
+ * central directory header 50 4b 01 02 (made by Unix 3.0, mode 0644); end of central
+ * directory 50 4b 05 06. Size: 30 + 46 + 2 * strlen(name) + 22 + len.
+ */
+static void build_zip(struct gbuf *b, const char *name, const uint8_t *data, size_t len)
+{
+    uint32_t crc = crc32_update(0, data, len);
+    size_t nlen = strlen(name), cd;
+
+    gb_u32le(b, 0x04034b50);
+    gb_u16le(b, 20);
+    gb_u16le(b, 0);
+    gb_u16le(b, 0);
+    gb_u16le(b, GEN_ZIP_TIME);
+    gb_u16le(b, GEN_ZIP_DATE);
+    gb_u32le(b, crc);
+    gb_u32le(b, (uint32_t)len);
+    gb_u32le(b, (uint32_t)len);
+    gb_u16le(b, (uint32_t)nlen);
+    gb_u16le(b, 0);
+    gb_put(b, name, nlen);
+    gb_put(b, data, len);
+    cd = b->len;
+    gb_u32le(b, 0x02014b50);
+    gb_u16le(b, 0x031e);
+    gb_u16le(b, 20);
+    gb_u16le(b, 0);
+    gb_u16le(b, 0);
+    gb_u16le(b, GEN_ZIP_TIME);
+    gb_u16le(b, GEN_ZIP_DATE);
+    gb_u32le(b, crc);
+    gb_u32le(b, (uint32_t)len);
+    gb_u32le(b, (uint32_t)len);
+    gb_u16le(b, (uint32_t)nlen);
+    gb_u16le(b, 0); /* extra */
+    gb_u16le(b, 0); /* comment */
+    gb_u16le(b, 0); /* disk */
+    gb_u16le(b, 0); /* internal attributes */
+    gb_u32le(b, 0644u << 16);
+    gb_u32le(b, 0); /* local header offset */
+    gb_put(b, name, nlen);
+    gb_u32le(b, 0x06054b50);
+    gb_u16le(b, 0);
+    gb_u16le(b, 0);
+    gb_u16le(b, 1);
+    gb_u16le(b, 1);
+    gb_u32le(b, (uint32_t)(b->len - cd - 12));
+    gb_u32le(b, (uint32_t)cd);
+    gb_u16le(b, 0);
+}
+
+/* A Blender file block header (64-bit pointers): code, size, old pointer, SDNA, count. */
+static void blend_block(struct gbuf *b, const char *code, size_t len, uint64_t ptr)
+{
+    gb_put(b, code, 4);
+    gb_u32le(b, (uint32_t)len);
+    gb_u64le(b, ptr);
+    gb_u32le(b, 0);
+    gb_u32le(b, 1);
+}
+
+/*
+ * A Blender 2.93 .blend: "BLENDER" '-' (8-byte pointers) 'v' (little-endian) "293", a
+ * REND block of 72 bytes, a DATA block of data_len PRNG bytes, and ENDB.
+ * Size: 12 + 24 + 72 + 24 + data_len + 24.
+ */
+static void build_blend(struct gbuf *b, struct gen *g, size_t data_len)
+{
+    gb_str(b, "BLENDER-v293");
+    blend_block(b, "REND", 72, 0x7f3a00001000ULL);
+    gb_u32le(b, 1);   /* sfra */
+    gb_u32le(b, 120); /* efra */
+    gb_str(b, "sc012_layout");
+    gb_fill(b, 0, 72 - 8 - 12);
+    blend_block(b, "DATA", data_len, 0x7f3a00002000ULL);
+    gb_rand(b, g, data_len);
+    blend_block(b, "ENDB", 0, 0);
+}
+
+/*
+ * A DPX image (SMPTE 268M, big-endian): a 2048-byte header (magic "SDPX", image offset
+ * 2048, "V2.0", file size, generic header 1664 and industry header 384 bytes, file name,
+ * creation time, creator; image header at 768: orientation 0, 1 element, width, height;
+ * element 0: descriptor 50 (RGB), 10 bits, packing 1 (filled, method A), data offset
+ * 2048), then one 32-bit word per pixel. Size: 2048 + 4 * width * height.
+ */
+static void build_dpx(struct gbuf *b, const char *fname, uint32_t width, uint32_t height)
+{
+    size_t start = b->len;
+    uint8_t *h;
+    uint32_t i, r, gg, bl;
+
+    if (gb_reserve(b, 2048) != 0)
+        return;
+    h = b->p + start;
+    memset(h, 0, 2048);
+    memcpy(h, "SDPX", 4);
+    wr32(h + 4, 2048);
+    memcpy(h + 8, "V2.0", 4);
+    wr32(h + 16, 2048 + 4 * width * height);
+    wr32(h + 20, 1);
+    wr32(h + 24, 1664);
+    wr32(h + 28, 384);
+    memcpy(h + 36, fname, strnlen(fname, 99));
+    memcpy(h + 136, "2024:03:14:09:00:00Z", 20);
+    memcpy(h + 160, "Nuke 14.0v5", 11);
+    wr16(h + 768, 0);
+    wr16(h + 770, 1);
+    wr32(h + 772, width);
+    wr32(h + 776, height);
+    wr32(h + 792, 1023); /* reference high data code */
+    h[800] = 50;         /* RGB */
+    h[801] = 2;          /* transfer: linear */
+    h[802] = 2;
+    h[803] = 10;
+    wr16(h + 804, 1);
+    wr32(h + 808, 2048);
+    b->len += 2048;
+    for (i = 0; i < width * height; i++) {
+        r = (i % width) * 1023 / width;
+        gg = (i / width) * 1023 / height;
+        bl = 512;
+        gb_u32(b, r << 22 | gg << 12 | bl << 2);
+    }
+}
+
+/*
+ * A binary USD crate (.usdc): "PXR-USDC", version 0.8.0, the table-of-contents offset
+ * (LE64, the last 40 bytes) and PRNG bytes. Size: bytes.
+ */
+static void build_usdc(struct gbuf *b, struct gen *g, size_t bytes)
+{
+    static const uint8_t ver[8] = { 0, 8, 0, 0, 0, 0, 0, 0 };
+
+    gb_str(b, "PXR-USDC");
+    gb_put(b, ver, sizeof(ver));
+    gb_u64le(b, bytes - 40);
+    gb_rand(b, g, bytes - 24);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -1428,10 +1702,16 @@ static void scene_http_upload(struct gen *g, const struct gen_path *p, const cha
  * Anonymous FTP (RFC 959) with a passive-mode STOR. The data connection goes from the
  * client's data_port to the port the 227 reply names.
  */
+/* Editing notes as the go-betweens wrote them (UTF-8, Korean and Chinese). */
+#define DEMO_NOTES                                                                          \
+    "EP07 SC012 / SC013 - \xed\x8e\xb8\xec\xa7\x91 \xeb\xa9\x94\xeb\xaa\xa8 (edit notes)\n"       \
+    "1. \xeb\xb0\xb0\xea\xb2\xbd \xec\x83\x89\xec\x83\x81 \xec\x88\x98\xec\xa0\x95 - "                    \
+    "\xe8\x83\x8c\xe6\x99\xaf\xe9\xa2\x9c\xe8\x89\xb2\xe9\x9c\x80\xe8\xa6\x81\xe8\xb0\x83\xe6\x95\xb4\n" \
+    "2. comp v3 -> v4 \xeb\x82\xb4\xec\x9d\xbc\xea\xb9\x8c\xec\xa7\x80 / \xe6\x98\x8e\xe5\xa4\xa9\xe4\xba\xa4\n"
 static void scene_ftp_upload(struct gen *g, const struct gen_path *ctl_path, uint16_t data_port,
                              uint16_t pasv_port)
 {
-    struct gbuf m[2] = { { 0 }, { 0 } };
+    struct gbuf m[4] = { { 0 }, { 0 }, { 0 }, { 0 } };
     struct gen_path dp;
     struct gen_tcp c, d;
     const uint8_t *a = ctl_path->host[GEN_S2C]->addr;
@@ -1460,10 +1740,26 @@ static void scene_ftp_upload(struct gen *g, const struct gen_path *ctl_path, uin
     gen_tcp_send_buf(&d, GEN_C2S, &m[1]);
     gen_tcp_close(&d, GEN_C2S);
     gen_tcp_send_str(&c, GEN_S2C, "226 Transfer complete.\r\n");
+    /* The editing notes, in Korean and Chinese: a second passive STOR on the next ports. */
+    gen_tcp_send_str(&c, GEN_C2S, "PASV\r\n");
+    gb_fmt(&m[2], "227 Entering Passive Mode (%u,%u,%u,%u,%u,%u).\r\n", a[0], a[1], a[2], a[3],
+           (pasv_port + 1) >> 8, (pasv_port + 1) & 0xffu);
+    gen_tcp_send_buf(&c, GEN_S2C, &m[2]);
+    path_init(&dp, ctl_path->host[GEN_C2S], (uint16_t)(data_port + 1), ctl_path->host[GEN_S2C],
+              (uint16_t)(pasv_port + 1), ctl_path->link);
+    gen_tcp_init(&d, g, &dp, 180 * GEN_MS);
+    gen_advance(g, 2 * GEN_MS);
+    gen_tcp_open(&d);
+    gen_tcp_send_str(&c, GEN_C2S, "STOR ep07_notes.txt\r\n");
+    gen_tcp_send_str(&c, GEN_S2C, "150 Ok to send data.\r\n");
+    gb_str(&m[3], DEMO_NOTES);
+    gen_tcp_send_buf(&d, GEN_C2S, &m[3]);
+    gen_tcp_close(&d, GEN_C2S);
+    gen_tcp_send_str(&c, GEN_S2C, "226 Transfer complete.\r\n");
     gen_tcp_send_str(&c, GEN_C2S, "QUIT\r\n");
     gen_tcp_send_str(&c, GEN_S2C, "221 Goodbye.\r\n");
     gen_tcp_close(&c, GEN_S2C);
-    gbufs_done(g, m, 2);
+    gbufs_done(g, m, 4);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -1722,6 +2018,1257 @@ static void cmd_evasion(struct gen *g, const struct cmd_args *a)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* Transfers: HTTP                                                                     */
+
+#define GEN_UP_PSD_SIDE 64u          /* comp_v003.psd: 40 + 3 * 64 * 64 = 12328 bytes */
+#define GEN_UP_EXR_SIDE 32u          /* sh010_plate.*.exr: 6969 bytes */
+#define GEN_UP_BLEND_DATA 4000u
+#define GEN_UP_MOV_BYTES 300000u
+#define GEN_UP_USDC_BYTES 5000u
+#define GEN_HTTP_AUTH "Basic amRvZTpSZWVsMjAyNCE=" /* jdoe:Reel2024! */
+#define GEN_HTTP_COOKIE "sessionid=4f1c2a9e7b3d5e60; csrftoken=Qm9yZWFs"
+
+/*
+ * A client request: request line, Host, User-Agent, Accept, the extra header lines
+ * (each ending in CRLF, or ""), and with a body its Content-Type and Content-Length.
+ */
+static void build_http_request(struct gbuf *b, const char *method, const char *uri,
+                               const char *host, const char *extra, const char *ctype,
+                               const struct gbuf *body)
+{
+    gb_fmt(b, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n%s",
+           method, uri, host, extra);
+    if (body != NULL) {
+        gb_fmt(b, "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, body->len);
+        if (body->oom)
+            b->oom = 1;
+    }
+    gb_str(b, "\r\n");
+    if (body != NULL)
+        gb_put(b, body->p, body->len);
+}
+
+/* A response with a status line, nginx headers and an optional text body. */
+static void build_http_status(struct gbuf *b, const struct gen *g, const char *status,
+                              const char *text)
+{
+    char date[64];
+
+    http_date(g, date, sizeof(date));
+    gb_fmt(b, "HTTP/1.1 %s\r\nServer: nginx/1.18.0\r\nDate: %s\r\n", status, date);
+    if (text == NULL) {
+        gb_str(b, "Content-Length: 0\r\n\r\n");
+        return;
+    }
+    gb_fmt(b, "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s", strlen(text), text);
+}
+
+/* One multipart/form-data part (RFC 7578): a plain field when fname is NULL. */
+struct gen_part {
+    const char *name;
+    const char *fname;
+    const char *ctype;
+    const struct gbuf *data;
+};
+
+static void build_multipart(struct gbuf *b, const char *boundary, const struct gen_part *part,
+                            size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        gb_fmt(b, "--%s\r\nContent-Disposition: form-data; name=\"%s\"", boundary,
+               part[i].name);
+        if (part[i].fname != NULL)
+            gb_fmt(b, "; filename=\"%s\"\r\nContent-Type: %s", part[i].fname, part[i].ctype);
+        gb_str(b, "\r\n\r\n");
+        if (part[i].data->oom)
+            b->oom = 1;
+        gb_put(b, part[i].data->p, part[i].data->len);
+        gb_str(b, "\r\n");
+    }
+    gb_fmt(b, "--%s--\r\n", boundary);
+}
+
+/*
+ * Chunked transfer coding (RFC 9112 7.1): the first chunks have the sizes in first[]
+ * (splitting the file's headers), then chunks of up to 4096 bytes, then the last chunk.
+ */
+static void build_chunked(struct gbuf *b, const struct gbuf *data, const size_t *first,
+                          size_t nfirst)
+{
+    size_t off = 0, i = 0, n;
+
+    if (data->oom)
+        b->oom = 1;
+    while (off < data->len && !b->oom) {
+        n = i < nfirst ? first[i++] : 4096;
+        if (n > data->len - off)
+            n = data->len - off;
+        gb_fmt(b, "%zx\r\n", n);
+        gb_put(b, data->p + off, n);
+        gb_str(b, "\r\n");
+        off += n;
+    }
+    gb_str(b, "0\r\n\r\n");
+}
+
+/* Sends a request and the server's answer on s. */
+static void http_exchange(struct gen_tcp *s, const struct gbuf *req, const char *status,
+                          const char *text)
+{
+    struct gbuf r = { 0 };
+
+    gen_tcp_send_buf(s, GEN_C2S, req);
+    build_http_status(&r, s->g, status, text);
+    gen_tcp_send_buf(s, GEN_S2C, &r);
+    gbufs_done(s->g, &r, 1);
+}
+
+/* The PUT of comp_v003.psd (12328 bytes) every HTTP capture shares. */
+static void build_psd_put(struct gbuf *b, const char *host, const char *uri, const char *extra,
+                          const char *ctype)
+{
+    struct gbuf psd = { 0 };
+
+    build_psd(&psd, GEN_UP_PSD_SIDE, GEN_UP_PSD_SIDE);
+    build_http_request(b, "PUT", uri, host, extra, ctype, &psd);
+    gb_free(&psd);
+}
+
+/* A PUT with Content-Length and Basic credentials, answered 201. */
+static void scene_put_psd(struct gen *g, const struct gen_path *p, const char *host)
+{
+    struct gbuf req = { 0 };
+    struct gen_tcp s;
+
+    build_psd_put(&req, host, "/dav/ep07/comp_v003.psd", "Authorization: " GEN_HTTP_AUTH "\r\n",
+                  "image/vnd.adobe.photoshop");
+    gen_tcp_init(&s, g, p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    http_exchange(&s, &req, "201 Created", NULL);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, &req, 1);
+}
+
+/* multipart POST with a Cookie: two fields and three files (EXR, ZIP, Blender). */
+static void scene_post_multipart(struct gen *g, const struct gen_path *p, const char *host)
+{
+    static const char boundary[] = "----WebKitFormBoundary7MA4YWxkTrZu0gW";
+    static const char notes[] = "sh010 v003: plate retimed, grain matched, for client review\n";
+    struct gbuf f[7] = { { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 } };
+    struct gen_tcp s;
+    struct gen_part part[5];
+    char ctype[96];
+
+    build_exr(&f[0], GEN_UP_EXR_SIDE);
+    build_zip(&f[1], "ep07/sc012/notes.txt", (const uint8_t *)notes, sizeof(notes) - 1);
+    build_blend(&f[2], g, GEN_UP_BLEND_DATA);
+    gb_str(&f[3], "ep07");
+    gb_str(&f[4], "sh010 comp v003 for review");
+    part[0] = (struct gen_part){ "project", NULL, NULL, &f[3] };
+    part[1] = (struct gen_part){ "plate", "sh010_plate.0101.exr", "image/x-exr", &f[0] };
+    part[2] = (struct gen_part){ "refs", "sh010_refs.zip", "application/zip", &f[1] };
+    part[3] = (struct gen_part){ "comment", NULL, NULL, &f[4] };
+    part[4] = (struct gen_part){ "scene", "sc012_layout.blend", "application/x-blender",
+                                 &f[2] };
+    build_multipart(&f[5], boundary, part, 5);
+    gen_snprintf(g, ctype, sizeof(ctype), "multipart/form-data; boundary=%s", boundary);
+    build_http_request(&f[6], "POST", "/upload", host, "Cookie: " GEN_HTTP_COOKIE "\r\n", ctype,
+                       &f[5]);
+    gen_tcp_init(&s, g, p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    http_exchange(&s, &f[6], "200 OK", "stored 3 files\n");
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, f, 7);
+}
+
+/* POST of a MOV in chunked coding; the first chunks cut through ftyp, wide, mdat, icpf. */
+static void scene_post_chunked(struct gen *g, const struct gen_path *p, const char *host)
+{
+    static const size_t first[] = { 6, 10, 7, 9, 5, 3, 16 };
+    struct gbuf m[2] = { { 0 }, { 0 } };
+    struct gen_tcp s;
+
+    build_mov_n(&m[0], g, GEN_UP_MOV_BYTES);
+    gb_fmt(&m[1], "POST /upload/ep07_comp_v004.mov HTTP/1.1\r\nHost: %s\r\n"
+                  "User-Agent: curl/7.88.1\r\nAccept: */*\r\nContent-Type: video/quicktime\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n",
+           host);
+    build_chunked(&m[1], &m[0], first, sizeof(first) / sizeof(first[0]));
+    gen_tcp_init(&s, g, p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    http_exchange(&s, &m[1], "201 Created", NULL);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, m, 2);
+}
+
+/* PUT with Expect: 100-continue: headers, 100 Continue, body, 201 Created. */
+static void scene_put_expect(struct gen *g, const struct gen_path *p, const char *host)
+{
+    struct gbuf m[3] = { { 0 }, { 0 }, { 0 } };
+    struct gen_tcp s;
+
+    build_xstage(&m[0], g);
+    gb_fmt(&m[1], "PUT /dav/ep07/ep07_sc013.xstage HTTP/1.1\r\nHost: %s\r\n"
+                  "User-Agent: curl/7.88.1\r\nAccept: */*\r\nContent-Type: application/xml\r\n"
+                  "Content-Length: %zu\r\nExpect: 100-continue\r\n\r\n",
+           host, m[0].len);
+    gb_str(&m[2], "HTTP/1.1 100 Continue\r\n\r\n");
+    gen_tcp_init(&s, g, p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    gen_tcp_send_buf(&s, GEN_C2S, &m[1]);
+    gen_tcp_send_buf(&s, GEN_S2C, &m[2]);
+    http_exchange(&s, &m[0], "201 Created", NULL);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, m, 3);
+}
+
+/* Two PUTs sent back to back on one keep-alive connection, then both answers. */
+static void scene_put_pipelined(struct gen *g, const struct gen_path *p, const char *host)
+{
+    struct gbuf m[4] = { { 0 }, { 0 }, { 0 }, { 0 } };
+    struct gen_tcp s;
+
+    build_dpx(&m[0], "sh010_0101.dpx", 24, 16);
+    build_dpx(&m[1], "sh010_0102.dpx", 24, 16);
+    build_http_request(&m[2], "PUT", "/dav/ep07/sh010_0101.dpx", host, "", "image/x-dpx", &m[0]);
+    build_http_request(&m[2], "PUT", "/dav/ep07/sh010_0102.dpx", host, "", "image/x-dpx", &m[1]);
+    build_http_status(&m[3], g, "201 Created", NULL);
+    build_http_status(&m[3], g, "201 Created", NULL);
+    gen_tcp_init(&s, g, p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    gen_tcp_send_buf(&s, GEN_C2S, &m[2]);
+    gen_tcp_send_buf(&s, GEN_S2C, &m[3]);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, m, 4);
+}
+
+/* GET of a PNG from a benign server: a file that comes in, not out. */
+static void scene_get_png(struct gen *g, const struct gen_path *p)
+{
+    struct gbuf m[3] = { { 0 }, { 0 }, { 0 } };
+    struct gen_tcp s;
+
+    build_png(&m[0]);
+    build_http_request(&m[1], "GET", "/assets/ref_board.png", "www.example.com", "", NULL, NULL);
+    build_http_response(&m[2], g, "image/png", m[0].p, m[0].len);
+    gen_tcp_init(&s, g, p, 12 * GEN_MS);
+    gen_tcp_open(&s);
+    gen_tcp_send_buf(&s, GEN_C2S, &m[1]);
+    gen_tcp_send_buf(&s, GEN_S2C, &m[2]);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, m, 3);
+}
+
+/* WebDAV (RFC 4918): MKCOL of a collection, then a PUT of a USD crate into it. */
+static void scene_webdav(struct gen *g, const struct gen_path *p, const char *host)
+{
+    struct gbuf m[3] = { { 0 }, { 0 }, { 0 } };
+    struct gen_tcp s;
+
+    build_usdc(&m[0], g, GEN_UP_USDC_BYTES);
+    build_http_request(&m[1], "MKCOL", "/dav/ep07/sc012/", host, "", NULL, NULL);
+    build_http_request(&m[2], "PUT", "/dav/ep07/sc012/prop_lantern.usdc", host, "",
+                       "application/octet-stream", &m[0]);
+    gen_tcp_init(&s, g, p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    http_exchange(&s, &m[1], "201 Created", NULL);
+    http_exchange(&s, &m[2], "201 Created", NULL);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, m, 3);
+}
+
+/* An application/x-www-form-urlencoded POST: form data, not a file. */
+static void scene_post_form(struct gen *g, const struct gen_path *p, const char *host)
+{
+    struct gbuf m[2] = { { 0 }, { 0 } };
+    struct gen_tcp s;
+
+    gb_str(&m[0], "shot=sh010&version=3&status=approved&note=grain+matched%2C+ship+it");
+    build_http_request(&m[1], "POST", "/review", host, "",
+                       "application/x-www-form-urlencoded", &m[0]);
+    gen_tcp_init(&s, g, p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    http_exchange(&s, &m[1], "200 OK", "ok\n");
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, m, 2);
+}
+
+static void cmd_http_upload(struct gen *g, const struct cmd_args *a)
+{
+    static const char host[] = "175.45.176.80";
+    struct gen_host ws, kp, web;
+    struct gen_path p;
+
+    (void)a;
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    host_init(g, &kp, host, 0, 46);
+    host_init(g, &web, "93.184.216.34", 0, 55);
+
+    path_init(&p, &ws, 51001, &kp, 80, NULL);
+    scene_put_psd(g, &p, host);
+    gen_at(g, 2 * GEN_USEC);
+    path_init(&p, &ws, 51002, &kp, 80, NULL);
+    scene_post_multipart(g, &p, host);
+    gen_at(g, 4 * GEN_USEC);
+    path_init(&p, &ws, 51003, &kp, 80, NULL);
+    scene_post_chunked(g, &p, host);
+    gen_at(g, 8 * GEN_USEC);
+    path_init(&p, &ws, 51004, &kp, 80, NULL);
+    scene_put_expect(g, &p, host);
+    gen_at(g, 10 * GEN_USEC);
+    path_init(&p, &ws, 51005, &kp, 80, NULL);
+    scene_put_pipelined(g, &p, host);
+    gen_at(g, 12 * GEN_USEC);
+    path_init(&p, &ws, 51006, &web, 80, NULL);
+    scene_get_png(g, &p);
+    gen_at(g, 14 * GEN_USEC);
+    path_init(&p, &ws, 51007, &kp, 80, NULL);
+    scene_webdav(g, &p, host);
+    gen_at(g, 16 * GEN_USEC);
+    path_init(&p, &ws, 51008, &kp, 80, NULL);
+    scene_post_form(g, &p, host);
+}
+
+/*
+ * The PUT of comp_v003.psd again, one connection per case (start times in pcaps/README.md):
+ * cut into 1-byte segments, sent out of order, with conflicting overlaps, with a
+ * retransmission; the PSD named notes.txt; over IPv6; over VLAN 42.
+ */
+static void cmd_http_evasion(struct gen *g, const struct cmd_args *a)
+{
+    static const struct gen_tcp_knobs knobs[] = {
+        { 1, 0, -1, 0, 0 },   /* 52001: 1-byte segments */
+        { 0, 4, -1, 0, 0 },   /* 52002: groups of 4 segments in reverse order */
+        { 0, 0, -1, 100, 1 }, /* 52003: 100 bytes of overlap, conflicting 'X' bytes */
+        { 0, 0, 3, 0, 0 },    /* 52004: segment 3 sent twice */
+    };
+    static const uint64_t start_s[] = { 0, 3, 4, 5 };
+    static const struct gen_link v42 = { 1, { 0x8100, 0 }, { 42, 0 } };
+    static const char host[] = "175.45.176.80";
+    struct gbuf m[4] = { { 0 }, { 0 }, { 0 }, { 0 } };
+    struct gen_host ws, kp, ws6, kp6;
+    struct gen_path p;
+    struct gen_tcp s;
+    size_t i;
+
+    (void)a;
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    host_init(g, &kp, host, 0, 46);
+    host_init(g, &ws6, "2001:db8:10::10", 1, 64);
+    host_init(g, &kp6, "2001:db8:175::80", 0, 52);
+    build_psd_put(&m[0], host, "/dav/ep07/comp_v003.psd", "", "image/vnd.adobe.photoshop");
+    build_psd_put(&m[1], host, "/dav/ep07/notes.txt", "", "text/plain");
+    build_psd_put(&m[2], "[2001:db8:175::80]", "/dav/ep07/comp_v003.psd", "",
+                  "image/vnd.adobe.photoshop");
+    build_http_status(&m[3], g, "201 Created", NULL);
+    for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]) && !m[0].oom; i++) {
+        gen_at(g, start_s[i] * GEN_USEC);
+        path_init(&p, &ws, (uint16_t)(52001 + i), &kp, 80, NULL);
+        gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+        gen_tcp_open(&s);
+        gen_tcp_send(&s, GEN_C2S, m[0].p, m[0].len, &knobs[i]);
+        gen_tcp_send_buf(&s, GEN_S2C, &m[3]);
+        gen_tcp_close(&s, GEN_C2S);
+    }
+    gen_at(g, 6 * GEN_USEC);
+    path_init(&p, &ws, 52005, &kp, 80, NULL);
+    gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    http_exchange(&s, &m[1], "201 Created", NULL);
+    gen_tcp_close(&s, GEN_C2S);
+    gen_at(g, 7 * GEN_USEC);
+    path_init(&p, &ws6, 52006, &kp6, 80, NULL);
+    gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    http_exchange(&s, &m[2], "201 Created", NULL);
+    gen_tcp_close(&s, GEN_C2S);
+    gen_at(g, 8 * GEN_USEC);
+    path_init(&p, &ws, 52007, &kp, 80, &v42);
+    gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    http_exchange(&s, &m[0], "201 Created", NULL);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, m, 4);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Transfers: FTP, TFTP, raw TCP                                                       */
+
+#define GEN_FTP_MOV_BYTES 524288u
+#define GEN_FTP_PASS "Reel2024!"
+
+/* A 3D LUT in the .cube text format: title, size, then size^3 "r g b" lines. */
+static void build_cube(struct gbuf *b, const char *title, unsigned n)
+{
+    unsigned r, gg, bl;
+
+    gb_fmt(b, "TITLE \"%s\"\nLUT_3D_SIZE %u\nDOMAIN_MIN 0.0 0.0 0.0\nDOMAIN_MAX 1.0 1.0 1.0\n",
+           title, n);
+    for (bl = 0; bl < n; bl++)
+        for (gg = 0; gg < n; gg++)
+            for (r = 0; r < n; r++)
+                gb_fmt(b, "%.6f %.6f %.6f\n", r / (double)(n - 1) * 0.98,
+                       gg / (double)(n - 1) * 0.97, bl / (double)(n - 1) * 0.95);
+}
+
+/* A text file of n numbered lines of a render log. */
+static void build_log(struct gbuf *b, unsigned n)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        gb_fmt(b, "ep07_sc012 frame %04u rendered in %u.%us on farm-node-%02u\n", 101 + i,
+               30 + i * 7 % 20, i % 10, i % 16);
+}
+
+/* A command from the client and the server's reply on an FTP control connection. */
+static void ftp_say(struct gen_tcp *c, const char *cmd, const char *reply)
+{
+    gen_tcp_send_str(c, GEN_C2S, cmd);
+    gen_tcp_send_str(c, GEN_S2C, reply);
+}
+
+static void ftp_login(struct gen_tcp *c, const char *user, const char *pass)
+{
+    char cmd[64];
+
+    gen_tcp_open(c);
+    gen_tcp_send_str(c, GEN_S2C, "220 (vsFTPd 3.0.3)\r\n");
+    gen_snprintf(c->g, cmd, sizeof(cmd), "USER %s\r\n", user);
+    ftp_say(c, cmd, "331 Please specify the password.\r\n");
+    gen_snprintf(c->g, cmd, sizeof(cmd), "PASS %s\r\n", pass);
+    ftp_say(c, cmd, "230 Login successful.\r\n");
+    ftp_say(c, "TYPE I\r\n", "200 Switching to Binary mode.\r\n");
+}
+
+/* PASV and its 227 reply naming the server's address and port. */
+static void ftp_pasv(struct gen_tcp *c, uint16_t port)
+{
+    struct gbuf m = { 0 };
+    const uint8_t *a = c->path.host[GEN_S2C]->addr;
+
+    gen_tcp_send_str(c, GEN_C2S, "PASV\r\n");
+    gb_fmt(&m, "227 Entering Passive Mode (%u,%u,%u,%u,%u,%u).\r\n", a[0], a[1], a[2], a[3],
+           port >> 8, port & 0xffu);
+    gen_tcp_send_buf(c, GEN_S2C, &m);
+    gbufs_done(c->g, &m, 1);
+}
+
+/*
+ * One data connection from side `from` of TCP path dp (GEN_C2S: dp's initiator), opened
+ * before the control connection's cmd; the data, then the sender closes. reply150 and the
+ * 226 go on the control connection.
+ */
+static void ftp_transfer(struct gen_tcp *c, const struct gen_path *dp, int open_first,
+                         const char *cmd, const char *reply150, int from,
+                         const struct gbuf *data, const char *reply226)
+{
+    struct gen_tcp d;
+
+    gen_tcp_init(&d, c->g, dp, 180 * GEN_MS);
+    if (open_first) {
+        gen_advance(c->g, 2 * GEN_MS);
+        gen_tcp_open(&d);
+        gen_tcp_send_str(c, GEN_C2S, cmd);
+    } else {
+        gen_tcp_send_str(c, GEN_C2S, cmd);
+        gen_advance(c->g, 2 * GEN_MS);
+        gen_tcp_open(&d);
+    }
+    gen_tcp_send_str(c, GEN_S2C, reply150);
+    gen_tcp_send_buf(&d, from, data);
+    gen_tcp_close(&d, from);
+    gen_tcp_send_str(c, GEN_S2C, reply226);
+}
+
+/* Anonymous, passive: STOR of an xstage, LIST, RETR of a README. */
+static void scene_ftp_anon(struct gen *g, const struct gen_host *cl, const struct gen_host *srv)
+{
+    static const char listing[] =
+        "-rw-r--r--    1 ftp      ftp         20480 Mar 14 09:00 ep07_sc012.xstage\r\n"
+        "-rw-r--r--    1 ftp      ftp           612 Jan 02 03:04 README.txt\r\n"
+        "drwxr-xr-x    2 ftp      ftp          4096 Jan 02 03:04 incoming\r\n";
+    struct gbuf f[3] = { { 0 }, { 0 }, { 0 } };
+    struct gen_path cp, dp;
+    struct gen_tcp c;
+    char r150[128];
+
+    build_xstage(&f[0], g);
+    gb_str(&f[1], listing);
+    gb_str(&f[2], "Welcome to the drop box.\r\n");
+    gb_fill(&f[2], '-', 60);
+    gb_str(&f[2], "\r\nUploads go to incoming/. Files are removed after 7 days.\r\n");
+    build_log(&f[2], 7);
+    path_init(&cp, cl, 50021, srv, 21, NULL);
+    gen_tcp_init(&c, g, &cp, 180 * GEN_MS);
+    ftp_login(&c, "anonymous", "guest@");
+    ftp_pasv(&c, 40001);
+    path_init(&dp, cl, 50022, srv, 40001, NULL);
+    ftp_transfer(&c, &dp, 1, "STOR ep07_sc012.xstage\r\n", "150 Ok to send data.\r\n", GEN_C2S,
+                 &f[0], "226 Transfer complete.\r\n");
+    ftp_pasv(&c, 40002);
+    path_init(&dp, cl, 50023, srv, 40002, NULL);
+    ftp_transfer(&c, &dp, 1, "LIST\r\n", "150 Here comes the directory listing.\r\n", GEN_S2C,
+                 &f[1], "226 Directory send OK.\r\n");
+    ftp_pasv(&c, 40003);
+    path_init(&dp, cl, 50024, srv, 40003, NULL);
+    gen_snprintf(g, r150, sizeof(r150),
+             "150 Opening BINARY mode data connection for README.txt (%zu bytes).\r\n", f[2].len);
+    ftp_transfer(&c, &dp, 1, "RETR README.txt\r\n", r150, GEN_S2C, &f[2],
+                 "226 Transfer complete.\r\n");
+    ftp_say(&c, "QUIT\r\n", "221 Goodbye.\r\n");
+    gen_tcp_close(&c, GEN_S2C);
+    gbufs_done(g, f, 3);
+}
+
+/*
+ * Named user: active STOR of a ProRes MOV (the server connects from port 20 to the
+ * client's PORT), then passive APPE of a log and STOU (name from "150 FILE:").
+ */
+static void scene_ftp_user(struct gen *g, const struct gen_host *cl, const struct gen_host *srv)
+{
+    struct gbuf f[3] = { { 0 }, { 0 }, { 0 } };
+    struct gen_path cp, dp;
+    struct gen_tcp c;
+    char cmd[80];
+    const uint8_t *a = cl->addr;
+
+    build_mov_n(&f[0], g, GEN_FTP_MOV_BYTES);
+    build_log(&f[1], 24);
+    build_dpx(&f[2], "sh010_0103.dpx", 20, 16);
+    path_init(&cp, cl, 50031, srv, 21, NULL);
+    gen_tcp_init(&c, g, &cp, 180 * GEN_MS);
+    ftp_login(&c, "jdoe", GEN_FTP_PASS);
+    gen_snprintf(g, cmd, sizeof(cmd), "PORT %u,%u,%u,%u,%u,%u\r\n", a[0], a[1], a[2], a[3],
+             50240 >> 8, 50240 & 0xff);
+    ftp_say(&c, cmd, "200 PORT command successful. Consider using PASV.\r\n");
+    path_init(&dp, srv, 20, cl, 50240, NULL);
+    ftp_transfer(&c, &dp, 0, "STOR ep07_comp_v004.mov\r\n", "150 Ok to send data.\r\n", GEN_S2C,
+                 &f[0], "226 Transfer complete.\r\n");
+    ftp_pasv(&c, 40004);
+    path_init(&dp, cl, 50032, srv, 40004, NULL);
+    ftp_transfer(&c, &dp, 1, "APPE render.log\r\n", "150 Ok to send data.\r\n", GEN_C2S, &f[1],
+                 "226 Transfer complete.\r\n");
+    ftp_pasv(&c, 40005);
+    path_init(&dp, cl, 50033, srv, 40005, NULL);
+    ftp_transfer(&c, &dp, 1, "STOU\r\n", "150 FILE: sh010_0103.dpx\r\n", GEN_C2S, &f[2],
+                 "226 Transfer complete.\r\n");
+    ftp_say(&c, "QUIT\r\n", "221 Goodbye.\r\n");
+    gen_tcp_close(&c, GEN_S2C);
+    gbufs_done(g, f, 3);
+}
+
+/* IPv6, named user: EPSV STOR of an EXR, EPRT RETR of a LUT (RFC 2428). */
+static void scene_ftp_v6(struct gen *g, const struct gen_host *cl, const struct gen_host *srv)
+{
+    struct gbuf f[2] = { { 0 }, { 0 } };
+    struct gen_path cp, dp;
+    struct gen_tcp c;
+    char r150[128];
+
+    build_exr(&f[0], GEN_UP_EXR_SIDE);
+    build_cube(&f[1], "show_v2", 5);
+    path_init(&cp, cl, 50041, srv, 21, NULL);
+    gen_tcp_init(&c, g, &cp, 180 * GEN_MS);
+    ftp_login(&c, "jdoe", GEN_FTP_PASS);
+    ftp_say(&c, "EPSV\r\n", "229 Entering Extended Passive Mode (|||40006|)\r\n");
+    path_init(&dp, cl, 50042, srv, 40006, NULL);
+    ftp_transfer(&c, &dp, 1, "STOR sh010_plate.0102.exr\r\n", "150 Ok to send data.\r\n",
+                 GEN_C2S, &f[0], "226 Transfer complete.\r\n");
+    ftp_say(&c, "EPRT |2|2001:db8:10::10|50250|\r\n",
+            "200 EPRT command successful. Consider using EPSV.\r\n");
+    path_init(&dp, srv, 20, cl, 50250, NULL);
+    gen_snprintf(g, r150, sizeof(r150),
+             "150 Opening BINARY mode data connection for show_v2.cube (%zu bytes).\r\n",
+             f[1].len);
+    ftp_transfer(&c, &dp, 0, "RETR show_v2.cube\r\n", r150, GEN_C2S, &f[1],
+                 "226 Transfer complete.\r\n");
+    ftp_say(&c, "QUIT\r\n", "221 Goodbye.\r\n");
+    gen_tcp_close(&c, GEN_S2C);
+    gbufs_done(g, f, 2);
+}
+
+static void cmd_ftp(struct gen *g, const struct cmd_args *a)
+{
+    struct gen_host ws, kp, ws6, kp6;
+
+    (void)a;
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    host_init(g, &kp, "175.45.176.80", 0, 46);
+    host_init(g, &ws6, "2001:db8:10::10", 1, 64);
+    host_init(g, &kp6, "2001:db8:175::80", 0, 52);
+    scene_ftp_anon(g, &ws, &kp);
+    gen_at(g, 20 * GEN_USEC);
+    scene_ftp_user(g, &ws, &kp);
+    gen_at(g, 40 * GEN_USEC);
+    scene_ftp_v6(g, &ws6, &kp6);
+}
+
+/* TFTP (RFC 1350) opcodes; OACK is RFC 2347. */
+enum { TFTP_RRQ = 1, TFTP_WRQ = 2, TFTP_DATA = 3, TFTP_ACK = 4, TFTP_OACK = 6 };
+
+static void tftp_ack(struct gen *g, const struct gen_path *p, int dir, uint16_t block)
+{
+    uint8_t m[4];
+
+    wr16(m, TFTP_ACK);
+    wr16(m + 2, block);
+    gen_udp(g, p, dir, m, sizeof(m));
+}
+
+/*
+ * The DATA blocks of file from side dir of p (the server's TID port), each acknowledged;
+ * block `resend` is sent twice, a second apart, its first ACK lost (not captured).
+ */
+static void tftp_blocks(struct gen *g, const struct gen_path *p, int dir, const struct gbuf *file,
+                        size_t blksize, long resend)
+{
+    struct gbuf m = { 0 };
+    size_t off = 0, n;
+    uint16_t block = 1;
+    int copy;
+
+    if (file->oom) {
+        gen_fail(g, "out of memory");
+        return;
+    }
+    for (;;) {
+        n = file->len - off < blksize ? file->len - off : blksize;
+        for (copy = 0; copy < (resend == block ? 2 : 1); copy++) {
+            m.len = 0;
+            gb_u16(&m, TFTP_DATA);
+            gb_u16(&m, block);
+            gb_put(&m, file->p + off, n);
+            if (m.oom)
+                break;
+            gen_advance(g, copy ? 1 * GEN_USEC : 300);
+            gen_udp(g, p, dir, m.p, m.len);
+        }
+        gen_advance(g, 2 * GEN_MS);
+        tftp_ack(g, p, dir ^ 1, block);
+        off += n;
+        block++;
+        if (n < blksize)
+            break;
+    }
+    gbufs_done(g, &m, 1);
+}
+
+/* RRQ or WRQ: opcode, file name, mode "octet", then option name / value pairs. */
+static void tftp_request(struct gen *g, const struct gen_path *p, int op, const char *fname,
+                         const char *opt, const char *val)
+{
+    struct gbuf m = { 0 };
+
+    gb_u16(&m, (uint32_t)op);
+    gb_put(&m, fname, strlen(fname) + 1);
+    gb_put(&m, "octet", 6);
+    if (opt != NULL) {
+        gb_put(&m, opt, strlen(opt) + 1);
+        gb_put(&m, val, strlen(val) + 1);
+    }
+    if (!m.oom)
+        gen_udp(g, p, GEN_C2S, m.p, m.len);
+    gbufs_done(g, &m, 1);
+}
+
+static void cmd_tftp(struct gen *g, const struct cmd_args *a)
+{
+    struct gen_host ws, srv;
+    struct gen_path req, tid;
+    struct gbuf f[3] = { { 0 }, { 0 }, { 0 } };
+    struct gbuf o = { 0 };
+
+    (void)a;
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    host_init(g, &srv, "175.45.176.81", 0, 46);
+    build_dpx(&f[0], "sh010_0101.dpx", 20, 16);
+    build_cube(&f[1], "show_v1", 4);
+    build_exr(&f[2], GEN_UP_EXR_SIDE);
+
+    /* WRQ: the server answers ACK 0 from its TID; DATA 3 retransmitted */
+    path_init(&req, &ws, 50069, &srv, 69, NULL);
+    path_init(&tid, &ws, 50069, &srv, 40069, NULL);
+    tftp_request(g, &req, TFTP_WRQ, "sh010_0101.dpx", NULL, NULL);
+    gen_advance(g, 2 * GEN_MS);
+    tftp_ack(g, &tid, GEN_S2C, 0);
+    tftp_blocks(g, &tid, GEN_C2S, &f[0], 512, 3);
+
+    /* RRQ: the server sends DATA 1 from its TID */
+    gen_at(g, 10 * GEN_USEC);
+    path_init(&req, &ws, 50070, &srv, 69, NULL);
+    path_init(&tid, &ws, 50070, &srv, 40070, NULL);
+    tftp_request(g, &req, TFTP_RRQ, "luts/show_v1.cube", NULL, NULL);
+    tftp_blocks(g, &tid, GEN_S2C, &f[1], 512, -1);
+
+    /* WRQ with blksize 1428 (RFC 2348): OACK instead of ACK 0 */
+    gen_at(g, 20 * GEN_USEC);
+    path_init(&req, &ws, 50071, &srv, 69, NULL);
+    path_init(&tid, &ws, 50071, &srv, 40071, NULL);
+    tftp_request(g, &req, TFTP_WRQ, "sh010_plate.0101.exr", "blksize", "1428");
+    gb_u16(&o, TFTP_OACK);
+    gb_put(&o, "blksize\0" "1428", 13);
+    gen_advance(g, 2 * GEN_MS);
+    if (!o.oom)
+        gen_udp(g, &tid, GEN_S2C, o.p, o.len);
+    tftp_blocks(g, &tid, GEN_C2S, &f[2], 1428, -1);
+    gbufs_done(g, &o, 1);
+    gbufs_done(g, f, 3);
+}
+
+/* A netcat-style raw upload of a PSD to port 4444, and a stream of PRNG bytes. */
+static void cmd_raw(struct gen *g, const struct cmd_args *a)
+{
+    struct gen_host ws, kp;
+    struct gen_path p;
+    struct gen_tcp s;
+    struct gbuf f[2] = { { 0 }, { 0 } };
+
+    (void)a;
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    host_init(g, &kp, "175.45.176.80", 0, 46);
+    build_psd(&f[0], GEN_UP_PSD_SIDE, GEN_UP_PSD_SIDE);
+    path_init(&p, &ws, 53001, &kp, 4444, NULL);
+    gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    gen_tcp_send_buf(&s, GEN_C2S, &f[0]);
+    gen_tcp_close(&s, GEN_C2S);
+
+    gen_at(g, 2 * GEN_USEC);
+    gb_rand(&f[1], g, 8000);
+    path_init(&p, &ws, 53002, &kp, 7777, NULL);
+    gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    gen_tcp_send_buf(&s, GEN_C2S, &f[1]);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, f, 2);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Transfers: SMB2                                                                     */
+
+/* [MS-SMB2] 2.2.1 commands, flags and status codes used here. */
+enum {
+    SMB2_NEGOTIATE = 0,
+    SMB2_SESSION_SETUP = 1,
+    SMB2_LOGOFF = 2,
+    SMB2_TREE_CONNECT = 3,
+    SMB2_TREE_DISCONNECT = 4,
+    SMB2_CREATE = 5,
+    SMB2_CLOSE = 6,
+    SMB2_READ = 8,
+    SMB2_WRITE = 9
+};
+#define SMB2_FLAGS_SERVER_TO_REDIR 0x00000001u
+#define SMB2_FLAGS_RELATED_OPERATIONS 0x00000004u
+#define SMB2_STATUS_MORE_PROCESSING 0xc0000016u
+#define SMB2_SESSION_ID 0x0000100000000011ULL
+#define SMB2_TREE_ID 5u
+#define SMB2_HDR_BYTES 64u
+#define GEN_SMB_EXR_SIDE 64u     /* comp_v003.exr: 25913 bytes, written in 3 chunks */
+#define GEN_SMB_CHUNK_BYTES 10000u
+#define GEN_SMB_MOV_BYTES 100000u /* read in 65536 + 34464 */
+#define GEN_SMB_READ_BYTES 65536u
+/* 2024-03-14T09:00:00Z as a FILETIME (100 ns since 1601-01-01) */
+#define GEN_FILETIME_T0 ((1710406800ULL + 11644473600ULL) * 10000000ULL)
+
+/* One SMB2 connection: the TCP connection, the next MessageId, the session. */
+struct gen_smb2 {
+    struct gen_tcp *s;
+    uint64_t msg_id;
+    uint64_t session;
+    uint32_t tree;
+};
+
+/*
+ * The 64-byte SMB2 sync header ([MS-SMB2] 2.2.1.2): FE 'SMB', StructureSize 64,
+ * CreditCharge, Status, Command, CreditRequest/Response, Flags, NextCommand (patched by
+ * smb2_send for compounds), MessageId, Reserved (process id 0xfeff), TreeId, SessionId,
+ * Signature (zero: unsigned).
+ */
+static void smb2_hdr(struct gbuf *b, const struct gen_smb2 *c, uint16_t cmd, int resp,
+                     uint32_t status, uint64_t msg_id, uint32_t flags)
+{
+    gb_put(b, "\xfeSMB", 4);
+    gb_u16le(b, SMB2_HDR_BYTES);
+    gb_u16le(b, cmd == SMB2_NEGOTIATE ? 0 : 1);
+    gb_u32le(b, status);
+    gb_u16le(b, cmd);
+    gb_u16le(b, resp ? 32 : 31);
+    gb_u32le(b, flags | (resp ? SMB2_FLAGS_SERVER_TO_REDIR : 0));
+    gb_u32le(b, 0);
+    gb_u64le(b, msg_id);
+    gb_u32le(b, 0xfeff);
+    gb_u32le(b, cmd == SMB2_TREE_CONNECT && !resp ? 0 : c->tree); /* 0 until connected */
+    gb_u64le(b, cmd == SMB2_NEGOTIATE ? 0 : c->session);
+    gb_fill(b, 0, 16);
+}
+
+/*
+ * One NetBIOS session message (RFC 1002 4.3.1: type 0, 24-bit length) holding n SMB2
+ * messages; all but the last are padded to 8 bytes and their NextCommand set.
+ */
+static void smb2_send(struct gen_smb2 *c, int dir, struct gbuf *msg, size_t n)
+{
+    struct gbuf out = { 0 };
+    size_t i, total = 0, pad;
+
+    for (i = 0; i < n; i++) {
+        if (msg[i].oom || msg[i].len < SMB2_HDR_BYTES) {
+            gen_fail(c->s->g, "out of memory");
+            return;
+        }
+        pad = i + 1 < n ? (8 - msg[i].len % 8) % 8 : 0;
+        gb_fill(&msg[i], 0, pad);
+        if (i + 1 < n && !msg[i].oom)
+            wr32le(msg[i].p + 20, (uint32_t)msg[i].len);
+        total += msg[i].len;
+    }
+    gb_u8(&out, 0);
+    gb_u24(&out, (uint32_t)total);
+    for (i = 0; i < n; i++)
+        gb_put(&out, msg[i].p, msg[i].len);
+    gen_tcp_send_buf(c->s, dir, &out);
+    gbufs_done(c->s->g, &out, 1);
+}
+
+/* A request and its response, each one SMB2 message; frees both. */
+static void smb2_exchange(struct gen_smb2 *c, struct gbuf *req, struct gbuf *resp)
+{
+    smb2_send(c, GEN_C2S, req, 1);
+    smb2_send(c, GEN_S2C, resp, 1);
+    gbufs_done(c->s->g, req, 1);
+    gbufs_done(c->s->g, resp, 1);
+}
+
+/* NTLMSSP security buffer: length, maximum length, offset. */
+static void ntlm_field(struct gbuf *b, size_t len, size_t off)
+{
+    gb_u16le(b, (uint32_t)len);
+    gb_u16le(b, (uint32_t)len);
+    gb_u32le(b, (uint32_t)off);
+}
+
+static void ntlm_version(struct gbuf *b)
+{
+    static const uint8_t v[8] = { 10, 0, 0x61, 0x4a, 0, 0, 0, 15 }; /* 10.0.19041, rev 15 */
+
+    gb_put(b, v, sizeof(v));
+}
+
+/* AV pairs of the CHALLENGE's target info: NbDomainName, NbComputerName, Timestamp, EOL. */
+static void ntlm_target_info(struct gbuf *b)
+{
+    gb_u16le(b, 2);
+    gb_u16le(b, 2 * 6);
+    gb_utf16(b, "STUDIO");
+    gb_u16le(b, 1);
+    gb_u16le(b, 2 * 4);
+    gb_utf16(b, "FS01");
+    gb_u16le(b, 7);
+    gb_u16le(b, 8);
+    gb_u64le(b, GEN_FILETIME_T0);
+    gb_u32le(b, 0);
+}
+
+/*
+ * NTLMSSP ([MS-NLMP] 2.2.1) NEGOTIATE (type 1), CHALLENGE (type 2) and AUTHENTICATE
+ * (type 3, NTLMv2 response, domain STUDIO, user jdoe, workstation WS-0110), raw (no
+ * SPNEGO) as SMB2 SESSION_SETUP security buffers.
+ */
+static void build_ntlm(struct gbuf *b, struct gen *g, int type)
+{
+    struct gbuf ti = { 0 };
+    size_t off;
+
+    gb_put(b, "NTLMSSP", 8);
+    gb_u32le(b, (uint32_t)type);
+    if (type == 1) {
+        gb_u32le(b, 0xe2088297u);
+        ntlm_field(b, 0, 40);
+        ntlm_field(b, 0, 40);
+        ntlm_version(b);
+        return;
+    }
+    ntlm_target_info(&ti);
+    if (type == 2) {
+        ntlm_field(b, 12, 56);
+        gb_u32le(b, 0xe2898215u);
+        gb_rand(b, g, 8); /* server challenge */
+        gb_fill(b, 0, 8);
+        ntlm_field(b, ti.len, 56 + 12);
+        ntlm_version(b);
+        gb_utf16(b, "STUDIO");
+        gb_put(b, ti.p, ti.len);
+        gbufs_done(g, &ti, 1);
+        return;
+    }
+    off = 88;
+    ntlm_field(b, 24, off + 12 + 8 + 14); /* LM: after domain, user, workstation */
+    ntlm_field(b, 16 + 28 + ti.len + 4, off + 12 + 8 + 14 + 24);
+    ntlm_field(b, 12, off);
+    ntlm_field(b, 8, off + 12);
+    ntlm_field(b, 14, off + 12 + 8);
+    ntlm_field(b, 16, off + 12 + 8 + 14 + 24 + 16 + 28 + ti.len + 4);
+    gb_u32le(b, 0xe2888215u);
+    ntlm_version(b);
+    gb_fill(b, 0, 16); /* MIC */
+    gb_utf16(b, "STUDIO");
+    gb_utf16(b, "jdoe");
+    gb_utf16(b, "WS-0110");
+    gb_fill(b, 0, 24);
+    gb_rand(b, g, 16); /* NTProofStr */
+    gb_u16le(b, 0x0101);
+    gb_fill(b, 0, 6);
+    gb_u64le(b, GEN_FILETIME_T0);
+    gb_rand(b, g, 8); /* client challenge */
+    gb_u32le(b, 0);
+    gb_put(b, ti.p, ti.len);
+    gb_u32le(b, 0);
+    gb_rand(b, g, 16); /* encrypted random session key */
+    gbufs_done(g, &ti, 1);
+}
+
+/* NEGOTIATE (2.2.3/2.2.4): SMB 2.0.2 .. 3.0.2 offered, 3.0.2 chosen. */
+static void smb2_negotiate(struct gen_smb2 *c)
+{
+    struct gbuf q = { 0 }, r = { 0 };
+
+    smb2_hdr(&q, c, SMB2_NEGOTIATE, 0, 0, c->msg_id, 0);
+    gb_u16le(&q, 36);
+    gb_u16le(&q, 4);
+    gb_u16le(&q, 1); /* signing enabled */
+    gb_u16le(&q, 0);
+    gb_u32le(&q, 0x7f);
+    gb_rand(&q, c->s->g, 16); /* ClientGuid */
+    gb_u64le(&q, 0);
+    gb_u16le(&q, 0x0202);
+    gb_u16le(&q, 0x0210);
+    gb_u16le(&q, 0x0300);
+    gb_u16le(&q, 0x0302);
+    smb2_hdr(&r, c, SMB2_NEGOTIATE, 1, 0, c->msg_id, 0);
+    gb_u16le(&r, 65);
+    gb_u16le(&r, 1);
+    gb_u16le(&r, 0x0302);
+    gb_u16le(&r, 0);
+    gb_rand(&r, c->s->g, 16); /* ServerGuid */
+    gb_u32le(&r, 0x2f);
+    gb_u32le(&r, 8388608);
+    gb_u32le(&r, 8388608);
+    gb_u32le(&r, 8388608);
+    gb_u64le(&r, GEN_FILETIME_T0);
+    gb_u64le(&r, 0);
+    gb_u16le(&r, 0x80);
+    gb_u16le(&r, 0);
+    gb_u32le(&r, 0);
+    smb2_exchange(c, &q, &r);
+    c->msg_id++;
+}
+
+/* SESSION_SETUP (2.2.5/2.2.6) with one NTLMSSP message each way. */
+static void smb2_session_round(struct gen_smb2 *c, int type, uint32_t status)
+{
+    struct gbuf q = { 0 }, r = { 0 }, t = { 0 };
+
+    build_ntlm(&t, c->s->g, type);
+    smb2_hdr(&q, c, SMB2_SESSION_SETUP, 0, 0, c->msg_id, 0);
+    gb_u16le(&q, 25);
+    gb_u8(&q, 0);
+    gb_u8(&q, 1);
+    gb_u32le(&q, 1); /* DFS */
+    gb_u32le(&q, 0);
+    gb_u16le(&q, SMB2_HDR_BYTES + 24);
+    gb_u16le(&q, (uint32_t)t.len);
+    gb_u64le(&q, 0);
+    gb_put(&q, t.p, t.len);
+    if (c->session == 0)
+        c->session = SMB2_SESSION_ID;
+    t.len = 0;
+    if (status != 0)
+        build_ntlm(&t, c->s->g, 2);
+    smb2_hdr(&r, c, SMB2_SESSION_SETUP, 1, status, c->msg_id, 0);
+    gb_u16le(&r, 9);
+    gb_u16le(&r, 0);
+    gb_u16le(&r, t.len != 0 ? SMB2_HDR_BYTES + 8 : 0);
+    gb_u16le(&r, (uint32_t)t.len);
+    gb_put(&r, t.p, t.len);
+    gbufs_done(c->s->g, &t, 1);
+    smb2_exchange(c, &q, &r);
+    c->msg_id++;
+}
+
+/* TREE_CONNECT (2.2.9/2.2.10) to a disk share; the response carries the TreeId. */
+static void smb2_tree_connect(struct gen_smb2 *c, const char *unc)
+{
+    struct gbuf q = { 0 }, r = { 0 };
+
+    smb2_hdr(&q, c, SMB2_TREE_CONNECT, 0, 0, c->msg_id, 0);
+    gb_u16le(&q, 9);
+    gb_u16le(&q, 0);
+    gb_u16le(&q, SMB2_HDR_BYTES + 8);
+    gb_u16le(&q, (uint32_t)(2 * strlen(unc)));
+    gb_utf16(&q, unc);
+    c->tree = SMB2_TREE_ID;
+    smb2_hdr(&r, c, SMB2_TREE_CONNECT, 1, 0, c->msg_id, 0);
+    gb_u16le(&r, 16);
+    gb_u8(&r, 1); /* disk */
+    gb_u8(&r, 0);
+    gb_u32le(&r, 0);
+    gb_u32le(&r, 0);
+    gb_u32le(&r, 0x001f01ff);
+    smb2_exchange(c, &q, &r);
+    c->msg_id++;
+}
+
+/* An SMB2 FileId: persistent and volatile halves; related operations use all ones. */
+static void gb_fileid(struct gbuf *b, uint64_t fid)
+{
+    gb_u64le(b, fid == UINT64_MAX ? UINT64_MAX : fid);
+    gb_u64le(b, fid == UINT64_MAX ? UINT64_MAX : fid | 0x00000000c0000000ULL);
+}
+
+/* CREATE request (2.2.13): name at 120 (64 + 56), no create contexts. */
+static void smb2_create_req(struct gbuf *q, const struct gen_smb2 *c, uint64_t id,
+                            uint32_t flags, const char *name, int write)
+{
+    smb2_hdr(q, c, SMB2_CREATE, 0, 0, id, flags);
+    gb_u16le(q, 57);
+    gb_u8(q, 0);
+    gb_u8(q, 0);
+    gb_u32le(q, 2); /* impersonation */
+    gb_u64le(q, 0);
+    gb_u64le(q, 0);
+    gb_u32le(q, write ? 0x00130197u : 0x00120089u); /* generic write / read access */
+    gb_u32le(q, 0x80);                               /* FILE_ATTRIBUTE_NORMAL */
+    gb_u32le(q, 7);
+    gb_u32le(q, write ? 5 : 1); /* FILE_OVERWRITE_IF / FILE_OPEN */
+    gb_u32le(q, 0x40);          /* FILE_NON_DIRECTORY_FILE */
+    gb_u16le(q, SMB2_HDR_BYTES + 56);
+    gb_u16le(q, (uint32_t)(2 * strlen(name)));
+    gb_u32le(q, 0);
+    gb_u32le(q, 0);
+    gb_utf16(q, name);
+}
+
+/* CREATE response (2.2.14): action, times, sizes, attributes, FileId. */
+static void smb2_create_resp(struct gbuf *r, const struct gen_smb2 *c, uint64_t id,
+                             uint32_t flags, uint64_t fid, int write, uint64_t eof)
+{
+    int i;
+
+    smb2_hdr(r, c, SMB2_CREATE, 1, 0, id, flags);
+    gb_u16le(r, 89);
+    gb_u8(r, 0);
+    gb_u8(r, 0);
+    gb_u32le(r, write ? 2 : 1); /* FILE_CREATED / FILE_OPENED */
+    for (i = 0; i < 4; i++)
+        gb_u64le(r, GEN_FILETIME_T0);
+    gb_u64le(r, (eof + 4095) & ~4095ULL);
+    gb_u64le(r, eof);
+    gb_u32le(r, 0x80);
+    gb_u32le(r, 0);
+    gb_fileid(r, fid);
+    gb_u32le(r, 0);
+    gb_u32le(r, 0);
+}
+
+/* WRITE request (2.2.21): DataOffset 112 (64 + 48) from the SMB2 header, then data. */
+static void smb2_write_req(struct gbuf *q, const struct gen_smb2 *c, uint64_t id,
+                           uint32_t flags, uint64_t fid, const uint8_t *data, size_t len,
+                           uint64_t offset)
+{
+    smb2_hdr(q, c, SMB2_WRITE, 0, 0, id, flags);
+    gb_u16le(q, 49);
+    gb_u16le(q, SMB2_HDR_BYTES + 48);
+    gb_u32le(q, (uint32_t)len);
+    gb_u64le(q, offset);
+    gb_fileid(q, fid);
+    gb_u32le(q, 0);
+    gb_u32le(q, 0);
+    gb_u16le(q, 0);
+    gb_u16le(q, 0);
+    gb_u32le(q, 0);
+    gb_put(q, data, len);
+}
+
+/* WRITE response (2.2.22): Count. */
+static void smb2_write_resp(struct gbuf *r, const struct gen_smb2 *c, uint64_t id,
+                            uint32_t flags, size_t len)
+{
+    smb2_hdr(r, c, SMB2_WRITE, 1, 0, id, flags);
+    gb_u16le(r, 17);
+    gb_u16le(r, 0);
+    gb_u32le(r, (uint32_t)len);
+    gb_u32le(r, 0);
+    gb_u16le(r, 0);
+    gb_u16le(r, 0);
+}
+
+/* CLOSE request (2.2.15) and response (2.2.16, no attributes returned). */
+static void smb2_close_pair(struct gbuf *q, struct gbuf *r, const struct gen_smb2 *c,
+                            uint64_t id, uint32_t flags, uint64_t fid)
+{
+    smb2_hdr(q, c, SMB2_CLOSE, 0, 0, id, flags);
+    gb_u16le(q, 24);
+    gb_u16le(q, 0);
+    gb_u32le(q, 0);
+    gb_fileid(q, fid);
+    smb2_hdr(r, c, SMB2_CLOSE, 1, 0, id, flags);
+    gb_u16le(r, 60);
+    gb_u16le(r, 0);
+    gb_u32le(r, 0);
+    gb_fill(r, 0, 4 * 8 + 8 + 8 + 4);
+}
+
+static void smb2_close(struct gen_smb2 *c, uint64_t fid)
+{
+    struct gbuf q = { 0 }, r = { 0 };
+
+    smb2_close_pair(&q, &r, c, c->msg_id, 0, fid);
+    smb2_exchange(c, &q, &r);
+    c->msg_id++;
+}
+
+static void smb2_create(struct gen_smb2 *c, const char *name, uint64_t fid, int write,
+                        uint64_t eof)
+{
+    struct gbuf q = { 0 }, r = { 0 };
+
+    smb2_create_req(&q, c, c->msg_id, 0, name, write);
+    smb2_create_resp(&r, c, c->msg_id, 0, fid, write, eof);
+    smb2_exchange(c, &q, &r);
+    c->msg_id++;
+}
+
+/* Writes file in chunks of `chunk` bytes, each at its offset. */
+static void smb2_write_file(struct gen_smb2 *c, uint64_t fid, const struct gbuf *file,
+                            size_t chunk)
+{
+    struct gbuf q = { 0 }, r = { 0 };
+    size_t off, n;
+
+    for (off = 0; off < file->len; off += n) {
+        n = file->len - off < chunk ? file->len - off : chunk;
+        smb2_write_req(&q, c, c->msg_id, 0, fid, file->p + off, n, off);
+        smb2_write_resp(&r, c, c->msg_id, 0, n);
+        smb2_exchange(c, &q, &r);
+        c->msg_id++;
+    }
+}
+
+/* Reads file in READs (2.2.19/2.2.20) of up to `chunk` bytes; data at 80 (64 + 16). */
+static void smb2_read_file(struct gen_smb2 *c, uint64_t fid, const struct gbuf *file,
+                           size_t chunk)
+{
+    struct gbuf q = { 0 }, r = { 0 };
+    size_t off, n;
+
+    for (off = 0; off < file->len; off += n) {
+        n = file->len - off < chunk ? file->len - off : chunk;
+        smb2_hdr(&q, c, SMB2_READ, 0, 0, c->msg_id, 0);
+        gb_u16le(&q, 49);
+        gb_u8(&q, 0x50);
+        gb_u8(&q, 0);
+        gb_u32le(&q, (uint32_t)chunk);
+        gb_u64le(&q, off);
+        gb_fileid(&q, fid);
+        gb_u32le(&q, 0);
+        gb_u32le(&q, 0);
+        gb_u32le(&q, 0);
+        gb_u16le(&q, 0);
+        gb_u16le(&q, 0);
+        gb_u8(&q, 0);
+        smb2_hdr(&r, c, SMB2_READ, 1, 0, c->msg_id, 0);
+        gb_u16le(&r, 17);
+        gb_u8(&r, SMB2_HDR_BYTES + 16);
+        gb_u8(&r, 0);
+        gb_u32le(&r, (uint32_t)n);
+        gb_u32le(&r, 0);
+        gb_u32le(&r, 0);
+        gb_put(&r, file->p + off, n);
+        smb2_exchange(c, &q, &r);
+        c->msg_id++;
+    }
+}
+
+/* TREE_DISCONNECT or LOGOFF (2.2.11/2.2.7): StructureSize 4 both ways. */
+static void smb2_bye(struct gen_smb2 *c, uint16_t cmd)
+{
+    struct gbuf q = { 0 }, r = { 0 };
+
+    smb2_hdr(&q, c, cmd, 0, 0, c->msg_id, 0);
+    gb_u16le(&q, 4);
+    gb_u16le(&q, 0);
+    smb2_hdr(&r, c, cmd, 1, 0, c->msg_id, 0);
+    gb_u16le(&r, 4);
+    gb_u16le(&r, 0);
+    smb2_exchange(c, &q, &r);
+    c->msg_id++;
+}
+
+/* CREATE + WRITE + CLOSE in one compounded request, answered by one compounded response. */
+static void smb2_compound_put(struct gen_smb2 *c, const char *name, uint64_t fid,
+                              const struct gbuf *file)
+{
+    struct gbuf q[3] = { { 0 }, { 0 }, { 0 } }, r[3] = { { 0 }, { 0 }, { 0 } };
+    uint64_t id = c->msg_id;
+
+    smb2_create_req(&q[0], c, id, 0, name, 1);
+    smb2_write_req(&q[1], c, id + 1, SMB2_FLAGS_RELATED_OPERATIONS, UINT64_MAX, file->p,
+                   file->len, 0);
+    smb2_close_pair(&q[2], &r[2], c, id + 2, SMB2_FLAGS_RELATED_OPERATIONS, UINT64_MAX);
+    smb2_create_resp(&r[0], c, id, 0, fid, 1, 0);
+    smb2_write_resp(&r[1], c, id + 1, SMB2_FLAGS_RELATED_OPERATIONS, file->len);
+    smb2_send(c, GEN_C2S, q, 3);
+    smb2_send(c, GEN_S2C, r, 3);
+    gbufs_done(c->s->g, q, 3);
+    gbufs_done(c->s->g, r, 3);
+    c->msg_id += 3;
+}
+
+static void cmd_smb2(struct gen *g, const struct cmd_args *a)
+{
+    struct gen_host ws, fs;
+    struct gen_path p;
+    struct gen_tcp s;
+    struct gen_smb2 c;
+    struct gbuf f[3] = { { 0 }, { 0 }, { 0 } };
+
+    (void)a;
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    host_init(g, &fs, "175.45.176.82", 0, 46);
+    build_exr(&f[0], GEN_SMB_EXR_SIDE);
+    build_mov_n(&f[1], g, GEN_SMB_MOV_BYTES);
+    build_dpx(&f[2], "sh010_0101.dpx", 24, 16);
+    if (f[0].oom || f[1].oom || f[2].oom) {
+        gbufs_done(g, f, 3);
+        return;
+    }
+    path_init(&p, &ws, 50445, &fs, 445, NULL);
+    gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    memset(&c, 0, sizeof(c));
+    c.s = &s;
+    gen_tcp_open(&s);
+    smb2_negotiate(&c);
+    smb2_session_round(&c, 1, SMB2_STATUS_MORE_PROCESSING);
+    smb2_session_round(&c, 3, 0);
+    smb2_tree_connect(&c, "\\\\175.45.176.82\\share");
+    smb2_create(&c, "shots\\sh010\\comp_v003.exr", 0x11, 1, 0);
+    smb2_write_file(&c, 0x11, &f[0], GEN_SMB_CHUNK_BYTES);
+    smb2_close(&c, 0x11);
+    smb2_create(&c, "editorial\\ep07_ref_v001.mov", 0x12, 0, f[1].len);
+    smb2_read_file(&c, 0x12, &f[1], GEN_SMB_READ_BYTES);
+    smb2_close(&c, 0x12);
+    smb2_compound_put(&c, "shots\\sh010\\sh010_0101.dpx", 0x13, &f[2]);
+    smb2_bye(&c, SMB2_TREE_DISCONNECT);
+    smb2_bye(&c, SMB2_LOGOFF);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, f, 3);
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* main                                                                                */
 
 static void usage(FILE *f)
@@ -1732,6 +3279,12 @@ static void usage(FILE *f)
                "       rw_pcapgen ipv6 OUT.pcap\n"
                "       rw_pcapgen timeouts OUT.pcap\n"
                "       rw_pcapgen evasion OUT.pcap\n"
+               "       rw_pcapgen http-upload OUT.pcap\n"
+               "       rw_pcapgen http-evasion OUT.pcap\n"
+               "       rw_pcapgen ftp OUT.pcap\n"
+               "       rw_pcapgen tftp OUT.pcap\n"
+               "       rw_pcapgen smb2 OUT.pcap\n"
+               "       rw_pcapgen raw OUT.pcap\n"
                "Writes a deterministic capture (Ethernet, pcap); see pcaps/README.md.\n",
             (unsigned long long)GEN_FLOOD_MAX, (unsigned long long)GEN_FLOOD_SEED);
 }
@@ -1778,6 +3331,9 @@ int main(int argc, char **argv)
     } simple[] = {
         { "demo", cmd_demo },         { "vlan", cmd_vlan },       { "ipv6", cmd_ipv6 },
         { "timeouts", cmd_timeouts }, { "evasion", cmd_evasion },
+        { "http-upload", cmd_http_upload }, { "http-evasion", cmd_http_evasion },
+        { "ftp", cmd_ftp },           { "tftp", cmd_tftp },       { "smb2", cmd_smb2 },
+        { "raw", cmd_raw },
     };
     struct cmd_args a = { 0, GEN_FLOOD_SEED };
     size_t i;
