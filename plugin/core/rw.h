@@ -142,6 +142,15 @@ struct rw_flow;
 struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct rw_output *out,
                                 struct rw_diag *diag, int *err);
 
+/* rw_engine_reload loads the rules, their lists and the magic files again from cfg (and
+ * the --set values in it) and, only when everything loads, swaps them in: flows, streams
+ * and files in progress go on; rule state (rules fired per flow and file, thresholds,
+ * host windows) starts over with the new set. On any error the running set stays, every
+ * problem is added to diag and RW_EPARSE (or RW_ENOMEM) is returned. Call it between
+ * packets, from the thread that feeds the engine. */
+int rw_engine_reload(struct rw_engine *e, const struct rw_engine_config *cfg,
+                     struct rw_diag *diag);
+
 /* rw_engine_free releases the engine and sets *ep to NULL; NULL is fine. */
 void rw_engine_free(struct rw_engine **ep);
 
@@ -183,6 +192,14 @@ struct rw_file_event {
     uint8_t dir;               /* enum rw_dir: RW_TOSERVER is an upload */
     uint8_t state;             /* enum rw_file_state */
     uint8_t gaps;              /* 1 when bytes of the file were missing */
+    /* Optional (NULL when unknown): the transfer, written under the protocol's own EVE
+     * object (http: http_method, hostname, url; ftp-data: command; tftp: packet, mode;
+     * smb: command), and the file's SHA-256 (32 bytes). */
+    const char *method;        /* "PUT", "STOR", "WRQ", "WRITE" */
+    const char *host;          /* HTTP Host */
+    const char *uri;           /* HTTP request target */
+    const char *mode;          /* TFTP transfer mode ("octet") */
+    const uint8_t *sha256;
 };
 
 /* rw_engine_file_event takes a file event of the flow described by info and writes its

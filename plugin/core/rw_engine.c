@@ -1,12 +1,24 @@
 /* rw_engine.c — the detection core's entry points: ties classification, rules and EVE together. */
+#include <dirent.h>
 #include <gcrypt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "rw.h"
 #include "rw_classify.h"
+#include "rw_detect.h"
 #include "rw_eve.h"
+#include "rw_expect.h"
+#include "rw_files.h"
+#include "rw_ftp.h"
+#include "rw_http.h"
+#include "rw_magic.h"
 #include "rw_rules.h"
+#include "rw_smb.h"
+#include "rw_stream.h"
+#include "rw_tftp.h"
 
 /* EVE record types a run writes (--set eve.types=...), Suricata's eve-log "types" idea. */
 enum {
@@ -27,23 +39,72 @@ static const struct {
     {"stats", RW_EVE_STATS},
 };
 
-/* The core's state for one flow. Grows with stream reassembly and transfers. */
+/* Which parser reads a flow's bytes (chosen from its first bytes, its port or an
+ * announcement: see engine_app_choose). */
+enum engine_app {
+    APP_UNDECIDED = 0,
+    APP_OPAQUE,       /* nothing we parse: counted as volume only */
+    APP_HTTP,
+    APP_FTP,
+    APP_FTP_DATA,     /* announced by an FTP control connection: one file */
+    APP_SMB,
+    APP_TFTP,         /* a request to port 69, or an announced transfer */
+    APP_RAW,          /* an unrecognised stream or datagrams starting with a file's magic */
+};
+
+/* The core's state for one flow. */
 struct rw_flow {
     struct rw_cls_flow cls;
+    struct rw_engine *e;
+    struct rw_detect_flowstate det;
+    struct rw_stream *stream;             /* TCP only; NULL when memory was short */
+    struct rw_files *files;               /* NULL when memory was short */
+    uint8_t app;                          /* enum engine_app */
+    uint8_t looked[2];                    /* first bytes of each direction looked at */
+    uint8_t sniff_len[2];                 /* TCP: first bytes collected before choosing */
+    uint8_t sniff[2][RW_APP_SNIFF_BYTES];
+    uint8_t expect_tried;                 /* announcement looked up at first payload */
+    uint8_t alerted;
+    uint32_t gen;                         /* rule-set generation of det */
+    uint8_t data_dir;                     /* APP_FTP_DATA / APP_RAW: the file's direction */
+    uint32_t data_id;                     /* ... and its id */
+    union {
+        struct rw_http *http;
+        struct rw_ftp *ftp;
+        struct rw_smb *smb;
+        struct rw_tftp *tftp;
+    } p;
+    struct rw_expect_hit *hit;            /* an announcement waiting for this flow's bytes */
+    /* Valid during an engine call only: the host's view and the rules' view. */
+    const struct rw_flow_info *info;
+    struct rw_detect_flow view;
 };
 
 struct rw_engine {
     struct rw_output out;
     struct rw_classify *classify;
     struct rw_ruleset *rules;
+    struct rw_detect *detect;
+    struct rw_magic *magic;
+    struct rw_expect *expect;
+    struct rw_stream_pool *pool;
+    struct rw_files_env fenv;
+    struct rw_files_stats fstats;
     unsigned eve_types;
+    int sha256;
+    uint32_t gen;                         /* bumped by every successful reload */
+    uint64_t now_us;
     struct {
-        uint64_t flow_state_oom;  /* flows that got no core state */
+        uint64_t flow_state_oom;  /* flows that got no core state (or part of it) */
         uint64_t eve_oom;         /* records lost to OOM while building */
         uint64_t eve_write_errors;
         uint64_t alerts;
-        uint64_t files;           /* files that ended */
+        uint64_t files;           /* files that ended (event layer) */
+        uint64_t app[8];          /* flows per enum engine_app */
+        uint64_t expect_hits;     /* flows an announcement named */
+        uint64_t parsers_refused; /* flows left as volume: RW_APP_PARSERS_MAX were alive */
     } stats;
+    size_t parsers_alive;
 };
 
 /* Parses "alert,flow,stats" into a bit set; reports unknown words. */
@@ -99,6 +160,16 @@ static int engine_apply_sets(struct rw_engine *e, const struct rw_engine_config 
         } else if (nlen == strlen("eve.types") && strncmp(s, "eve.types", nlen) == 0) {
             if (engine_parse_eve_types(eq + 1, &e->eve_types, diag) != 0)
                 rc = RW_EPARSE;
+        } else if (nlen == strlen("file.sha256") && strncmp(s, "file.sha256", nlen) == 0) {
+            if (strcmp(eq + 1, "yes") == 0 || strcmp(eq + 1, "true") == 0) {
+                e->sha256 = 1;
+            } else if (strcmp(eq + 1, "no") == 0 || strcmp(eq + 1, "false") == 0) {
+                e->sha256 = 0;
+            } else {
+                rw_diag_add(diag, "--set", 0, 0, "file.sha256: expected yes or no, found '%s'",
+                            eq + 1);
+                rc = RW_EPARSE;
+            }
         } else if (memchr(s, '.', nlen) != NULL) {
             rw_diag_add(diag, "--set", 0, 0, "unknown setting '%.*s'", (int)nlen, s);
             rc = RW_EPARSE;
@@ -107,6 +178,138 @@ static int engine_apply_sets(struct rw_engine *e, const struct rw_engine_config 
         }
     }
     return rc;
+}
+
+/*
+ * The magic files to load before the system database: the configured list, else every
+ * "*.magic" file in the rules directory (or in the directory of the rule file), in name
+ * order, colon-separated into buf. "" when there are none.
+ */
+static void engine_magic_paths(const struct rw_engine_config *cfg, char *buf, size_t len)
+{
+    char dir[4096];
+    struct stat st;
+    struct dirent **names = NULL;
+    int n;
+    size_t used = 0;
+
+    buf[0] = '\0';
+    if (cfg->magic_path != NULL) {
+        snprintf(buf, len, "%s", cfg->magic_path);
+        return;
+    }
+    if (cfg->rules_path == NULL || stat(cfg->rules_path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(dir, sizeof(dir), "%s", cfg->rules_path);
+    } else {
+        const char *slash = strrchr(cfg->rules_path, '/');
+
+        if (slash == NULL)
+            snprintf(dir, sizeof(dir), ".");
+        else
+            snprintf(dir, sizeof(dir), "%.*s", (int)(slash - cfg->rules_path), cfg->rules_path);
+    }
+    n = scandir(dir, &names, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        size_t k = strlen(names[i]->d_name);
+
+        if (k > 6 && strcmp(names[i]->d_name + k - 6, ".magic") == 0) {
+            int w = snprintf(buf + used, len - used, "%s%s/%s", used > 0 ? ":" : "", dir,
+                             names[i]->d_name);
+
+            if (w > 0 && (size_t)w < len - used)
+                used += (size_t)w;
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* The detect emit callback: one EVE alert record per alert. */
+static int engine_alert(void *ctx, const struct rw_alert *a)
+{
+    struct rw_flow *f = ctx;
+    struct rw_engine *e = f->e;
+    json_t *rec;
+    int rc;
+
+    f->alerted = 1;
+    e->stats.alerts++;
+    if (!(e->eve_types & RW_EVE_ALERT))
+        return 0;
+    rec = rw_detect_alert_record(a, a->ts_us);
+    if (rec == NULL) {
+        e->stats.eve_oom++;
+        return RW_ENOMEM;
+    }
+    rc = rw_eve_emit(&e->out, rec);
+    if (rc == RW_ENOMEM)
+        e->stats.eve_oom++;
+    else if (rc != 0)
+        e->stats.eve_write_errors++;
+    return rc;
+}
+
+static void engine_emit(struct rw_engine *e, json_t *rec)
+{
+    int rc;
+
+    if (rec == NULL) {
+        e->stats.eve_oom++;
+        return;
+    }
+    rc = rw_eve_emit(&e->out, rec);
+    if (rc == RW_ENOMEM)
+        e->stats.eve_oom++;
+    else if (rc != 0)
+        e->stats.eve_write_errors++;
+}
+
+/* rw_files' record callback: a finished fileinfo record. */
+static void engine_file_record(void *ctx, json_t *rec)
+{
+    struct rw_engine *e = ctx;
+
+    if (!(e->eve_types & RW_EVE_FILEINFO)) {
+        json_decref(rec);
+        return;
+    }
+    engine_emit(e, rec);
+}
+
+/* Loads what file handling needs: magic files, the detection object, the tables. */
+static int engine_setup_transfers(struct rw_engine *e, const struct rw_engine_config *cfg,
+                                  struct rw_diag *diag)
+{
+    char paths[8192];
+    int rc = 0;
+
+    engine_magic_paths(cfg, paths, sizeof(paths));
+    e->magic = rw_magic_new(paths, diag, &rc);
+    if (e->magic == NULL)
+        return rc != 0 ? rc : RW_ENOMEM;
+    if (e->rules != NULL) {
+        e->detect = rw_detect_new(e->rules, 0, diag, &rc);
+        if (e->detect == NULL)
+            return rc == RW_ELIMIT ? RW_EPARSE : (rc != 0 ? rc : RW_ENOMEM);
+    }
+    e->expect = rw_expect_new(0);
+    e->pool = rw_stream_pool_new(0);
+    if (e->expect == NULL || e->pool == NULL)
+        return RW_ENOMEM;
+    e->fenv = (struct rw_files_env){
+        .magic = e->magic,
+        .rules = e->rules,
+        .detect = e->detect,
+        .emit = engine_alert,
+        .emit_ctx = NULL, /* the flow, set per call: see engine_call */
+        .record = engine_file_record,
+        .record_ctx = e,
+        .sha256 = e->sha256,
+        .stats = &e->fstats,
+    };
+    return 0;
 }
 
 struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct rw_output *out,
@@ -144,6 +347,13 @@ struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct
         if (e->rules == NULL && rc == 0)
             rc = lrc != 0 ? lrc : RW_EPARSE;
     }
+    if (rc == 0 || rc == RW_EPARSE) {
+        /* Magic files are checked even when the rules had errors: report everything. */
+        int trc = engine_setup_transfers(e, cfg, diag);
+
+        if (rc == 0)
+            rc = trc;
+    }
     if (rc != 0)
         goto out;
     e->classify = rw_classify_new();
@@ -168,9 +378,44 @@ void rw_engine_free(struct rw_engine **ep)
         return;
     e = *ep;
     rw_classify_free(&e->classify);
+    rw_detect_free(&e->detect);
+    rw_magic_free(&e->magic);
+    rw_expect_free(&e->expect);
+    rw_stream_pool_free(&e->pool);
     rw_rules_free(&e->rules);
     rw_free(e);
     *ep = NULL;
+}
+
+int rw_engine_reload(struct rw_engine *e, const struct rw_engine_config *cfg, struct rw_diag *diag)
+{
+    struct rw_engine *n;
+    int err = 0;
+
+    n = rw_engine_new(cfg, &e->out, diag, &err);
+    if (n == NULL)
+        return err != 0 ? err : RW_ENOMEM;
+    /* Swap the loaded pieces; n leaves with the old ones. Flows keep their parsers,
+     * streams and files; the expectation table and nDPI stay. */
+#define ENGINE_SWAP(field)                                                                  \
+    do {                                                                                    \
+        __typeof__(e->field) tmp_ = e->field;                                               \
+        e->field = n->field;                                                                \
+        n->field = tmp_;                                                                    \
+    } while (0)
+    ENGINE_SWAP(rules);
+    ENGINE_SWAP(detect);
+    ENGINE_SWAP(magic);
+    ENGINE_SWAP(eve_types);
+    ENGINE_SWAP(sha256);
+#undef ENGINE_SWAP
+    e->fenv.magic = e->magic;
+    e->fenv.rules = e->rules;
+    e->fenv.detect = e->detect;
+    e->fenv.sha256 = e->sha256;
+    e->gen++;
+    rw_engine_free(&n);
+    return 0;
 }
 
 void rw_engine_summary(const struct rw_engine *e, char *buf, size_t len)
@@ -187,6 +432,427 @@ size_t rw_engine_flow_state_bytes(const struct rw_engine *e)
     return sizeof(struct rw_flow) + rw_classify_flow_state_bytes();
 }
 
+/* ---- the flow as the rules and the parsers see it ------------------------------------ */
+
+/* Refreshes f's rules view from the host's info and nDPI's result, for this call. */
+static void engine_bind(struct rw_engine *e, struct rw_flow *f, const struct rw_flow_info *info,
+                        uint64_t now_us)
+{
+    const struct rw_cls_result *r = &f->cls.r;
+    int8_t anon;
+
+    e->now_us = now_us;
+    if (f->gen != e->gen) {
+        memset(&f->det, 0, sizeof(f->det));
+        f->gen = e->gen;
+    }
+    f->info = info;
+    f->view.info = info;
+    f->view.proto = r->done ? r->proto : NULL;
+    f->view.app_proto = r->done ? r->app_proto : NULL;
+    f->view.category = r->done ? r->category : NULL;
+    f->view.hostname = r->host[0] != '\0' ? r->host : NULL;
+    f->view.families = 0;
+    anon = f->files != NULL ? rw_files_anonymous(f->files) : -1;
+    if (f->app == APP_HTTP && f->p.http != NULL && anon == -1)
+        anon = rw_http_credentials_seen(f->p.http) ? 0 : -1;
+    f->view.anonymous = anon;
+    f->view.state = &f->det;
+}
+
+static struct rw_files_call engine_call(struct rw_flow *f)
+{
+    /* The emit context is the flow being worked on: the alert marks it. */
+    f->e->fenv.emit_ctx = f;
+    return (struct rw_files_call){
+        .info = f->info, .flow = &f->view, .now_us = f->e->now_us, .gen = f->e->gen };
+}
+
+/* ---- the sink the parsers report to (rw_xfer.h) --------------------------------------- */
+
+static uint32_t sink_file_open(void *ctx, uint8_t dir, const char *name, size_t name_len,
+                               const struct rw_xfer_meta *meta)
+{
+    struct rw_flow *f = ctx;
+    struct rw_files_call c = engine_call(f);
+
+    return f->files == NULL ? 0 : rw_files_open(f->files, &c, dir, name, name_len, meta);
+}
+
+static void sink_file_data(void *ctx, uint32_t id, const uint8_t *data, size_t len)
+{
+    struct rw_flow *f = ctx;
+    struct rw_files_call c = engine_call(f);
+
+    if (f->files != NULL)
+        rw_files_data(f->files, &c, id, data, len);
+}
+
+static void sink_file_gap(void *ctx, uint32_t id, uint64_t len)
+{
+    struct rw_flow *f = ctx;
+    struct rw_files_call c = engine_call(f);
+
+    if (f->files != NULL)
+        rw_files_gap(f->files, &c, id, len);
+}
+
+static void sink_file_close(void *ctx, uint32_t id, int truncated)
+{
+    struct rw_flow *f = ctx;
+    struct rw_files_call c = engine_call(f);
+
+    if (f->files != NULL)
+        rw_files_close(f->files, &c, id, truncated);
+}
+
+static void sink_expect(void *ctx, const struct rw_addr *client, uint16_t client_port,
+                        const struct rw_addr *server, uint16_t server_port, uint8_t dir,
+                        const char *name, size_t name_len, const struct rw_xfer_meta *meta)
+{
+    struct rw_flow *f = ctx;
+
+    (void)rw_expect_add(f->e->expect, f->e->now_us, client, client_port, server, server_port,
+                        dir, name, name_len, meta);
+}
+
+static struct rw_xfer_sink engine_sink(struct rw_flow *f)
+{
+    return (struct rw_xfer_sink){
+        .ctx = f,
+        .file_open = sink_file_open,
+        .file_data = sink_file_data,
+        .file_gap = sink_file_gap,
+        .file_close = sink_file_close,
+        .expect = sink_expect,
+    };
+}
+
+/* ---- choosing a parser ------------------------------------------------------------------ */
+
+/* HTTP/1.x request methods a client may start a connection with (RFC 9110, WebDAV). */
+static int engine_is_http_request(const uint8_t *p, size_t n)
+{
+    static const char *const methods[] = {
+        "GET ", "POST ", "PUT ", "HEAD ", "PATCH ", "DELETE ", "OPTIONS ", "CONNECT ",
+        "TRACE ", "PROPFIND ", "PROPPATCH ", "MKCOL ", "COPY ", "MOVE ", "LOCK ", "UNLOCK ",
+    };
+
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        size_t k = strlen(methods[i]);
+
+        if (n >= k && memcmp(p, methods[i], k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* An FTP client's usual first commands, any case. */
+static int engine_is_ftp_command(const uint8_t *p, size_t n)
+{
+    static const char *const cmds[] = { "USER ", "AUTH TLS", "AUTH SSL", "FEAT\r" };
+
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        size_t k = strlen(cmds[i]);
+
+        if (n >= k && strncasecmp((const char *)p, cmds[i], k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* A NetBIOS session message (type 0) carrying SMB1, SMB2 or an SMB3 transform header. */
+static int engine_is_smb(const uint8_t *p, size_t n)
+{
+    return n >= 8 && p[0] == 0 && (p[4] == 0xfe || p[4] == 0xff || p[4] == 0xfd) &&
+           p[5] == 'S' && p[6] == 'M' && p[7] == 'B';
+}
+
+/* Does a raw stream start with a file's magic? The prefix table answers without libmagic
+ * for everything that is not a candidate. */
+static int engine_starts_file(struct rw_engine *e, const uint8_t *p, size_t n)
+{
+    struct rw_filetype ft;
+
+    if (n == 0 || rw_magic_identify(e->magic, p, n, NULL, &ft) != 0)
+        return 0;
+    if (ft.flags & (RW_FT_PREFILTERED | RW_FT_MAGIC_FAILED))
+        return 0;
+    return strcmp(ft.desc, "data") != 0 && strncmp(ft.mime, "text/", 5) != 0;
+}
+
+static void engine_app_set(struct rw_engine *e, struct rw_flow *f, uint8_t app)
+{
+    struct rw_xfer_sink sink = engine_sink(f);
+
+    if (app >= APP_HTTP && app <= APP_TFTP && app != APP_FTP_DATA &&
+        e->parsers_alive >= RW_APP_PARSERS_MAX) {
+        e->stats.parsers_refused++;
+        f->app = APP_OPAQUE;
+        return;
+    }
+    f->app = app;
+    e->stats.app[app]++;
+    switch (app) {
+    case APP_HTTP:
+        f->p.http = rw_http_new(&sink);
+        break;
+    case APP_FTP:
+        f->p.ftp = rw_ftp_new(&sink, &f->info->key);
+        break;
+    case APP_SMB:
+        f->p.smb = rw_smb_new(&sink);
+        break;
+    case APP_TFTP:
+        f->p.tftp = rw_tftp_new(&sink, &f->info->key);
+        break;
+    default:
+        return;
+    }
+    if (f->p.http == NULL) {
+        /* No memory for the parser: the flow is volume only. */
+        e->stats.flow_state_oom++;
+        f->app = APP_OPAQUE;
+        return;
+    }
+    e->parsers_alive++;
+}
+
+/* Opens the announced file on this flow (FTP data connection, TFTP transfer). */
+static void engine_take_hit(struct rw_engine *e, struct rw_flow *f)
+{
+    struct rw_expect_hit *h = f->hit;
+
+    f->hit = NULL;
+    e->stats.expect_hits++;
+    if (strcmp(h->meta.app_proto != NULL ? h->meta.app_proto : "", "tftp") == 0) {
+        engine_app_set(e, f, APP_TFTP);
+        if (f->app == APP_TFTP)
+            rw_tftp_transfer(f->p.tftp, h->dir, h->name, h->name_len, &h->meta);
+    } else {
+        struct rw_xfer_sink sink = engine_sink(f);
+
+        f->app = APP_FTP_DATA;
+        e->stats.app[APP_FTP_DATA]++;
+        f->data_dir = h->dir;
+        f->data_id = sink.file_open(f, h->dir, h->name, h->name_len, &h->meta);
+    }
+    rw_free(h);
+}
+
+/* Looks for an announcement naming this flow; keeps it in f->hit until bytes come. */
+static void engine_expect_lookup(struct rw_engine *e, struct rw_flow *f, uint64_t now_us)
+{
+    struct rw_expect_hit *h;
+
+    if (f->hit != NULL || rw_expect_count(e->expect) == 0)
+        return;
+    h = rw_malloc(sizeof(*h));
+    if (h == NULL) {
+        e->stats.flow_state_oom++;
+        return;
+    }
+    if (rw_expect_take(e->expect, now_us, &f->info->key, h) != 0) {
+        rw_free(h);
+        return;
+    }
+    /* meta's strings point into h itself: it is not moved after this. */
+    f->hit = h;
+}
+
+/*
+ * Chooses the parser from the first bytes of a direction. Server ports say FTP (21),
+ * SMB (445, 139) and TFTP (69) up front; otherwise the client's first bytes decide: an
+ * HTTP method, an FTP login, a NetBIOS/SMB header; a file's magic at the start of either
+ * direction makes a raw file (netcat-style); anything else is opaque volume. A server
+ * that speaks first without a file (an FTP or SMTP banner) leaves the choice to the
+ * client's first bytes.
+ */
+static void engine_app_choose(struct rw_engine *e, struct rw_flow *f, uint8_t dir,
+                              const uint8_t *p, size_t n)
+{
+    const struct rw_flow_key *k = &f->info->key;
+
+    if (f->hit != NULL) {
+        engine_take_hit(e, f);
+        return;
+    }
+    if (k->proto == IPPROTO_UDP) {
+        engine_app_set(e, f, k->dport == 69 ? APP_TFTP : APP_UNDECIDED);
+    } else if (k->dport == 21 || engine_is_ftp_command(p, dir == RW_TOSERVER ? n : 0)) {
+        engine_app_set(e, f, APP_FTP);
+    } else if (engine_is_smb(p, n) || k->dport == 445 || k->dport == 139) {
+        engine_app_set(e, f, APP_SMB);
+    } else if (dir == RW_TOSERVER && engine_is_http_request(p, n)) {
+        engine_app_set(e, f, APP_HTTP);
+    }
+    if (f->app != APP_UNDECIDED)
+        return;
+    if (engine_starts_file(e, p, n)) {
+        struct rw_xfer_sink sink = engine_sink(f);
+
+        f->app = APP_RAW;
+        e->stats.app[APP_RAW]++;
+        f->data_dir = dir;
+        f->data_id = sink.file_open(f, dir, NULL, 0, NULL);
+    } else if (dir == RW_TOSERVER || f->looked[RW_TOSERVER]) {
+        f->app = APP_OPAQUE;
+        e->stats.app[APP_OPAQUE]++;
+    }
+}
+
+/* Feeds bytes to the chosen parser (nothing while undecided). */
+static void engine_app_feed(struct rw_flow *f, uint8_t dir, const uint8_t *p, size_t n)
+{
+    switch (f->app) {
+    case APP_HTTP:
+        rw_http_data(f->p.http, dir, p, n);
+        break;
+    case APP_FTP:
+        rw_ftp_data(f->p.ftp, dir, p, n);
+        break;
+    case APP_SMB:
+        rw_smb_data(f->p.smb, dir, p, n);
+        break;
+    case APP_TFTP:
+        rw_tftp_datagram(f->p.tftp, dir, p, n);
+        break;
+    case APP_FTP_DATA:
+    case APP_RAW:
+        if (dir == f->data_dir)
+            sink_file_data(f, f->data_id, p, n);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Chooses the parser on the bytes collected for dir followed by p (n bytes; may be 0),
+ * then hands the collected bytes to it. */
+static void engine_app_decide(struct rw_engine *e, struct rw_flow *f, uint8_t dir,
+                              const uint8_t *p, size_t n)
+{
+    uint8_t head[RW_APP_DECIDE_BYTES];
+    size_t k = f->sniff_len[dir];
+    size_t m = n < sizeof(head) - k ? n : sizeof(head) - k;
+
+    memcpy(head, f->sniff[dir], k);
+    if (m > 0)
+        memcpy(head + k, p, m);
+    if (!f->expect_tried) {
+        f->expect_tried = 1;
+        engine_expect_lookup(e, f, e->now_us);
+    }
+    engine_app_choose(e, f, dir, head, k + m);
+    f->looked[dir] = 1;
+    if (k > 0) {
+        f->sniff_len[dir] = 0;
+        engine_app_feed(f, dir, f->sniff[dir], k);
+    }
+}
+
+/*
+ * In-order bytes of one direction (the stream's sink, or a UDP datagram). A TCP
+ * direction's first RW_APP_SNIFF_BYTES are collected before the parser is chosen, so
+ * that a request sent one byte per segment is still recognised; a gap or the flow's end
+ * decides on what was collected.
+ */
+static void engine_app_data(struct rw_engine *e, struct rw_flow *f, uint8_t dir,
+                            const uint8_t *p, size_t n)
+{
+    if (n == 0 || dir > RW_TOCLIENT)
+        return;
+    if (f->app == APP_UNDECIDED && !f->looked[dir]) {
+        if (f->info->key.proto == IPPROTO_TCP &&
+            (size_t)f->sniff_len[dir] + n < RW_APP_SNIFF_BYTES) {
+            memcpy(f->sniff[dir] + f->sniff_len[dir], p, n);
+            f->sniff_len[dir] = (uint8_t)(f->sniff_len[dir] + n);
+            return;
+        }
+        engine_app_decide(e, f, dir, p, n);
+    }
+    engine_app_feed(f, dir, p, n);
+}
+
+/* Decides on whatever was collected (before a gap, at the end). */
+static void engine_app_flush(struct rw_engine *e, struct rw_flow *f, uint8_t dir)
+{
+    if (f->app == APP_UNDECIDED && !f->looked[dir] && f->sniff_len[dir] > 0)
+        engine_app_decide(e, f, dir, NULL, 0);
+}
+
+static void engine_app_gap(struct rw_flow *f, uint8_t dir, uint64_t n)
+{
+    if (dir > RW_TOCLIENT)
+        return;
+    engine_app_flush(f->e, f, dir);
+    switch (f->app) {
+    case APP_HTTP:
+        rw_http_gap(f->p.http, dir, n);
+        break;
+    case APP_FTP:
+        rw_ftp_gap(f->p.ftp, dir, n);
+        break;
+    case APP_SMB:
+        rw_smb_gap(f->p.smb, dir, n);
+        break;
+    case APP_FTP_DATA:
+    case APP_RAW:
+        if (dir == f->data_dir)
+            sink_file_gap(f, f->data_id, n);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Ends the parser: files still open are closed by it (or by rw_files_end after). */
+static void engine_app_end(struct rw_flow *f)
+{
+    if (f->app >= APP_HTTP && f->app <= APP_TFTP && f->app != APP_FTP_DATA)
+        f->e->parsers_alive--;
+    switch (f->app) {
+    case APP_HTTP:
+        rw_http_end(f->p.http);
+        rw_http_free(&f->p.http);
+        break;
+    case APP_FTP:
+        rw_ftp_end(f->p.ftp);
+        rw_ftp_free(&f->p.ftp);
+        break;
+    case APP_SMB:
+        rw_smb_end(f->p.smb);
+        rw_smb_free(&f->p.smb);
+        break;
+    case APP_TFTP:
+        rw_tftp_end(f->p.tftp);
+        rw_tftp_free(&f->p.tftp);
+        break;
+    case APP_FTP_DATA:
+    case APP_RAW:
+        /* The connection's end is the file's end (RFC 959 stream mode). */
+        sink_file_close(f, f->data_id, 0);
+        f->data_id = 0;
+        break;
+    default:
+        break;
+    }
+}
+
+static void stream_sink_data(void *ctx, uint8_t dir, const uint8_t *p, size_t n)
+{
+    struct rw_flow *f = ctx;
+
+    engine_app_data(f->e, f, dir, p, n);
+}
+
+static void stream_sink_gap(void *ctx, uint8_t dir, uint64_t n)
+{
+    engine_app_gap(ctx, dir, n);
+}
+
+/* ---- the packet layer ------------------------------------------------------------------ */
+
 struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_info *info)
 {
     struct rw_flow *f = rw_calloc(1, sizeof(*f));
@@ -195,34 +861,72 @@ struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_inf
         e->stats.flow_state_oom++;
         return NULL;
     }
+    f->e = e;
     /* On OOM the wrapper marks the flow done and "failed": it is still counted. */
     rw_classify_flow_init(e->classify, &f->cls, info->key.proto);
+    f->files = rw_files_new(&e->fenv);
+    if (info->key.proto == IPPROTO_TCP)
+        f->stream = rw_stream_new(e->pool);
+    if (f->files == NULL || (info->key.proto == IPPROTO_TCP && f->stream == NULL))
+        e->stats.flow_state_oom++;
+    f->view.anonymous = -1;
+    if (info->key.proto == IPPROTO_TCP || info->key.proto == IPPROTO_UDP) {
+        f->info = info;
+        engine_expect_lookup(e, f, info->start_us);
+    }
     return f;
 }
 
 void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_flow_info *info,
                       const struct rw_packet *pkt)
 {
-    (void)info;
     if (f == NULL)
         return;
     if (!f->cls.r.done)
         rw_classify_packet(e->classify, &f->cls, pkt->l3, pkt->l3_len, pkt->ts_us);
+    engine_bind(e, f, info, pkt->ts_us);
+    if (info->key.proto == IPPROTO_TCP && f->stream != NULL) {
+        struct rw_stream_sink ss = { f, stream_sink_data, stream_sink_gap };
+
+        rw_stream_packet(f->stream, pkt, &ss);
+    } else if (info->key.proto == IPPROTO_UDP) {
+        engine_app_data(e, f, pkt->dir, pkt->payload, pkt->payload_len);
+    }
+    if (e->detect != NULL) {
+        engine_bind(e, f, info, pkt->ts_us);
+        rw_detect_flow(e->detect, &f->view, RW_DET_FLOW_PROGRESS, pkt->ts_us, engine_alert, f);
+    }
 }
 
-static void engine_emit(struct rw_engine *e, json_t *rec)
+/* Ends everything a flow's bytes started, in order: the stream's held bytes, the parser,
+ * its files, then the flow rules. */
+static void engine_flow_finish(struct rw_engine *e, struct rw_flow *f,
+                               const struct rw_flow_info *info)
 {
-    int rc;
+    struct rw_files_call c;
 
-    if (rec == NULL) {
-        e->stats.eve_oom++;
-        return;
+    engine_bind(e, f, info, info->last_us);
+    if (f->stream != NULL) {
+        struct rw_stream_sink ss = { f, stream_sink_data, stream_sink_gap };
+
+        rw_stream_end(f->stream, &ss);
+        rw_stream_free(&f->stream);
     }
-    rc = rw_eve_emit(&e->out, rec);
-    if (rc == RW_ENOMEM)
-        e->stats.eve_oom++;
-    else if (rc != 0)
-        e->stats.eve_write_errors++;
+    engine_app_flush(e, f, RW_TOSERVER);
+    engine_app_flush(e, f, RW_TOCLIENT);
+    engine_app_end(f);
+    if (f->files != NULL) {
+        c = engine_call(f);
+        rw_files_end(f->files, &c);
+        rw_files_free(&f->files);
+    }
+    rw_free(f->hit);
+    f->hit = NULL;
+    if (e->detect != NULL) {
+        engine_bind(e, f, info, info->last_us);
+        rw_detect_flow(e->detect, &f->view, RW_DET_FLOW_END, info->last_us, engine_alert, f);
+    }
+    rw_classify_flow_finish(e->classify, &f->cls);
 }
 
 void rw_engine_flow_end(struct rw_engine *e, struct rw_flow **fp, const struct rw_flow_info *info)
@@ -230,9 +934,10 @@ void rw_engine_flow_end(struct rw_engine *e, struct rw_flow **fp, const struct r
     struct rw_flow *f = fp == NULL ? NULL : *fp;
 
     if (f != NULL)
-        rw_classify_flow_finish(e->classify, &f->cls);
+        engine_flow_finish(e, f, info);
     if (e->eve_types & RW_EVE_FLOW)
-        engine_emit(e, rw_eve_flow_record(info, f == NULL ? NULL : &f->cls.r, 0));
+        engine_emit(e, rw_eve_flow_record(info, f == NULL ? NULL : &f->cls.r,
+                                          f != NULL && f->alerted));
     if (f != NULL) {
         rw_free(f);
         *fp = NULL;
@@ -253,14 +958,27 @@ void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counte
 {
     struct rw_counter all[256];
     size_t k = 0;
+    struct rw_detect_stats ds = { 0 };
 
     if (!(e->eve_types & RW_EVE_STATS))
         return;
-    for (size_t i = 0; i < n && k < sizeof(all) / sizeof(all[0]) - 2; i++)
+    if (e->detect != NULL)
+        rw_detect_stats(e->detect, &ds);
+    for (size_t i = 0; i < n && k < sizeof(all) / sizeof(all[0]) - 16; i++)
         all[k++] = c[i];
     all[k++] = (struct rw_counter){"detect.alert", e->stats.alerts};
     /* Records that could not be built or written: Suricata's nearest word for lost output. */
     all[k++] = (struct rw_counter){"detect.alert_queue_overflow",
                                    e->stats.eve_oom + e->stats.eve_write_errors};
+    all[k++] = (struct rw_counter){"detect.alerts_suppressed", ds.suppressed + ds.thresholded};
+    all[k++] = (struct rw_counter){"file_store.open_files", e->fstats.open_now};
+    all[k++] = (struct rw_counter){"app_layer.flow.http", e->stats.app[APP_HTTP]};
+    all[k++] = (struct rw_counter){"app_layer.flow.ftp", e->stats.app[APP_FTP]};
+    all[k++] = (struct rw_counter){"app_layer.flow.ftp_data", e->stats.app[APP_FTP_DATA]};
+    all[k++] = (struct rw_counter){"app_layer.flow.smb", e->stats.app[APP_SMB]};
+    all[k++] = (struct rw_counter){"app_layer.flow.tftp", e->stats.app[APP_TFTP]};
+    all[k++] = (struct rw_counter){"app_layer.expectations", e->stats.expect_hits};
+    all[k++] = (struct rw_counter){"memcap.pressure", e->stats.flow_state_oom + e->fstats.nomem +
+                                                      e->fstats.refused + e->stats.parsers_refused};
     engine_emit(e, rw_eve_stats_record(ts_us, all, k));
 }

@@ -544,6 +544,56 @@ static const char *eve_file_state_name(uint8_t state)
     }
 }
 
+/* An optional string field: skipped when s is NULL. */
+static int eve_set_opt(json_t *obj, const char *key, const char *s)
+{
+    return s == NULL ? 0 : eve_set(obj, key, rw_eve_json_string(s, strlen(s)));
+}
+
+/*
+ * The transfer behind a file, under the protocol's own EVE object as Suricata names its
+ * fields: http {http_method, hostname, url}, ftp_data {command, filename}, tftp {packet,
+ * file, mode}, smb {command, filename}. Other protocols get nothing.
+ */
+static int eve_file_transfer(json_t *rec, const struct rw_file_event *ev)
+{
+    const char *ap = ev->app_proto;
+    json_t *o;
+    int rc = 0;
+
+    if (ap == NULL)
+        return 0;
+    o = json_object();
+    if (o == NULL)
+        return -1;
+    if (strcmp(ap, "http") == 0) {
+        rc |= eve_set_opt(o, "http_method", ev->method);
+        rc |= eve_set_opt(o, "hostname", ev->host);
+        rc |= eve_set_opt(o, "url", ev->uri);
+        return rc | eve_set(rec, "http", o);
+    }
+    if (ev->filename != NULL && strcmp(ap, "ftp-data") == 0) {
+        rc |= eve_set_opt(o, "command", ev->method);
+        rc |= eve_set(o, "filename", rw_eve_json_string(ev->filename, ev->filename_len));
+        return rc | eve_set(rec, "ftp_data", o);
+    }
+    if (ev->filename != NULL && strcmp(ap, "tftp") == 0) {
+        if (ev->method != NULL)
+            rc |= eve_set(o, "packet", json_string(strcmp(ev->method, "WRQ") == 0 ? "write"
+                                                                                  : "read"));
+        rc |= eve_set(o, "file", rw_eve_json_string(ev->filename, ev->filename_len));
+        rc |= eve_set_opt(o, "mode", ev->mode);
+        return rc | eve_set(rec, "tftp", o);
+    }
+    if (ev->filename != NULL && strcmp(ap, "smb") == 0) {
+        rc |= eve_set_opt(o, "command", ev->method);
+        rc |= eve_set(o, "filename", rw_eve_json_string(ev->filename, ev->filename_len));
+        return rc | eve_set(rec, "smb", o);
+    }
+    json_decref(o);
+    return 0;
+}
+
 json_t *rw_eve_fileinfo_record(const struct rw_flow_info *info, const struct rw_file_event *ev)
 {
     json_t *rec, *fi;
@@ -564,6 +614,14 @@ json_t *rw_eve_fileinfo_record(const struct rw_flow_info *info, const struct rw_
         rc |= eve_set(fi, "state", json_string(eve_file_state_name(ev->state)));
         rc |= eve_set(fi, "stored", json_false());
         rc |= eve_set(fi, "size", eve_u64(ev->size));
+        if (ev->sha256 != NULL) {
+            char hex[65];
+
+            for (size_t i = 0; i < 32; i++)
+                snprintf(hex + 2 * i, 3, "%02x", ev->sha256[i]);
+            rc |= eve_set(fi, "sha256", json_string(hex));
+        }
+        rc |= eve_file_transfer(rec, ev);
     }
     if (rc != 0) {
         json_decref(rec);

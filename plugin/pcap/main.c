@@ -59,6 +59,7 @@ struct host_opts {
 struct host {
     struct host_opts *o;
     struct rw_engine *engine;
+    struct rw_engine_config ecfg;  /* kept for reloads */
     struct rw_flowtable *ft;
     struct rw_evefile *eve;
     struct rw_decode_stats dstats;
@@ -301,11 +302,33 @@ static void host_packet(struct host *h, int dlt, const struct pcap_pkthdr *hdr,
     rw_engine_packet(h->engine, fl->core, &fl->info, &p);
 }
 
+static int print_diag(const struct rw_diag *diag);
+
+/* SIGHUP, between two packets: reopen eve.json (log rotation) and reload the rules, their
+ * lists and the magic files. A bad new set is reported and the running one kept. */
 static void host_handle_hup(struct host *h)
 {
+    struct rw_diag *diag = rw_diag_new();
+    char summary[256];
+    int rc;
+
     sig_hup = 0;
     if (rw_evefile_reopen(h->eve) != 0)
         fprintf(stderr, "reelwatch: warning: could not reopen EVE log: %s\n", strerror(errno));
+    if (diag == NULL) {
+        fprintf(stderr, "reelwatch: reload failed (out of memory); keeping the running rules\n");
+        return;
+    }
+    rc = rw_engine_reload(h->engine, &h->ecfg, diag);
+    if (rc != 0) {
+        print_diag(diag);
+        fprintf(stderr, "reelwatch: reload refused (%zu error%s); keeping the running rules\n",
+                rw_diag_count(diag), rw_diag_count(diag) == 1 ? "" : "s");
+    } else {
+        rw_engine_summary(h->engine, summary, sizeof(summary));
+        fprintf(stderr, "reelwatch: rules reloaded: %s\n", summary);
+    }
+    rw_diag_free(&diag);
 }
 
 /* Reads one capture to its end (or to a stop signal). Returns 0, or -1 when it could not
@@ -569,6 +592,7 @@ int main(int argc, char **argv)
         .sets = o.sets,
         .nsets = o.nsets,
     };
+    h.ecfg = ecfg;
     h.engine = rw_engine_new(&ecfg, &out, diag, &eerr);
     if (h.engine == NULL) {
         int n = print_diag(diag);

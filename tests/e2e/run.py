@@ -20,6 +20,13 @@ A case is a directory tests/e2e/<name>/ with a case.yaml:
       - match: {event_type: flow, dest_port: 21, flow.pkts_toserver: 10}
         count: 1                # paths, exact values) number exactly `count`
     records: 14                 # optional: exact total number of EVE lines
+    files_tsv: oracle.tsv       # optional: the capture's files (tools/rw_pcapgen oracle,
+                                # relative to the case dir): every row must be exactly one
+                                # fileinfo record (sender, name, size, sha256 when the
+                                # record has one, truncation), and every fileinfo record a
+                                # row, except those matched by an entry of files_also
+    files_also: [{match...}]    # fileinfo records the oracle does not list (HTTP response
+                                # bodies of uploads), each counted by an expect entry
     max_rss_mib: 48             # optional: bound on the run's peak resident memory
 
 An expect entry may give `count_is_stat: flow.mgr.flows_evicted` instead of `count`: the
@@ -107,6 +114,7 @@ def load_cases(only):
         with open(f, encoding='utf-8') as fh:
             spec = yaml.safe_load(fh)
         subs = spec.pop('cases', None)
+        spec['_dir'] = d
         if subs is None:
             cases.append((name, d, spec))
         else:
@@ -268,9 +276,57 @@ def check_result(spec, r, errors):
             errors.append('%d records match %s, expected %d' %
                           (len(got), json.dumps(exp.get('match', {}), sort_keys=True),
                            exp['count']))
+    if 'files_tsv' in spec:
+        check_files(spec, recs, errors)
     if errors and os.environ.get('RW_E2E_DUMP'):
         sys.stderr.write(r.stdout)
     return errors
+
+
+def tsv_ends(row):
+    """A TSV row's two endpoints ("ip:port") and the sending host. The flow is written
+    "A -> B" (initiator first; TFTP adds "(data: C <-> D)", the transfer's own flow) and
+    the row's direction says which of A and B sends the file."""
+    flow = row['flow']
+    host = lambda ep: ep.rsplit(':', 1)[0].strip('[]')  # noqa: E731
+    ends = lambda a, b: frozenset('%s:%s' % (host(x), x.rsplit(':', 1)[1]) for x in (a, b))  # noqa: E731
+    main, _, data = flow.partition(' (data: ')
+    a, b = [x.strip() for x in main.split('->')]
+    sender = host(a) if row['direction'] == 'toserver' else host(b)
+    if data:
+        c, d = [x.strip() for x in data.rstrip(')').split('<->')]
+        return ends(c, d), sender
+    return ends(a, b), sender
+
+
+def record_ends(rec):
+    sender = rec['src_ip'] if rec.get('direction') == 'to_server' else rec['dest_ip']
+    return frozenset(['%s:%s' % (rec['src_ip'], rec.get('src_port')),
+                      '%s:%s' % (rec['dest_ip'], rec.get('dest_port'))]), sender
+
+
+def check_files(spec, recs, errors):
+    path = os.path.join(spec['_dir'], spec['files_tsv'])
+    with open(path, encoding='utf-8') as fp:
+        head = fp.readline().rstrip('\n').split('\t')
+        rows = [dict(zip(head, line.rstrip('\n').split('\t'))) for line in fp if line.strip()]
+    files = [x for x in recs if x.get('event_type') == 'fileinfo']
+    also = spec.get('files_also', [])
+    left = [x for x in files if not any(matches(x, m) for m in also)]
+    for row in rows:
+        name = '' if row['filename'] == '-' else row['filename']
+        want = (tsv_ends(row), name, int(row['size']), row['truncated'] == 'yes')
+        hit = [x for x in left
+               if (record_ends(x), x['fileinfo'].get('filename', ''), x['fileinfo']['size'],
+                   x['fileinfo']['state'] == 'TRUNCATED') == want
+               and x['fileinfo'].get('sha256', row['sha256']) == row['sha256']]
+        if len(hit) != 1:
+            errors.append('oracle row %s: %d fileinfo records, expected 1' %
+                          (json.dumps([sorted(want[0][0]), want[0][1]] + list(want[1:])), len(hit)))
+        else:
+            left.remove(hit[0])
+    for x in left:
+        errors.append('fileinfo record not in the oracle: %s' % json.dumps(x['fileinfo'], sort_keys=True))
 
 
 def main():

@@ -473,32 +473,32 @@ static void test_detect_flow_crossing_64k_fires_once_at_the_crossing_packet(void
     cap_reset(&c);
 }
 
-static void test_detect_default_host_window_needs_five_files_inside_24h(void)
+static void test_detect_default_host_window_needs_three_files_inside_24h(void)
 {
     struct rw_ruleset *rs = load_path(DEFAULT_RULES);
     struct rw_detect *d = new_detect(rs, 0);
-    /* Hours after T0: five files over three days never have five inside 24 h; the four
-     * files of day 3 joined by day 2's 19:00 file make five at day 3 07:00. */
-    static const uint64_t hours[] = {9, 20, 24 + 10, 24 + 18, 48 + 19, 72 + 1, 72 + 3, 72 + 5,
-                                     72 + 7};
+    /* Hours after T0: the first three files are each more than 24 h apart; day 2's 19:00
+     * file and day 3's 01:00 and 03:00 files make three inside 24 h at day 3 03:00; the
+     * 05:00 file keeps the window over its bound but a whole span has not passed. */
+    static const uint64_t hours[] = {9, 24 + 10, 48 + 19, 72 + 1, 72 + 3, 72 + 5};
     struct cap c = {0};
 
     for (size_t i = 0; i < sizeof(hours) / sizeof(hours[0]); i++)
         upload(d, rs, "10.1.2.3", "175.45.176.10", "notes.txt", "text/plain", 1000,
                T0 + hours[i] * HOUR, 100 + i, &c);
     /* Each upload: 9100005 (traffic) and 9100002 (a file); 9100004 once. */
-    CU_ASSERT_EQUAL(cap_count(&c, 9100005), 9);
-    CU_ASSERT_EQUAL(cap_count(&c, 9100002), 9);
+    CU_ASSERT_EQUAL(cap_count(&c, 9100005), 6);
+    CU_ASSERT_EQUAL(cap_count(&c, 9100002), 6);
     CU_ASSERT_EQUAL_FATAL(cap_count(&c, 9100004), 1);
     for (size_t i = 0; i < c.n; i++) {
         if (c.a[i].sid != 9100004)
             continue;
-        CU_ASSERT_EQUAL(c.a[i].ts, T0 + (72 + 7) * HOUR);
-        CU_ASSERT_EQUAL(c.a[i].wfiles, 5);
-        CU_ASSERT_EQUAL(c.a[i].wflows, 5);
-        CU_ASSERT_EQUAL(c.a[i].wbytes, 5000);
+        CU_ASSERT_EQUAL(c.a[i].ts, T0 + (72 + 3) * HOUR);
+        CU_ASSERT_EQUAL(c.a[i].wfiles, 3);
+        CU_ASSERT_EQUAL(c.a[i].wflows, 3);
+        CU_ASSERT_EQUAL(c.a[i].wbytes, 3000);
         CU_ASSERT_EQUAL(c.a[i].wfirst, T0 + (48 + 19) * HOUR);
-        CU_ASSERT_EQUAL(c.a[i].wlast, T0 + (72 + 7) * HOUR);
+        CU_ASSERT_EQUAL(c.a[i].wlast, T0 + (72 + 3) * HOUR);
         CU_ASSERT_EQUAL(c.a[i].wspan, 86400);
         CU_ASSERT_STRING_EQUAL(c.a[i].list, "dprk");
     }
@@ -1668,8 +1668,8 @@ static CU_TestInfo detect_tests[] = {
      test_detect_file_sent_to_a_flagged_client_is_outbound},
     {"flow_crossing_64k_fires_once_at_the_crossing_packet",
      test_detect_flow_crossing_64k_fires_once_at_the_crossing_packet},
-    {"default_host_window_needs_five_files_inside_24h",
-     test_detect_default_host_window_needs_five_files_inside_24h},
+    {"default_host_window_needs_three_files_inside_24h",
+     test_detect_default_host_window_needs_three_files_inside_24h},
     {"host_window_fires_when_in_window_total_reaches_bound",
      test_detect_host_window_fires_when_in_window_total_reaches_bound},
     {"host_window_edges_follow_span_over_64_buckets",

@@ -122,7 +122,8 @@ static void test_engine_file_event_writes_fileinfo_when_file_ends(void)
         "\"community_id\":\"1:IhHEXDDrn2pMq/8X5z6SKnYm9i0=\",\"app_proto\":\"smb\","
         "\"direction\":\"to_server\",\"fileinfo\":{\"filename\":\"ep07\\\"bg\\\\xFF.psd\","
         "\"magic\":\"Adobe Photoshop Image\",\"gaps\":false,\"state\":\"CLOSED\","
-        "\"stored\":false,\"size\":300040}}");
+        "\"stored\":false,\"size\":300040},"
+        "\"smb\":{\"filename\":\"ep07\\\"bg\\\\xFF.psd\"}}");
     rw_engine_free(&e);
     rw_diag_free(&d);
 }
@@ -145,7 +146,10 @@ static void test_engine_eve_types_limit_records(void)
     CU_ASSERT_STRING_EQUAL(c.lines[0],
         "{\"timestamp\":\"2024-03-14T09:00:00.000000+0000\",\"event_type\":\"stats\","
         "\"stats\":{\"decoder\":{\"pkts\":7},\"detect\":{\"alert\":0,"
-        "\"alert_queue_overflow\":0}}}");
+        "\"alert_queue_overflow\":0,\"alerts_suppressed\":0},"
+        "\"file_store\":{\"open_files\":0},"
+        "\"app_layer\":{\"flow\":{\"http\":0,\"ftp\":0,\"ftp_data\":0,\"smb\":0,"
+        "\"tftp\":0},\"expectations\":0},\"memcap\":{\"pressure\":0}}}");
     rw_engine_free(&e);
     rw_diag_free(&d);
 }

@@ -211,7 +211,7 @@ static void test_rules_default_set_loads_with_exact_summary(void)
     r = rw_rules_by_sid(rs, 9100004);
     CU_ASSERT_EQUAL(r->level, RW_RULE_HOST);
     CU_ASSERT_EQUAL(r->window.span_sec, 86400);
-    CU_ASSERT_EQUAL(r->window.files, 5);
+    CU_ASSERT_EQUAL(r->window.files, 3);
     CU_ASSERT_EQUAL(r->window.bytes, 1ULL << 30);
     CU_ASSERT_EQUAL(r->window.flows, 0);
     r = rw_rules_by_sid(rs, 9100005);
