@@ -829,11 +829,17 @@ static void engine_app_end(struct rw_flow *f)
         rw_tftp_free(&f->p.tftp);
         break;
     case APP_FTP_DATA:
-    case APP_RAW:
-        /* The connection's end is the file's end (RFC 959 stream mode). */
-        sink_file_close(f, f->data_id, 0);
+    case APP_RAW: {
+        /* The connection's end is the file's end (RFC 959 stream mode), when the sender
+         * said so with a FIN: a TCP stream that stopped without one (capture cut, reset,
+         * timeout) carried part of the file. */
+        int fin = f->info->key.proto != IPPROTO_TCP ||
+                  (f->info->tcp_flags[f->data_dir] & RW_TCP_FIN) != 0;
+
+        sink_file_close(f, f->data_id, !fin);
         f->data_id = 0;
         break;
+    }
     default:
         break;
     }
