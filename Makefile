@@ -125,5 +125,8 @@ clean:
 
 # libFuzzer targets (make fuzz, make fuzz-run) live in their own fragment.
 -include tests/fuzz/fuzz.mk
+# make install / uninstall (PREFIX, DESTDIR), and make bench.
+-include dist/install.mk
+-include tools/bench/bench.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
