@@ -14,7 +14,7 @@ DESTDIR   ?=
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS  := build-essential pkg-config libpcap-dev libndpi-dev libyaml-dev libcunit1-dev \
              libmagic-dev libmagic-mgc libjansson-dev libgcrypt20-dev libsodium-dev python3 \
-             python3-jsonschema python3-yaml jq
+             python3-jsonschema python3-yaml jq clang libclang-rt-14-dev
 
 # nDPI's headers are not -Wstrict-prototypes clean: include them as system headers.
 PKG_CFLAGS := $(shell pkg-config --cflags libndpi libpcap yaml-0.1 jansson 2>/dev/null | sed 's/-I/-isystem /g')
@@ -96,12 +96,15 @@ unit: $(UNIT)
 e2e: $(BIN) tools
 	python3 tests/e2e/run.py --bin $(BIN) --build $(BUILD)
 
-# The whole suite, then the whole suite again under ASan + UBSan with leak checking.
+# The whole suite, then the whole suite again under ASan + UBSan with leak checking, then
+# every fuzz target for CI_FUZZ_SECONDS on its committed corpus and its regression inputs.
+CI_FUZZ_SECONDS ?= 10
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 
 # Sanitizer build in its own tree; leak checking on.
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -526,7 +526,7 @@ static uint8_t verb_lookup(const uint8_t *s, size_t n)
 
 static void client_line(struct rw_ftp *ftp, const uint8_t *s, size_t n)
 {
-    const uint8_t *arg = NULL;
+    const uint8_t *arg;
     size_t vl = 0, al = 0;
     struct ftp_endpoint ep;
     uint8_t cmd;
@@ -543,6 +543,7 @@ static void client_line(struct rw_ftp *ftp, const uint8_t *s, size_t n)
     }
     if (n == 0)
         return;
+    arg = s + n; /* no argument: an empty one at the line's end, never NULL (NULL + 0 is UB) */
     while (vl < n && s[vl] != ' ')
         vl++;
     if (vl < n) {

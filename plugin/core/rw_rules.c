@@ -2286,6 +2286,8 @@ uint64_t rw_rules_types_of(const struct rw_ruleset *rs, const char *mime, const 
     size_t flen = filename == NULL ? 0 : strlen(filename);
     uint64_t bits = 0;
 
+    if (rs == NULL)
+        return 0;
     if (mime != NULL) {
         size_t n = strcspn(mime, ";");
 

@@ -1,0 +1,532 @@
+#!/usr/bin/env python3
+"""mkcorpus.py — (re)writes the seed corpora of the libFuzzer targets from real data.
+
+    python3 tests/fuzz/mkcorpus.py [--shared ../shared/pcaps] [--pcapgen build/tools/rw_pcapgen]
+
+Run from the repository root after `make tools`. Seeds are small: the first packets of
+shared captures (never a whole capture), captures made by rw_pcapgen, one synthetic
+packet sequence per link type, and the project's rule and list files. Only files named
+seed-* are replaced, so inputs added by hand (or merged from a fuzzing run) stay.
+tests/fuzz/corpus.tsv records where every seed came from (and the licence of that
+source, from the shared MANIFEST.tsv).
+"""
+import argparse
+import csv
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+# fuzz_decode's link index (fuzz_decode.c, fuzz_decode_dlts) for each LINKTYPE_/DLT_ value.
+DECODE_LINKS = {1: 0, 113: 1, 276: 2, 12: 3, 101: 4, 228: 5, 229: 6, 0: 7, 108: 8, 239: 9,
+                127: 10, 105: 11}
+DECODE_LINK_UNKNOWN = 12
+
+DECODE_BUDGET = 4000        # bytes of packet data per decode seed
+DECODE_MAX_PKTS = 24
+PCAP_BUDGET = 4096          # bytes per cut capture file
+
+# Shared captures whose first packets become seeds: (path, decode seed, pcapfile seed).
+SHARED = [
+    ("http_upload/http_post_multipart_exe_fileupload_servlet.pcap", 1, 1),
+    ("http_upload/http_post_mattermost_api_upload_eicar_ipv6.pcap", 1, 0),
+    ("http_upload/webdav_propfind_mkcol_copy_move_lock.pcapng", 1, 1),
+    ("ftp/ftp_pasv_stor_small.pcap", 1, 0),
+    ("ftp/ftp_ipv6_epsv_eprt_stor_appe_stou.pcap", 1, 0),
+    ("smb/smb2_write_psexesvc_exe_admin_share.pcap", 1, 0),
+    ("tftp/tftp_wrq_upload_rfc1350_txt.pcap", 1, 0),
+    ("tftp/tftp_rrq_wrq_multi_session.pcapng", 1, 1),
+    ("ssh_sftp/ssh_bulk_download_2x535KB.pcap", 1, 0),
+    ("ssh_sftp/mptcp_ssh_subflows.pcap", 1, 0),
+    ("tls_quic/tls_firefox_download_406KB.pcap", 1, 0),
+    ("other_upload/smtp_bdat_png_attachment.pcap", 1, 0),
+    ("other_upload/mqtt5_publish_jpeg_ipv6.pcap", 1, 0),
+    ("other_upload/nfsv3_write_file.pcap", 1, 0),
+    ("other_upload/uftp_multicast_file_push_jpeg.pcap", 1, 0),
+    ("other_upload/dns_exfiltration_tunnel.pcap", 1, 0),
+    ("media_download/http_2.6MB_binary_download_sll2.pcap", 1, 1),
+    ("mixed_benign/mixed_web_sites_tls_http_quic.pcapng", 1, 1),
+    ("mixed_benign/iphone_mixed_tls_dns_mdns.pcap", 1, 0),
+    ("mixed_benign/android_mixed_tls_dns_http.pcap", 1, 0),
+    ("malformed/fuzz_2006_bigendian_mixed_protocols.pcap", 1, 1),
+    ("malformed/fuzz_2006_http_post_mms.pcap", 1, 0),
+    ("malformed/ip_fragmented_garbage.pcap", 1, 1),
+    ("malformed/bad_dns_udp_packets.pcap", 1, 0),
+    ("malformed/bigtcp_ipv4_80000B_single_segment.pcap", 1, 1),
+    ("malformed/snaplen_truncated_1MB_tcp_transfer.pcap", 1, 1),
+    ("malformed/fuzz_record_huge_caplen.pcap", 1, 1),
+    ("malformed/fuzz_nsec_snaplen0_huge_caplen.pcap", 1, 1),
+    ("malformed/trunc_hdr_caplen_gt_snaplen.pcap", 0, 1),
+    ("malformed/smtp_xls_attachment_trailing_garbage_record.pcap", 0, 1),
+    ("format_linktype/nanosecond_pcap_http_to_ssh_port.pcap", 1, 1),
+    ("format_linktype/bigendian_pcap_icmp.pcap", 1, 1),
+    ("format_linktype/pcapng_multi_interface_dns.pcapng", 1, 1),
+    ("format_linktype/dlt_nflog_http.pcap", 1, 1),
+    ("format_linktype/vxlan_encapsulated_http_svg.pcap", 1, 1),
+    ("format_linktype/dlt_raw_ipv4_dns.pcap", 1, 1),
+    ("format_linktype/gre_aruba_80211_http_downloads.pcap", 1, 1),
+    ("format_linktype/radiotap_80211_http_post.pcap", 1, 1),
+]
+
+# rw_pcapgen captures: (command, decode seed, pcapfile seed whole).
+GENERATED = [("vlan", 1, 1), ("ipv6", 1, 1), ("timeouts", 1, 1), ("evasion", 1, 0),
+             ("demo", 1, 0)]
+
+
+class Capture:
+    """A capture file split into its parts: header bytes, records and their link types."""
+
+    def __init__(self, data):
+        self.data = data
+        self.records = []   # (start, end, ts_us, caplen, wirelen, linktype, payload)
+        self.header_end = 0
+        if data[:4] == b"\x0a\x0d\x0d\x0a":
+            self._pcapng()
+        else:
+            self._pcap()
+
+    def _pcap(self):
+        d = self.data
+        if len(d) < 24:
+            return
+        magic = d[:4]
+        if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+            e = "<"
+        elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+            e = ">"
+        else:
+            return
+        nsec = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+        linktype = struct.unpack(e + "I", d[20:24])[0] & 0x0fffffff
+        self.header_end = off = 24
+        while off + 16 <= len(d):
+            sec, frac, cap, wire = struct.unpack(e + "IIII", d[off:off + 16])
+            end = off + 16 + cap
+            payload = d[off + 16:min(end, len(d))]
+            ts = sec * 1000000 + (frac // 1000 if nsec else frac)
+            self.records.append((off, min(end, len(d)), ts, len(payload), wire, linktype,
+                                 payload))
+            if end > len(d):
+                break
+            off = end
+
+    def _pcapng(self):
+        d = self.data
+        off, e, links = 0, "<", []
+        while off + 12 <= len(d):
+            btype = struct.unpack(e + "I", d[off:off + 4])[0]
+            if d[off:off + 4] == b"\x0a\x0d\x0d\x0a":
+                e = "<" if d[off + 8:off + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+                btype = 0x0a0d0d0a
+                links = []
+            blen = struct.unpack(e + "I", d[off + 4:off + 8])[0]
+            if blen < 12 or off + blen > len(d):
+                break
+            body = d[off + 8:off + blen - 4]
+            if btype == 1 and len(body) >= 2:
+                links.append(struct.unpack(e + "H", body[:2])[0])
+            if btype in (0x0a0d0d0a, 1) and not self.records:
+                self.header_end = off + blen
+            if btype == 6 and len(body) >= 20:
+                ifid, hi, lo, cap, wire = struct.unpack(e + "IIIII", body[:20])
+                payload = body[20:20 + cap]
+                link = links[ifid] if ifid < len(links) else 1
+                self.records.append((off, off + blen, (hi << 32) | lo, len(payload), wire,
+                                     link, payload))
+            off += blen
+
+
+def decode_seed(records, budget=DECODE_BUDGET, max_pkts=DECODE_MAX_PKTS, trunc=None):
+    """fuzz_decode framing (fuzz_decode.c) of the first records."""
+    out = bytearray()
+    used, prev = 0, None
+    for (_, _, ts, cap, wire, link, payload) in records[:max_pkts]:
+        if used >= budget:
+            break
+        payload = payload[:budget - used]
+        if trunc is not None:
+            payload = payload[:trunc]
+        cap = len(payload)
+        gap = 0 if prev is None or ts < prev else ts - prev
+        prev = ts
+        ms = gap // 1000
+        step = ms if ms < 128 else min(255, 127 + max(1, gap // 10000000))
+        extra = max(0, min(0xfffe, wire - cap))
+        out += struct.pack(">BBHH", DECODE_LINKS.get(link, DECODE_LINK_UNKNOWN), step, cap,
+                           extra)
+        out += payload
+        used += cap
+    return bytes(out)
+
+
+def pcap_cut(cap, budget=PCAP_BUDGET):
+    """The header and the first records of a capture, never all of it: at most budget
+    bytes, at least one record fewer than the file has (or a cut inside the last)."""
+    d = cap.data
+    end = cap.header_end
+    for i, rec in enumerate(cap.records):
+        if rec[1] > budget or i == len(cap.records) - 1:
+            break
+        end = rec[1]
+    if end == cap.header_end and cap.records:
+        # one record only, or a huge first one: keep a piece of it
+        end = min(cap.records[0][1] - 1, cap.header_end + 16 + 256, budget)
+    return d[:max(end, cap.header_end)]
+
+
+# --- synthetic link layers around the IP packets of an Ethernet capture ---------------
+
+def ip_of_ether(frame):
+    if len(frame) >= 14 and frame[12:14] in (b"\x08\x00", b"\x86\xdd"):
+        return frame[14:]
+    return None
+
+
+def wrap(link, ip):
+    v6 = (ip[0] >> 4) == 6
+    et = b"\x86\xdd" if v6 else b"\x08\x00"
+    if link in (12, 101):
+        return ip
+    if link == 228 or link == 229:
+        return ip
+    if link == 0:
+        return struct.pack("<I", 10 if v6 else 2) + ip
+    if link == 108:
+        return struct.pack(">I", 24 if v6 else 2) + ip
+    if link == 113:
+        return struct.pack(">HHH", 0, 1, 6) + b"\x02\x00\x00\x00\x00\x01\x00\x00" + et + ip
+    if link == 276:
+        return et + b"\x00\x00" + struct.pack(">IHBB", 2, 1, 0, 6) + \
+            b"\x02\x00\x00\x00\x00\x01\x00\x00" + ip
+    if link == 239:
+        # NFLOG header, a prefix TLV (type 10, "rw\0\0" padded), then the payload TLV
+        tlv = struct.pack("<HH", 4 + 3, 10) + b"rw\x00\x00"
+        pad = (4 - len(ip) % 4) % 4
+        return bytes([10 if v6 else 2, 0]) + b"\x00\x00" + tlv + \
+            struct.pack("<HH", 4 + len(ip), 9) + ip + b"\x00" * pad
+    if link in (105, 127):
+        wlan = b"\x08\x01" + b"\x00\x00" + b"\x00\x11\x22\x33\x44\x55" + \
+            b"\x00\x66\x77\x88\x99\xaa" + b"\x00\x11\x22\x33\x44\x66" + b"\x10\x00" + \
+            b"\xaa\xaa\x03\x00\x00\x00" + et + ip
+        if link == 105:
+            return wlan
+        return b"\x00\x00\x08\x00\x00\x00\x00\x00" + wlan
+    raise ValueError(link)
+
+
+def linktype_seeds(v4_records, v6_records):
+    """One seed per link type: the same IP packets (IPv4 first, then IPv6) under each link
+    header."""
+    seeds = {}
+    ips = [r for r in v4_records if ip_of_ether(r[6]) is not None][:8] + \
+        [r for r in v6_records if ip_of_ether(r[6]) is not None][:6]
+    for link in (12, 101, 228, 229, 0, 108, 113, 276, 239, 105, 127):
+        recs = []
+        for (s, e, ts, cap, wire, _, payload) in ips:
+            ip = ip_of_ether(payload)
+            v6 = (ip[0] >> 4) == 6
+            if (link == 228 and v6) or (link == 229 and not v6):
+                continue
+            frame = wrap(link, ip)
+            recs.append((s, e, ts, len(frame), len(frame) + (wire - cap), link, frame))
+        if recs:
+            seeds[link] = decode_seed(recs)
+    return seeds
+
+
+def manifest(shared):
+    rows = {}
+    path = os.path.join(shared, "MANIFEST.tsv")
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            rows[row["path"]] = row
+    return rows
+
+
+class Writer:
+    def __init__(self, outdir):
+        self.outdir = outdir
+        self.prov = []
+        self.cleared = set()
+
+    def put(self, target, name, data, source, licence):
+        d = os.path.join(self.outdir, target)
+        os.makedirs(d, exist_ok=True)
+        if target not in self.cleared:
+            for old in os.listdir(d):
+                if old.startswith("seed-"):
+                    os.unlink(os.path.join(d, old))
+            self.cleared.add(target)
+        fname = "seed-" + name
+        with open(os.path.join(d, fname), "wb") as f:
+            f.write(data)
+        self.prov.append((target + "/" + fname, len(data), source, licence))
+
+
+# fuzz_magic.c: byte 0 = 0x80 | name length, the name, then the file's bytes.
+MAGIC_BUDGET = 4096         # RW_MAGIC_WANT_BYTES: what the engine keeps for typing
+MAGIC_RENAMED = [("paint.psd", "paint.txt"), ("bundle.zip", "report.docx"),
+                 ("tool.exe", "invoice.pdf"), ("bundle.gz", "scene.prproj"),
+                 ("still.png", "still.001"), ("budget.doc", "x/y\\budget.MAX")]
+
+
+def magic_seed(name, data):
+    nb = name.encode()[:127]
+    return bytes([0x80 | len(nb)]) + nb + data[:MAGIC_BUDGET]
+
+
+# fuzz_ftp.c chunk framing: h = dir << 7 | len (1..124), 125 = 16-bit length follows,
+# 126 = gap (one length byte follows), 127 = rw_ftp_end.
+def ftp_frame(events):
+    out = bytearray()
+    for ev in events:
+        if ev[0] == "gap":
+            out += bytes([ev[1] << 7 | 126, ev[2]])
+        elif ev[0] == "end":
+            out += bytes([127])
+        else:
+            d, data = ev
+            while data:
+                part, data = data[:65535], data[65535:]
+                if len(part) <= 124:
+                    out += bytes([d << 7 | len(part)])
+                else:
+                    out += bytes([d << 7 | 125, len(part) >> 8, len(part) & 0xff])
+                out += part
+    return bytes(out)
+
+
+def ftp_session(lines):
+    """lines: "C text" / "S text" (CRLF added) or raw (dir, bytes) / ("gap", ...) / ("end",)."""
+    ev = []
+    for x in lines:
+        if isinstance(x, str):
+            ev.append((0 if x[0] == "C" else 1, x[2:].encode() + b"\r\n"))
+        else:
+            ev.append(x)
+    return ftp_frame(ev)
+
+
+LOGIN_ANON = ["S 220 ProFTPD Server ready.", "C USER anonymous", "S 331 Password required",
+              "C PASS guest@example.org", "S 230 Anonymous access granted", "C TYPE I",
+              "S 200 Type set to I"]
+LOGIN_USER = ["S 220 (vsFTPd 3.0.3)", "C USER alice", "S 331 Please specify the password.",
+              "C PASS s3cret", "S 230-Welcome,", "S 230-second line", "S 230 Login successful."]
+TLS_REC = bytes([0x16, 0x03, 0x01, 0x00, 0x05]) + b"hello"
+
+FTP_SESSIONS = [
+    ("pasv_stor_anon", LOGIN_ANON + ["C PASV", "S 227 Entering Passive Mode (198,51,100,20,195,80).",
+                                     "C STOR upload.bin", "S 150 Ok to send data.",
+                                     "S 226 Transfer complete.", "C QUIT", "S 221 Goodbye."]),
+    ("pasv_nat_retr", LOGIN_USER + ["C PASV", "S 227 Entering Passive Mode (10,0,0,5,4,1)",
+                                    "C RETR /pub/movie.mov", "S 150 Opening BINARY mode",
+                                    "S 226 Done"]),
+    ("pasv_noparen", LOGIN_USER + ["C pasv", "S 227 =198,51,100,20,7,208",
+                                   "C retr a.txt", "S 226 ok"]),
+    ("epsv_appe", LOGIN_USER + ["C EPSV", "S 229 Entering Extended Passive Mode (|||50000|)",
+                                "C APPE log.txt", "S 150 ok", "S 226 ok",
+                                "C EPSV", "S 229 Entering Extended Passive Mode (!!!50001!)",
+                                "C STOR b.bin", "S 150 ok"]),
+    ("port_retr", LOGIN_USER + ["C PORT 192,0,2,10,156,64", "S 200 PORT command successful",
+                                "C RETR report.pdf", "S 150 ok", "S 226 ok",
+                                "C PORT 192,0,2,77,156,65", "S 200 ok", "C STOR x.exe",
+                                "C PORT 1,2,3,4,0,0", "S 501 bad"]),
+    ("eprt_v4_v6", LOGIN_ANON + ["C EPRT |1|192.0.2.99|6000|", "S 200 ok", "C STOR one.bin",
+                                 "S 150 ok", "C EPRT |2|2001:db8::99|6001|", "S 200 ok",
+                                 "C STOR two.bin", "S 150 ok", "C EPRT |2|2001:db8::10|6002|",
+                                 "C RETR three.bin"]),
+    ("stou", LOGIN_USER + ["C PASV", "S 227 Entering Passive Mode (198,51,100,20,19,137)",
+                           "C STOU", "S 150 FILE: stou.1", "S 226 ok", "C EPSV",
+                           "S 229 (|||40001|)", "C STOU", "S 125 FILE: /tmp/x y.z", "S 226 ok",
+                           "C PASV", "S 227 (198,51,100,20,19,138)", "C STOU", "S 150 ok"]),
+    ("pipelined", LOGIN_USER[:1] + [(0, b"USER bob\r\nPASS pw\r\nPASV\r\nSTOR early.bin\r\n"),
+                                    (1, b"331 pw\r\n230 ok\r\n227 Passive (198,51,100,20,1,2)\r\n150 ok\r\n")]),
+    ("list_unannounced", LOGIN_ANON + ["C PASV", "S 227 (198,51,100,20,3,4)", "C LIST",
+                                       "S 150 listing", "S 226 ok", "C RETR nope.bin",
+                                       "S 425 Use PORT or PASV first.", "C NLST", "C MLSD"]),
+    ("auth_tls_ccc", ["S 220 ready", "C AUTH TLS", "S 234 Proceed with negotiation.",
+                      (0, TLS_REC * 3), (1, TLS_REC * 2), (0, b"CCC\r\n"), "S 200 ok",
+                      "C PASV", "S 227 (198,51,100,20,5,6)", "C STOR after_tls.bin"]),
+    ("gap_end", LOGIN_USER + [(0, b"PASV\r\nSTO"), ("gap", 0, 40), (0, b"R lost.bin\r\nNOOP\r\n"),
+                              "S 227 (198,51,100,20,7,8)", ("gap", 1, 0), "C STOR kept.bin",
+                              ("end",), "C PASV", "S 227 (198,51,100,20,9,10)", "C STOR z"]),
+    ("long_lines", ["S 220 x", "C USER " + "u" * 3000, "S 331 " + "y" * 2100, "C PASS p",
+                    "S 230 ok", "C PASV", "S 227 (198,51,100,20,11,12)",
+                    "C STOR " + "n" * 600, "S 150 ok"]),
+    ("iac_abor_lf", [(1, b"220 x\n"), (0, b"USER ftp\nPASS a@b\n"), (1, b"331 x\n230 x\n"),
+                     (0, b"\xff\xf4\xff\xf2ABOR\r\n"), (1, b"226 x\n"), (0, b"EPSV ALL\n"),
+                     (1, b"229 (|||65535|)\n"), (0, b"RETR \x00bin\n"),
+                     (1, b"999 odd\nxyz\n2 short\n")]),
+]
+
+
+# fuzz_expect.c operations: add = 0 a aport b bport dir step n name..., take = 1 src sport
+# dst dport step, expire = 2 step, add with a failing allocation = 3 ... fail; op | 0x80
+# with the alternate address index in bits 4..6 adds an alternate pair.
+def ex_add(a, ap, b, bp, d, step=1, name=b"f.bin", op=0):
+    return bytes([op, a, ap, b, bp, d, step, len(name)]) + name
+
+
+def ex_take(s, sp, d, dp, step=0):
+    return bytes([1, s, sp, d, dp, step])
+
+
+EXPECT_SEEDS = [
+    ("passive_stor", bytes([8]) + ex_add(0, 0, 1, 4, 0) + ex_take(0, 3, 1, 4)),
+    ("active_retr", bytes([8]) + ex_add(0, 3, 1, 0, 1) + ex_take(1, 1, 0, 3)),
+    ("reverse", bytes([8]) + ex_add(0, 0, 1, 4, 0) + ex_take(1, 4, 0, 3)),
+    ("nat_pair", bytes([8]) + ex_add(0, 0, 1, 4, 0, op=0x80 | 2 << 4) + ex_take(0, 3, 2, 4)
+     + ex_take(0, 3, 1, 4)),
+    ("ipv6_pair", bytes([8]) + ex_add(4, 3, 5, 0, 1, op=0x80 | 0 << 4) + ex_take(5, 1, 4, 3)),
+    ("timeout", bytes([8]) + ex_add(0, 0, 1, 4, 0) + bytes([2, 119]) + ex_take(0, 3, 1, 4, 1)
+     + ex_add(0, 0, 1, 5, 0) + bytes([2, 0x8d]) + ex_take(0, 3, 1, 5)),
+    ("full_table", bytes([1]) + ex_add(0, 0, 1, 4, 0) + ex_add(0, 0, 1, 5, 0)
+     + ex_take(0, 3, 1, 4) + ex_take(0, 3, 1, 5)),
+    ("bad_args", bytes([8]) + ex_add(0, 0, 4, 4, 0) + ex_add(6, 0, 6, 4, 0)
+     + ex_add(0, 0, 1, 0, 0) + ex_add(0, 0, 1, 4, 2)),
+    ("oom_long_name", bytes([8]) + ex_add(0, 0, 1, 4, 0, op=3, name=b"x" * 200) + b"\x00"
+     + ex_add(0, 0, 1, 4, 0, name=b"y" * 254) + ex_take(0, 3, 1, 4)),
+]
+
+
+def safe(name):
+    base = os.path.basename(name)
+    for ext in (".pcapng", ".pcap", ".yaml", ".yml"):
+        if base.endswith(ext):
+            base = base[:-len(ext)]
+    return base.replace(".", "_")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared", "pcaps"))
+    ap.add_argument("--pcapgen", default=os.path.join(ROOT, "build", "tools", "rw_pcapgen"))
+    ap.add_argument("--out", default=os.path.join(HERE, "corpus"))
+    a = ap.parse_args()
+
+    w = Writer(a.out)
+    man = manifest(a.shared)
+
+    for (rel, dec, pf) in SHARED:
+        with open(os.path.join(a.shared, rel), "rb") as f:
+            cap = Capture(f.read())
+        row = man.get(rel, {})
+        src = "shared:%s (%s %s)" % (rel, row.get("source_repo", "?"), row.get("source_path", "?"))
+        lic = row.get("license_of_source_repo", "?")
+        if dec and cap.records:
+            w.put("decode", safe(rel), decode_seed(cap.records), src + " first packets", lic)
+        if pf:
+            w.put("pcapfile", safe(rel), pcap_cut(cap), src + " cut", lic)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        gen = {}
+        for (cmd, dec, pf) in GENERATED:
+            out = os.path.join(tmp, cmd + ".pcap")
+            subprocess.run([a.pcapgen, cmd, out], check=True, stdout=subprocess.DEVNULL)
+            with open(out, "rb") as f:
+                data = f.read()
+            cap = gen[cmd] = Capture(data)
+            src = "rw_pcapgen " + cmd
+            if dec:
+                w.put("decode", "gen_" + cmd, decode_seed(cap.records), src + " first packets",
+                      "project")
+            if pf:
+                w.put("pcapfile", "gen_" + cmd, data, src, "project")
+            if cmd == "evasion":
+                w.put("pcapfile", "gen_evasion_cut", pcap_cut(cap, 6000), src + " cut",
+                      "project")
+        for link, seed in sorted(linktype_seeds(gen["demo"].records,
+                                                gen["ipv6"].records).items()):
+            w.put("decode", "link_%d" % link, seed,
+                  "rw_pcapgen demo and ipv6: IP packets under link type %d" % link, "project")
+        out = os.path.join(tmp, "flood.pcap")
+        subprocess.run([a.pcapgen, "flood", "300", out], check=True, stdout=subprocess.DEVNULL)
+        with open(out, "rb") as f:
+            cap = Capture(f.read())
+        # 150 SYNs of distinct flows, headers only: past the fuzz flow table's memcap
+        w.put("decode", "gen_flood", decode_seed(cap.records, budget=20000, max_pkts=150,
+                                                  trunc=64),
+              "rw_pcapgen flood 300, 150 SYNs", "project")
+
+    rule_files = [os.path.join("rules", "reelwatch.yaml"),
+                  os.path.join("tests", "data", "lists", "formats.yaml")]
+    bad = os.path.join(ROOT, "tests", "bad")
+    for name in sorted(os.listdir(bad)):
+        p = os.path.join(bad, name)
+        if name.endswith((".yaml", ".yml")):
+            rule_files.append(os.path.join("tests", "bad", name))
+        elif os.path.isdir(p) and name != "lists":
+            for sub in sorted(os.listdir(p)):
+                if sub.endswith((".yaml", ".yml")):
+                    rule_files.append(os.path.join("tests", "bad", name, sub))
+    for rel in rule_files:
+        with open(os.path.join(ROOT, rel), "rb") as f:
+            data = f.read()
+        name = rel.replace(os.sep, "_").replace("tests_bad_", "bad_")
+        w.put("rules", safe(name), data, rel, "project")
+    # fuzz_rules.c: "#8<" splits an input into a directory of two rule files
+    for name in sorted(os.listdir(bad)):
+        p = os.path.join(bad, name)
+        if os.path.isdir(p) and name != "lists":
+            parts = []
+            for sub in sorted(os.listdir(p)):
+                if sub.endswith((".yaml", ".yml")):
+                    with open(os.path.join(p, sub), "rb") as f:
+                        parts.append(f.read().rstrip(b"\n") + b"\n")
+            w.put("rules", "dir_" + safe(name), b"#8<\n".join(parts[:2]),
+                  "tests/bad/%s (two files, split at #8<)" % name, "project")
+    # fuzz_rules.c: "#set NAME=VALUE" comment lines are --set options for the second load
+    with open(os.path.join(ROOT, "rules", "reelwatch.yaml"), "rb") as f:
+        data = f.read()
+    w.put("rules", "sets_reelwatch",
+          b"#set home_net=10.20.0.0/16,2001:db8:42::/48\n#set eve.types=alert\n"
+          b"#set home_net=10.0.0.1/8,,\n#set nope=1\n#set =x\n" + data,
+          "rules/reelwatch.yaml with --set lines", "project")
+
+    for d in (os.path.join("rules", "lists"), os.path.join("tests", "data", "lists"),
+              os.path.join("tests", "bad", "lists")):
+        for name in sorted(os.listdir(os.path.join(ROOT, d))):
+            if name.endswith(".yaml"):
+                continue
+            rel = os.path.join(d, name)
+            with open(os.path.join(ROOT, rel), "rb") as f:
+                data = f.read()
+            w.put("addrlist", rel.replace(os.sep, "_").replace(".", "_"), data, rel, "project")
+
+    files = os.path.join(ROOT, "tests", "data", "files")
+    for name in sorted(os.listdir(files)):
+        with open(os.path.join(files, name), "rb") as f:
+            data = f.read()
+        w.put("magic", safe(name), magic_seed(name, data),
+              "tests/data/files/%s (first %d bytes)" % (name, MAGIC_BUDGET), "project")
+    for (orig, renamed) in MAGIC_RENAMED:
+        with open(os.path.join(files, orig), "rb") as f:
+            data = f.read()
+        w.put("magic", "renamed_" + re.sub(r"[^A-Za-z0-9_-]", "_", renamed),
+              magic_seed(renamed, data),
+              "tests/data/files/%s named %s" % (orig, renamed), "project")
+    w.put("magic", "empty", magic_seed("empty.bin", b""), "no bytes", "project")
+    w.put("magic", "utf8", magic_seed("notes.txt", "caf\u00e9 \u2014 na\u00efve\n".encode()),
+          "UTF-8 text", "project")
+    for (name, data) in EXPECT_SEEDS:
+        w.put("expect", name, data, "hand-written rw_expect operations", "project")
+    for (name, data) in FTP_SESSIONS:
+        w.put("ftp", name, ftp_session(data), "hand-written FTP control session", "project")
+
+    total = 0
+    with open(os.path.join(HERE, "corpus.tsv"), "w") as f:
+        f.write("seed\tbytes\tsource\tlicence\n")
+        for (name, n, src, lic) in sorted(w.prov):
+            f.write("%s\t%d\t%s\t%s\n" % (name, n, src, lic))
+            total += n
+    print("mkcorpus: %d seeds, %d bytes" % (len(w.prov), total))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
