@@ -65,6 +65,8 @@ struct rw_flow {
     uint8_t sniff[2][RW_APP_SNIFF_BYTES];
     uint8_t expect_tried;                 /* announcement looked up at first payload */
     uint8_t alerted;
+    uint8_t rules_apply;                  /* some rule could fire on this flow */
+    uint8_t light;                        /* nothing wants its bytes: counted only */
     uint32_t gen;                         /* rule-set generation of det */
     uint8_t data_dir;                     /* APP_FTP_DATA / APP_RAW: the file's direction */
     uint32_t data_id;                     /* ... and its id */
@@ -103,6 +105,7 @@ struct rw_engine {
         uint64_t app[8];          /* flows per enum engine_app */
         uint64_t expect_hits;     /* flows an announcement named */
         uint64_t parsers_refused; /* flows left as volume: RW_APP_PARSERS_MAX were alive */
+        uint64_t light_flows;     /* flows no rule or record type could use: counted only */
     } stats;
     size_t parsers_alive;
 };
@@ -434,6 +437,48 @@ size_t rw_engine_flow_state_bytes(const struct rw_engine *e)
 
 /* ---- the flow as the rules and the parsers see it ------------------------------------ */
 
+/* Does addr sit in one of the rule's dst lists? ms/n: the lists holding addr. */
+static int engine_in_rule_lists(const struct rw_rule *r, const struct rw_addrlist_match *ms,
+                                size_t n)
+{
+    for (size_t i = 0; i < r->ndst; i++)
+        for (size_t j = 0; j < n; j++)
+            if (ms[j].index == r->dst[i])
+                return 1;
+    return 0;
+}
+
+/*
+ * Could any rule fire on a flow between these two addresses? Either end may turn out to
+ * be the receiver (a file goes either way), so a rule can fire when one end is in one of
+ * its dst lists (or it has none) and, for outbound and inbound rules, exactly one end is
+ * inside home_net. Everything else about a rule (protocol, type, bytes) is learnt later.
+ */
+static int engine_rules_apply(const struct rw_engine *e, const struct rw_flow_key *k)
+{
+    struct rw_addrlist_match ms[2][8];
+    size_t n[2];
+    int home;
+
+    if (e->rules == NULL || e->detect == NULL)
+        return 0;
+    n[0] = rw_rules_lookup_dst(e->rules, &k->src, ms[0], 8);
+    n[1] = rw_rules_lookup_dst(e->rules, &k->dst, ms[1], 8);
+    n[0] = n[0] > 8 ? 8 : n[0];
+    n[1] = n[1] > 8 ? 8 : n[1];
+    home = rw_rules_is_home(e->rules, &k->src) + rw_rules_is_home(e->rules, &k->dst);
+    for (size_t i = 0; i < rw_rules_count(e->rules); i++) {
+        const struct rw_rule *r = rw_rules_rule(e->rules, i);
+
+        if (r->direction != RW_DIR_ANY && home != 1)
+            continue;
+        if (r->ndst == 0 || engine_in_rule_lists(r, ms[0], n[0]) ||
+            engine_in_rule_lists(r, ms[1], n[1]))
+            return 1;
+    }
+    return 0;
+}
+
 /* Refreshes f's rules view from the host's info and nDPI's result, for this call. */
 static void engine_bind(struct rw_engine *e, struct rw_flow *f, const struct rw_flow_info *info,
                         uint64_t now_us)
@@ -444,6 +489,7 @@ static void engine_bind(struct rw_engine *e, struct rw_flow *f, const struct rw_
     e->now_us = now_us;
     if (f->gen != e->gen) {
         memset(&f->det, 0, sizeof(f->det));
+        f->rules_apply = engine_rules_apply(e, &info->key);
         f->gen = e->gen;
     }
     f->info = info;
@@ -868,8 +914,25 @@ struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_inf
         return NULL;
     }
     f->e = e;
+    f->gen = e->gen;
+    f->rules_apply = (uint8_t)engine_rules_apply(e, &info->key);
+    /* Do only the work something will use (issue: rule-aware work): a flow no rule can
+     * fire on needs its bytes only for fileinfo records, and nDPI only for flow records
+     * or rules. Such a flow is still counted and its flow record written. */
+    f->light = !f->rules_apply && !(e->eve_types & RW_EVE_FILEINFO);
+    if (f->light && !(e->eve_types & RW_EVE_FLOW)) {
+        /* Nobody reads its classification either. */
+        f->cls.r.done = 1;
+        snprintf(f->cls.r.app_proto, sizeof(f->cls.r.app_proto), "failed");
+        e->stats.light_flows++;
+        return f;
+    }
     /* On OOM the wrapper marks the flow done and "failed": it is still counted. */
     rw_classify_flow_init(e->classify, &f->cls, info->key.proto);
+    if (f->light) {
+        e->stats.light_flows++;
+        return f;
+    }
     f->files = rw_files_new(&e->fenv);
     if (info->key.proto == IPPROTO_TCP)
         f->stream = rw_stream_new(e->pool);
@@ -898,7 +961,7 @@ void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_fl
     } else if (info->key.proto == IPPROTO_UDP) {
         engine_app_data(e, f, pkt->dir, pkt->payload, pkt->payload_len);
     }
-    if (e->detect != NULL) {
+    if (e->detect != NULL && f->rules_apply) {
         engine_bind(e, f, info, pkt->ts_us);
         rw_detect_flow(e->detect, &f->view, RW_DET_FLOW_PROGRESS, pkt->ts_us, engine_alert, f);
     }
@@ -928,7 +991,7 @@ static void engine_flow_finish(struct rw_engine *e, struct rw_flow *f,
     }
     rw_free(f->hit);
     f->hit = NULL;
-    if (e->detect != NULL) {
+    if (e->detect != NULL && f->rules_apply) {
         engine_bind(e, f, info, info->last_us);
         rw_detect_flow(e->detect, &f->view, RW_DET_FLOW_END, info->last_us, engine_alert, f);
     }
@@ -984,6 +1047,8 @@ void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counte
     all[k++] = (struct rw_counter){"app_layer.flow.smb", e->stats.app[APP_SMB]};
     all[k++] = (struct rw_counter){"app_layer.flow.tftp", e->stats.app[APP_TFTP]};
     all[k++] = (struct rw_counter){"app_layer.expectations", e->stats.expect_hits};
+    /* Flows no rule or record could use, only counted: Suricata calls such flows bypassed. */
+    all[k++] = (struct rw_counter){"flow_bypassed.closed", e->stats.light_flows};
     all[k++] = (struct rw_counter){"memcap.pressure", e->stats.flow_state_oom + e->fstats.nomem +
                                                       e->fstats.refused + e->stats.parsers_refused};
     engine_emit(e, rw_eve_stats_record(ts_us, all, k));
