@@ -1118,11 +1118,6 @@ static json_t *det_time(uint64_t us)
     return json_string(ts);
 }
 
-static int det_has_ports(uint8_t proto)
-{
-    return proto == 6 || proto == 17 || proto == 132; /* TCP, UDP, SCTP */
-}
-
 static json_t *det_metadata(const struct rw_rule *r)
 {
     json_t *md = json_object();
@@ -1274,7 +1269,7 @@ static json_t *det_flow_object(const struct rw_flow_info *info)
         rc |= det_set(fo, "src_ip", json_string(addr));
     if (rw_addr_format(&k->dst, addr, sizeof(addr)) >= 0)
         rc |= det_set(fo, "dest_ip", json_string(addr));
-    if (det_has_ports(k->proto)) {
+    if (rw_eve_has_ports(k->proto)) {
         rc |= det_set(fo, "src_port", json_integer(k->sport));
         rc |= det_set(fo, "dest_port", json_integer(k->dport));
     }
@@ -1283,18 +1278,6 @@ static json_t *det_flow_object(const struct rw_flow_info *info)
         return NULL;
     }
     return fo;
-}
-
-static const char *det_file_state_name(uint8_t state)
-{
-    switch (state) {
-    case RW_FILE_CLOSED:
-        return "CLOSED";
-    case RW_FILE_TRUNCATED:
-        return "TRUNCATED";
-    default:
-        return "OPEN";
-    }
 }
 
 static json_t *det_fileinfo(const struct rw_detect_file *file)
@@ -1312,7 +1295,7 @@ static json_t *det_fileinfo(const struct rw_detect_file *file)
     if (file->desc != NULL)
         rc |= det_set(fi, "magic", det_str(file->desc));
     rc |= det_set(fi, "gaps", json_boolean(file->gaps));
-    rc |= det_set(fi, "state", json_string(det_file_state_name(file->state)));
+    rc |= det_set(fi, "state", json_string(rw_eve_file_state_name(file->state)));
     rc |= det_set(fi, "size", det_u64(file->size));
     if (rc != 0) {
         json_decref(fi);

@@ -306,7 +306,7 @@ static int eve_set(json_t *obj, const char *key, json_t *value)
     return json_object_set_new_nocheck(obj, key, value) == 0 ? 0 : -1;
 }
 
-static int eve_has_ports(uint8_t proto)
+int rw_eve_has_ports(uint8_t proto)
 {
     return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == EVE_IPPROTO_SCTP;
 }
@@ -327,11 +327,11 @@ static int eve_header_flow(json_t *rec, const struct rw_flow_info *info)
     }
     if (rw_addr_format(&k->src, addr, sizeof(addr)) >= 0)
         rc |= eve_set(rec, "src_ip", json_string(addr));
-    if (eve_has_ports(k->proto))
+    if (rw_eve_has_ports(k->proto))
         rc |= eve_set(rec, "src_port", json_integer(k->sport));
     if (rw_addr_format(&k->dst, addr, sizeof(addr)) >= 0)
         rc |= eve_set(rec, "dest_ip", json_string(addr));
-    if (eve_has_ports(k->proto))
+    if (rw_eve_has_ports(k->proto))
         rc |= eve_set(rec, "dest_port", json_integer(k->dport));
     rc |= eve_set(rec, "proto", json_string(rw_eve_proto_name(k->proto, pbuf, sizeof(pbuf))));
     if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
@@ -532,7 +532,7 @@ json_t *rw_eve_flow_record(const struct rw_flow_info *info, const struct rw_cls_
     return rec;
 }
 
-static const char *eve_file_state_name(uint8_t state)
+const char *rw_eve_file_state_name(uint8_t state)
 {
     switch (state) {
     case RW_FILE_CLOSED:
@@ -611,7 +611,7 @@ json_t *rw_eve_fileinfo_record(const struct rw_flow_info *info, const struct rw_
         if (ev->magic != NULL)
             rc |= eve_set(fi, "magic", rw_eve_json_string(ev->magic, strlen(ev->magic)));
         rc |= eve_set(fi, "gaps", json_boolean(ev->gaps));
-        rc |= eve_set(fi, "state", json_string(eve_file_state_name(ev->state)));
+        rc |= eve_set(fi, "state", json_string(rw_eve_file_state_name(ev->state)));
         rc |= eve_set(fi, "stored", json_false());
         rc |= eve_set(fi, "size", eve_u64(ev->size));
         if (ev->sha256 != NULL) {

@@ -68,6 +68,11 @@ json_t *rw_eve_fileinfo_record(const struct rw_flow_info *info, const struct rw_
  */
 json_t *rw_eve_stats_record(uint64_t ts_us, const struct rw_counter *c, size_t n);
 
+/* rw_eve_has_ports: 1 when records of this IP protocol carry src_port/dest_port (TCP, UDP,
+ * SCTP). rw_eve_file_state_name: Suricata's fileinfo.state word for enum rw_file_state. */
+int rw_eve_has_ports(uint8_t proto);
+const char *rw_eve_file_state_name(uint8_t state);
+
 /* rw_eve_emit serialises rec compactly on one line and hands it to out; it takes over
  * the reference to rec (decref'd in every case). Returns 0, RW_ENOMEM, or out's error. */
 int rw_eve_emit(const struct rw_output *out, json_t *rec);
