@@ -75,6 +75,7 @@ struct gen {
     int err;        /* sticky: set by the first failure, checked by gen_close */
     size_t l3off;   /* offsets into frame of the packet being built */
     size_t l4off;
+    size_t frag_bytes; /* > 0: IPv4 packets with a payload go out as fragments (fragments) */
     uint8_t frame[GEN_SNAPLEN];
 };
 
@@ -518,6 +519,39 @@ static uint8_t *frame_begin(struct gen *g, const struct gen_path *p, int dir, si
 }
 
 /*
+ * gen_write_fragments writes the IPv4 packet being built (transport length l4_len) as
+ * fragments (RFC 791 3.2): each carries up to g->frag_bytes bytes of the transport
+ * header and data (a multiple of 8), all but the last with More Fragments set, the
+ * offset in 8-byte units, DF clear, the same identification and their own header
+ * checksum. A packet that would fit in one fragment is cut after its first 16 bytes, so
+ * every packet with a payload is fragmented. See pcaps/README.md, "fragments".
+ */
+static void gen_write_fragments(struct gen *g, size_t l4_len)
+{
+    uint8_t *ip = g->frame + g->l3off;
+    uint8_t *l4 = g->frame + g->l4off;
+    uint8_t *copy = malloc(l4_len);
+    size_t step = g->frag_bytes < l4_len ? g->frag_bytes : 16;
+    size_t off, n;
+
+    if (copy == NULL) {
+        gen_fail(g, "out of memory");
+        return;
+    }
+    memcpy(copy, l4, l4_len);
+    for (off = 0; off < l4_len; off += n) {
+        n = l4_len - off < step ? l4_len - off : step;
+        wr16(ip + 2, (uint32_t)(20 + n));
+        wr16(ip + 6, (uint32_t)((off + n < l4_len ? 0x2000u : 0) | (uint32_t)(off / 8)));
+        wr16(ip + 10, 0);
+        wr16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+        memcpy(l4, copy + off, n);
+        gen_write(g, g->l4off + n);
+    }
+    free(copy);
+}
+
+/*
  * IPv4 (RFC 791):
  *   0      4      8             16    19                 31
  *   | ver  | IHL  |     TOS     |      total length       |
@@ -567,7 +601,10 @@ static void frame_end(struct gen *g, const struct gen_path *p, int dir, uint8_t 
     if (c == 0 && proto == IPPROTO_UDP)
         c = 0xffff;
     wr16(l4 + csum_off, c);
-    gen_write(g, g->l4off + l4_len);
+    if (g->frag_bytes != 0 && !src->v6 && l4_len > 20)
+        gen_write_fragments(g, l4_len);
+    else
+        gen_write(g, g->l4off + l4_len);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -3269,6 +3306,189 @@ static void cmd_smb2(struct gen *g, const struct cmd_args *a)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* Mission scenarios: days, parallel, fragments, threshold (pcaps/README.md)           */
+
+#define GEN_HOUR_US (3600ULL * GEN_USEC)
+#define GEN_PARALLEL_PARTS 4u
+#define GEN_PARALLEL_PART_BYTES 51200u   /* 4 x 51200 = the 204800-byte MOV */
+#define GEN_PARALLEL_TURN_SEGS 8u        /* segments each connection sends per turn */
+#define GEN_FRAG_BYTES 512u              /* IPv4 fragment payload (a multiple of 8) */
+#define GEN_THRESHOLD_MOV_BYTES 100000u
+
+/* One PUT of the 12328-byte PSD to uri with Basic credentials, answered 201, on a
+ * connection of its own. */
+static void scene_put_psd_as(struct gen *g, const struct gen_path *p, const char *host,
+                             const char *uri)
+{
+    struct gbuf req = { 0 };
+    struct gen_tcp s;
+
+    build_psd_put(&req, host, uri, "Authorization: " GEN_HTTP_AUTH "\r\n",
+                  "image/vnd.adobe.photoshop");
+    gen_tcp_init(&s, g, p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    http_exchange(&s, &req, "201 Created", NULL);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, &req, 1);
+}
+
+/*
+ * days: the studio host 10.1.2.10 PUTs one PSD a day to 175.45.176.80 for four days
+ * (each 25 hours after the last, so no two fall within 24 hours), then three more
+ * within five hours on the fifth day: the third of the burst is the third file within
+ * 24 hours.
+ */
+static void cmd_days(struct gen *g, const struct cmd_args *a)
+{
+    static const char host[] = "175.45.176.80";
+    static const struct {
+        uint64_t at_h; /* hours after 2024-03-14T09:00:00Z */
+        const char *uri;
+    } put[] = {
+        { 0, "/dav/ep07/day1_comp_v001.psd" },  { 25, "/dav/ep07/day2_comp_v002.psd" },
+        { 50, "/dav/ep07/day3_comp_v003.psd" }, { 75, "/dav/ep07/day4_comp_v004.psd" },
+        { 100, "/dav/ep07/burst_a.psd" },       { 102, "/dav/ep07/burst_b.psd" },
+        { 105, "/dav/ep07/burst_c.psd" },
+    };
+    struct gen_host ws, kp;
+    struct gen_path p;
+    size_t i;
+
+    (void)a;
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    host_init(g, &kp, host, 0, 46);
+    for (i = 0; i < sizeof(put) / sizeof(put[0]); i++) {
+        gen_at(g, put[i].at_h * GEN_HOUR_US);
+        path_init(&p, &ws, (uint16_t)(52001 + i), &kp, 80, NULL);
+        scene_put_psd_as(g, &p, host, put[i].uri);
+    }
+}
+
+/*
+ * parallel: one 204800-byte MOV PUT as four parts of 51200 bytes, each on its own
+ * connection to 175.45.176.80 (ports 53001..53004), all four open at once and sending
+ * in turns of GEN_PARALLEL_TURN_SEGS segments: no flow carries 64 KiB, the four together
+ * carry 204800 bytes of file.
+ */
+static void cmd_parallel(struct gen *g, const struct cmd_args *a)
+{
+    static const char host[] = "175.45.176.80";
+    struct gen_host ws, kp;
+    struct gen_path p[GEN_PARALLEL_PARTS];
+    struct gen_tcp s[GEN_PARALLEL_PARTS];
+    struct gbuf mov = { 0 }, part = { 0 }, req[GEN_PARALLEL_PARTS];
+    size_t sent[GEN_PARALLEL_PARTS] = { 0 }, turn, i, n, left;
+    char uri[64];
+
+    (void)a;
+    memset(req, 0, sizeof(req));
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    host_init(g, &kp, host, 0, 46);
+    build_mov_n(&mov, g, GEN_PARALLEL_PARTS * GEN_PARALLEL_PART_BYTES);
+    if (mov.oom) {
+        gbufs_done(g, &mov, 1);
+        return;
+    }
+    for (i = 0; i < GEN_PARALLEL_PARTS; i++) {
+        part.p = mov.p + i * GEN_PARALLEL_PART_BYTES;
+        part.len = GEN_PARALLEL_PART_BYTES;
+        gen_snprintf(g, uri, sizeof(uri), "/dav/ep07/comp_v004_part%zu.mov", i + 1);
+        build_http_request(&req[i], "PUT", uri, host,
+                           "Authorization: " GEN_HTTP_AUTH "\r\n", "video/quicktime", &part);
+        path_init(&p[i], &ws, (uint16_t)(53001 + i), &kp, 80, NULL);
+        gen_tcp_init(&s[i], g, &p[i], 180 * GEN_MS);
+        gen_tcp_open(&s[i]);
+        gen_advance(g, 10 * GEN_MS);
+    }
+    for (turn = 0, left = GEN_PARALLEL_PARTS; left > 0; turn++) {
+        left = 0;
+        for (i = 0; i < GEN_PARALLEL_PARTS; i++) {
+            if (sent[i] == req[i].len || req[i].oom)
+                continue;
+            n = req[i].len - sent[i];
+            if (n > (size_t)GEN_PARALLEL_TURN_SEGS * s[i].mss)
+                n = (size_t)GEN_PARALLEL_TURN_SEGS * s[i].mss;
+            gen_tcp_send(&s[i], GEN_C2S, req[i].p + sent[i], n, NULL);
+            sent[i] += n;
+            left += sent[i] < req[i].len;
+        }
+    }
+    for (i = 0; i < GEN_PARALLEL_PARTS; i++) {
+        struct gbuf r = { 0 };
+
+        build_http_status(&r, g, "201 Created", NULL);
+        gen_tcp_send_buf(&s[i], GEN_S2C, &r);
+        gbufs_done(g, &r, 1);
+        gen_tcp_close(&s[i], GEN_C2S);
+    }
+    gbufs_done(g, req, GEN_PARALLEL_PARTS);
+    gbufs_done(g, &mov, 1);
+}
+
+/*
+ * fragments: the PSD PUT to 175.45.176.80 twice: first (port 54001) with every IPv4
+ * packet of the request cut into fragments of GEN_FRAG_BYTES (the handshake, the ACKs,
+ * the response and the close are whole), then (port 54002, a second later) the same
+ * request unfragmented, as the control.
+ */
+static void cmd_fragments(struct gen *g, const struct cmd_args *a)
+{
+    static const char host[] = "175.45.176.80";
+    struct gbuf req = { 0 }, r = { 0 };
+    struct gen_host ws, kp;
+    struct gen_path p;
+    struct gen_tcp s;
+
+    (void)a;
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    host_init(g, &kp, host, 0, 46);
+    build_psd_put(&req, host, "/dav/ep07/frag_comp_v003.psd",
+                  "Authorization: " GEN_HTTP_AUTH "\r\n", "image/vnd.adobe.photoshop");
+    path_init(&p, &ws, 54001, &kp, 80, NULL);
+    gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    g->frag_bytes = GEN_FRAG_BYTES;
+    gen_tcp_send_buf(&s, GEN_C2S, &req);
+    g->frag_bytes = 0;
+    build_http_status(&r, g, "201 Created", NULL);
+    gen_tcp_send_buf(&s, GEN_S2C, &r);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, &r, 1);
+    gbufs_done(g, &req, 1);
+    gen_at(g, GEN_USEC);
+    path_init(&p, &ws, 54002, &kp, 80, NULL);
+    scene_put_psd_as(g, &p, host, "/dav/ep07/whole_comp_v003.psd");
+}
+
+/*
+ * threshold: one PUT of a 100000-byte MOV to 175.45.176.80 (port 55001) in 1460-byte
+ * segments: the 45th data segment carries the flow's payload to the client from 64240
+ * to 65700 bytes, across 64 KiB (65536).
+ */
+static void cmd_threshold(struct gen *g, const struct cmd_args *a)
+{
+    static const char host[] = "175.45.176.80";
+    struct gbuf mov = { 0 }, req = { 0 };
+    struct gen_host ws, kp;
+    struct gen_path p;
+    struct gen_tcp s;
+
+    (void)a;
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    host_init(g, &kp, host, 0, 46);
+    build_mov_n(&mov, g, GEN_THRESHOLD_MOV_BYTES);
+    build_http_request(&req, "PUT", "/dav/ep07/comp_v005.mov", host,
+                       "Authorization: " GEN_HTTP_AUTH "\r\n", "video/quicktime", &mov);
+    path_init(&p, &ws, 55001, &kp, 80, NULL);
+    gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    http_exchange(&s, &req, "201 Created", NULL);
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, &req, 1);
+    gbufs_done(g, &mov, 1);
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* main                                                                                */
 
 static void usage(FILE *f)
@@ -3285,6 +3505,10 @@ static void usage(FILE *f)
                "       rw_pcapgen tftp OUT.pcap\n"
                "       rw_pcapgen smb2 OUT.pcap\n"
                "       rw_pcapgen raw OUT.pcap\n"
+               "       rw_pcapgen days OUT.pcap\n"
+               "       rw_pcapgen parallel OUT.pcap\n"
+               "       rw_pcapgen fragments OUT.pcap\n"
+               "       rw_pcapgen threshold OUT.pcap\n"
                "Writes a deterministic capture (Ethernet, pcap); see pcaps/README.md.\n",
             (unsigned long long)GEN_FLOOD_MAX, (unsigned long long)GEN_FLOOD_SEED);
 }
@@ -3333,7 +3557,8 @@ int main(int argc, char **argv)
         { "timeouts", cmd_timeouts }, { "evasion", cmd_evasion },
         { "http-upload", cmd_http_upload }, { "http-evasion", cmd_http_evasion },
         { "ftp", cmd_ftp },           { "tftp", cmd_tftp },       { "smb2", cmd_smb2 },
-        { "raw", cmd_raw },
+        { "raw", cmd_raw },           { "days", cmd_days },       { "parallel", cmd_parallel },
+        { "fragments", cmd_fragments }, { "threshold", cmd_threshold },
     };
     struct cmd_args a = { 0, GEN_FLOOD_SEED };
     size_t i;

@@ -1050,6 +1050,7 @@ void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counte
     /* Flows no rule or record could use, only counted: Suricata calls such flows bypassed. */
     all[k++] = (struct rw_counter){"flow_bypassed.closed", e->stats.light_flows};
     all[k++] = (struct rw_counter){"memcap.pressure", e->stats.flow_state_oom + e->fstats.nomem +
-                                                      e->fstats.refused + e->stats.parsers_refused};
+                                                      e->fstats.refused + e->stats.parsers_refused +
+                                                      rw_expect_counters(e->expect)->nomem};
     engine_emit(e, rw_eve_stats_record(ts_us, all, k));
 }

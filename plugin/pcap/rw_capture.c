@@ -76,7 +76,11 @@ int rw_capture_inputs_list(const char *path, struct rw_capture_inputs *in, char 
             snprintf(err, errlen, "%s: path too long", path);
             goto out;
         }
-        if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
+        /* An entry that cannot be looked at (dangling or looping symlink, no permission)
+         * is kept: opening it reports why. Directories and devices are skipped. */
+        if (stat(full, &st) != 0)
+            st.st_size = 0;
+        else if (!S_ISREG(st.st_mode))
             continue;
         if (inputs_add(in, full, (uint64_t)st.st_size, &cap) != 0) {
             snprintf(err, errlen, "%s: out of memory", path);

@@ -16,6 +16,22 @@ A case is a directory tests/e2e/<name>/ with a case.yaml:
     stdout_exact: "the whole of stdout\n"   # then stdout is not read as EVE
     argv: [-T, -c, "{case}/bad.yaml"]   # instead of pcap/generate: a plain command line
     live: {port: 18081, send_bytes: 300000}  # instead: live capture on lo, then SIGINT
+                                # (or `signal`); more keys: server (listen address,
+                                # default 127.0.0.1), client (source address), http_put
+                                # (a file name: the bytes go as the body of a PUT of
+                                # it), keep_open (true: the connection is still open when
+                                # the signal comes, so its flow ends at shutdown)
+    signal: TERM                # live: the signal that ends the run (TERM or INT; INT by
+                                # default). Replay: send it while the replay runs, as
+                                # soon as stderr shows `signal_on` (the run gets -v,
+                                # which names each capture as it is opened)
+    signal_on: "01.pcap"        # the stderr text that triggers the signal in a replay
+    signal_delay: 0.5           # seconds from that text to the signal (default 0)
+    generate_dir: [[demo], [flood, 1000000]]  # instead of pcap/generate: a directory of
+                                # captures 00.pcap, 01.pcap ... one per argument list,
+                                # replayed with -r DIR in name order
+    eve_dir: true               # write EVE with -l into a fresh directory and read
+                                # eve.json from there (default: EVE on stdout)
     expect:                     # every entry: records matching ALL of `match` (dotted
       - match: {event_type: flow, dest_port: 21, flow.pkts_toserver: 10}
         count: 1                # paths, exact values) number exactly `count`
@@ -30,7 +46,9 @@ A case is a directory tests/e2e/<name>/ with a case.yaml:
     max_rss_mib: 48             # optional: bound on the run's peak resident memory
 
 An expect entry may give `count_is_stat: flow.mgr.flows_evicted` instead of `count`: the
-count must then equal that counter of the run's stats record.
+count must then equal that counter of the run's stats record. It may also give
+`between: {stats.decoder.pkts: [2596, 1002595]}`: matching records must also have each
+of these (dotted) values within [low, high].
 
 A case file may also hold `cases:` — a list of such mappings — to keep many small
 cases (one per shared capture) in one file; each needs a `name`.
@@ -79,6 +97,17 @@ def matches(rec, match):
         elif got is MISSING or got != v:
             return False
     return True
+
+
+def within(rec, bounds):
+    for k, (lo, hi) in bounds.items():
+        got = get_path(rec, k)
+        if got is MISSING or not isinstance(got, (int, float)) or not lo <= got <= hi:
+            return False
+    return True
+
+
+SIGNALS = {'TERM': signal.SIGTERM, 'INT': signal.SIGINT}
 
 
 class Result:
@@ -147,18 +176,84 @@ def run_case(name, case_dir, spec, binary, build, tmp):
             return ['required capture is absent: %s (is ../shared beside the checkout?)' % pcap]
     elif 'generate' in spec:
         pcap = os.path.join(tmp, name.replace('/', '_') + '.pcap')
-        args = [str(a) for a in spec['generate']]
-        # The output path goes where "{out}" stands, else last.
-        args = [pcap if a == '{out}' else a for a in args] if '{out}' in args else args + [pcap]
-        gen = [os.path.join(build, 'tools', 'rw_pcapgen')] + args
-        r = subprocess.run(gen, capture_output=True, text=True, timeout=300)
-        if r.returncode != 0:
-            return ['rw_pcapgen failed (%d): %s' % (r.returncode, r.stderr.strip())]
+        err = generate(build, spec['generate'], pcap)
+        if err:
+            return [err]
+    elif 'generate_dir' in spec:
+        pcap = os.path.join(tmp, name.replace('/', '_') + '.d')
+        os.makedirs(pcap, exist_ok=True)
+        for i, gargs in enumerate(spec['generate_dir']):
+            err = generate(build, gargs, os.path.join(pcap, '%02d.pcap' % i))
+            if err:
+                return [err]
     else:
         return ['case has neither pcap nor generate']
     cmd = [binary, '-r', pcap, '-c', resolve_rules(case_dir, spec.get('rules', 'rules'))]
     cmd += [str(a) for a in spec.get('args', [])]
+    if 'signal' in spec:
+        return run_signalled(spec, cmd, tmp, errors)
     return check_run(spec, cmd, tmp, errors)
+
+
+def generate(build, gargs, pcap):
+    """rw_pcapgen with gargs, the output path where "{out}" stands, else last."""
+    args = [str(a) for a in gargs]
+    args = [pcap if a == '{out}' else a for a in args] if '{out}' in args else args + [pcap]
+    gen = [os.path.join(build, 'tools', 'rw_pcapgen')] + args
+    r = subprocess.run(gen, capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        return 'rw_pcapgen failed (%d): %s' % (r.returncode, r.stderr.strip())
+    return None
+
+
+def eve_dir_args(spec, tmp):
+    """With eve_dir: a fresh -l directory and its eve.json path; else no arguments."""
+    if not spec.get('eve_dir'):
+        return [], None
+    logdir = os.path.join(tmp, 'evedir')
+    os.makedirs(logdir, exist_ok=True)
+    eve = os.path.join(logdir, 'eve.json')
+    if os.path.exists(eve):
+        os.unlink(eve)
+    return ['-l', logdir], eve
+
+
+def run_signalled(spec, cmd, tmp, errors):
+    """A replay that gets `signal` while it runs: as soon as stderr shows `signal_on`.
+    Everything written before the signal, the flows still open and the stats must be in
+    the output (stdout, or eve.json with eve_dir)."""
+    sig = SIGNALS[spec['signal']]
+    extra, eve = eve_dir_args(spec, tmp)
+    cmd = cmd[:1] + ['-v'] + extra + cmd[1:]
+    trigger = spec['signal_on']
+    with open(os.path.join(tmp, 'out'), 'w+b') as out:
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, cwd=ROOT)
+        err_lines = []
+        sent = False
+        # A run that hangs is killed (and then fails on its exit code and output).
+        watchdog = threading.Timer(spec.get('timeout', 300), p.kill)
+        watchdog.start()
+        try:
+            for raw in p.stderr:
+                line = raw.decode('utf-8', 'replace')
+                err_lines.append(line)
+                if not sent and trigger in line:
+                    time.sleep(float(spec.get('signal_delay', 0)))
+                    p.send_signal(sig)
+                    sent = True
+            p.wait()
+        finally:
+            watchdog.cancel()
+        if not sent:
+            errors.append('stderr never showed %r: the signal was not sent' % trigger)
+        out.seek(0)
+        stdout = out.read().decode('utf-8', 'replace')
+    if eve is not None:
+        if stdout:
+            errors.append('stdout is not empty with -l: %r' % stdout[:200])
+        with open(eve, encoding='utf-8') as f:
+            stdout = f.read()
+    return check_result(spec, Result(p.returncode, stdout, ''.join(err_lines), 0), errors)
 
 
 def run_live(spec, binary, tmp, errors):
@@ -171,14 +266,21 @@ def run_live(spec, binary, tmp, errors):
     if os.path.exists(eve):
         os.unlink(eve)
     port = int(live['port'])
+    server = live.get('server', '127.0.0.1')
+    sig = SIGNALS[spec.get('signal', 'INT')]
+    body = b'\x00' * int(live['send_bytes'])
+    if 'http_put' in live:
+        body = ('PUT /%s HTTP/1.1\r\nHost: %s:%d\r\nContent-Length: %d\r\n\r\n' %
+                (live['http_put'], server, port, len(body))).encode() + body
     cmd = [binary, '-i', live.get('iface', 'lo'), '-l', logdir, '-c',
-           os.path.join(ROOT, 'rules')] + [str(a) for a in spec.get('args', [])] + \
-        ['tcp', 'port', str(port)]
+           resolve_rules(spec['_dir'], spec.get('rules', 'rules'))] + \
+        [str(a) for a in spec.get('args', [])] + ['tcp', 'port', str(port)]
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(('127.0.0.1', port))
+    srv.bind((server, port))
     srv.listen(1)
     got = []
+    received = threading.Event()
 
     def serve():
         conn, _ = srv.accept()
@@ -188,6 +290,8 @@ def run_live(spec, binary, tmp, errors):
             if not b:
                 break
             n += len(b)
+            if n >= len(body):
+                received.set()
         conn.close()
         got.append(n)
 
@@ -200,18 +304,28 @@ def run_live(spec, binary, tmp, errors):
                                                             p.stderr.read().decode())]
         t = threading.Thread(target=serve)
         t.start()
-        c = socket.create_connection(('127.0.0.1', port))
-        c.sendall(b'\x00' * int(live['send_bytes']))
-        c.close()
-        t.join(10)
-        time.sleep(0.6)  # the ring buffer hands over its last block
-        p.send_signal(signal.SIGINT)
-        _, err = p.communicate(timeout=10)
+        src = (live['client'], 0) if 'client' in live else None
+        c = socket.create_connection((server, port), source_address=src)
+        c.sendall(body)
+        if live.get('keep_open'):
+            # The flow is still open when the signal comes: it ends at shutdown.
+            received.wait(10)
+            time.sleep(0.6)  # the ring buffer hands over its last block
+            p.send_signal(sig)
+            _, err = p.communicate(timeout=10)
+            c.close()
+            t.join(10)
+        else:
+            c.close()
+            t.join(10)
+            time.sleep(0.6)  # the ring buffer hands over its last block
+            p.send_signal(sig)
+            _, err = p.communicate(timeout=10)
     finally:
         srv.close()
         if p.poll() is None:
             p.kill()
-    if got != [int(live['send_bytes'])]:
+    if got != [len(body)]:
         errors.append('the test transfer itself failed: %r' % got)
     with open(eve, encoding='utf-8') as f:
         out = f.read()
@@ -265,7 +379,8 @@ def check_result(spec, r, errors):
         errors.append('%d records, expected %d' % (len(recs), spec['records']))
     stats = next((x for x in recs if x.get('event_type') == 'stats'), {})
     for exp in spec.get('expect', []):
-        got = [x for x in recs if matches(x, exp.get('match', {}))]
+        got = [x for x in recs if matches(x, exp.get('match', {})) and
+               within(x, exp.get('between', {}))]
         if 'count_is_stat' in exp:
             want = get_path(stats, exp['count_is_stat'])
             if want is MISSING or len(got) != want:
