@@ -933,7 +933,9 @@ static void det_ctx_init(struct det_ctx *c, struct rw_detect *d, const struct rw
         c->dclass = 0;
         c->direction = shome ? "internal" : "external";
     }
-    c->families = f->families | rw_detect_families(f->proto, f->app_proto, f->category);
+    c->families = f->families & ~(unsigned)RW_DETECT_FAM_COMPUTED;
+    if (!(f->families & RW_DETECT_FAM_COMPUTED))
+        c->families |= rw_detect_families(f->proto, f->app_proto, f->category);
     c->now = now;
     c->emit = emit;
     c->ectx = ectx;

@@ -79,6 +79,9 @@ enum {
     RW_DETECT_FAM_FILE_TRANSFER = 1u << 2,
     RW_DETECT_FAM_REMOTE_ACCESS = 1u << 3,
     RW_DETECT_FAM_VPN = 1u << 4,
+    /* Not a family: set by a host that has already or-ed in rw_detect_families(proto,
+     * app_proto, category) (it caches them per flow), so the call is not repeated. */
+    RW_DETECT_FAM_COMPUTED = 1u << 31,
 };
 
 enum rw_detect_flow_event { RW_DET_FLOW_PROGRESS = 0, RW_DET_FLOW_END };

@@ -66,6 +66,9 @@ struct rw_flow {
     uint8_t expect_tried;                 /* announcement looked up at first payload */
     uint8_t alerted;
     uint8_t rules_apply;                  /* some rule could fire on this flow */
+    uint8_t fam_done;                     /* families computed from nDPI's final result */
+    uint8_t cls_off;                      /* not classified: no rule or record needs it */
+    unsigned families;                    /* ... cached: RW_DETECT_FAM_* | COMPUTED */
     uint8_t light;                        /* nothing wants its bytes: counted only */
     uint32_t gen;                         /* rule-set generation of det */
     uint8_t data_dir;                     /* APP_FTP_DATA / APP_RAW: the file's direction */
@@ -95,6 +98,7 @@ struct rw_engine {
     unsigned eve_types;
     int sha256;
     uint32_t gen;                         /* bumped by every successful reload */
+    uint8_t rules_use_proto;              /* some rule has a 'proto' condition */
     uint64_t now_us;
     struct {
         uint64_t flow_state_oom;  /* flows that got no core state (or part of it) */
@@ -297,6 +301,9 @@ static int engine_setup_transfers(struct rw_engine *e, const struct rw_engine_co
         if (e->detect == NULL)
             return rc == RW_ELIMIT ? RW_EPARSE : (rc != 0 ? rc : RW_ENOMEM);
     }
+    for (size_t i = 0; e->rules != NULL && i < rw_rules_count(e->rules); i++)
+        if (rw_rules_rule(e->rules, i)->nprotos > 0)
+            e->rules_use_proto = 1;
     e->expect = rw_expect_new(0);
     e->pool = rw_stream_pool_new(0);
     if (e->expect == NULL || e->pool == NULL)
@@ -307,7 +314,7 @@ static int engine_setup_transfers(struct rw_engine *e, const struct rw_engine_co
         .detect = e->detect,
         .emit = engine_alert,
         .emit_ctx = NULL, /* the flow, set per call: see engine_call */
-        .record = engine_file_record,
+        .record = (e->eve_types & RW_EVE_FILEINFO) ? engine_file_record : NULL,
         .record_ctx = e,
         .sha256 = e->sha256,
         .stats = &e->fstats,
@@ -411,7 +418,9 @@ int rw_engine_reload(struct rw_engine *e, const struct rw_engine_config *cfg, st
     ENGINE_SWAP(magic);
     ENGINE_SWAP(eve_types);
     ENGINE_SWAP(sha256);
+    ENGINE_SWAP(rules_use_proto);
 #undef ENGINE_SWAP
+    e->fenv.record = (e->eve_types & RW_EVE_FILEINFO) ? engine_file_record : NULL;
     e->fenv.magic = e->magic;
     e->fenv.rules = e->rules;
     e->fenv.detect = e->detect;
@@ -494,11 +503,17 @@ static void engine_bind(struct rw_engine *e, struct rw_flow *f, const struct rw_
     }
     f->info = info;
     f->view.info = info;
-    f->view.proto = r->done ? r->proto : NULL;
-    f->view.app_proto = r->done ? r->app_proto : NULL;
-    f->view.category = r->done ? r->category : NULL;
+    f->view.proto = r->done && !f->cls_off ? r->proto : NULL;
+    f->view.app_proto = r->done && !f->cls_off ? r->app_proto : NULL;
+    f->view.category = r->done && !f->cls_off ? r->category : NULL;
     f->view.hostname = r->host[0] != '\0' ? r->host : NULL;
-    f->view.families = 0;
+    /* nDPI's names change only once, when it is done: compute the families then. */
+    if (r->done && !f->fam_done && !f->cls_off) {
+        f->families = rw_detect_families(r->proto, r->app_proto, r->category) |
+                      RW_DETECT_FAM_COMPUTED;
+        f->fam_done = 1;
+    }
+    f->view.families = f->fam_done ? f->families : 0;
     anon = f->files != NULL ? rw_files_anonymous(f->files) : -1;
     if (f->app == APP_HTTP && f->p.http != NULL && anon == -1)
         anon = rw_http_credentials_seen(f->p.http) ? 0 : -1;
@@ -920,15 +935,14 @@ struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_inf
      * fire on needs its bytes only for fileinfo records, and nDPI only for flow records
      * or rules. Such a flow is still counted and its flow record written. */
     f->light = !f->rules_apply && !(e->eve_types & RW_EVE_FILEINFO);
-    if (f->light && !(e->eve_types & RW_EVE_FLOW)) {
-        /* Nobody reads its classification either. */
+    if (!(e->eve_types & RW_EVE_FLOW) && (f->light || !e->rules_use_proto)) {
+        /* Nobody reads its classification: no flow record, no rule with a protocol. */
         f->cls.r.done = 1;
-        snprintf(f->cls.r.app_proto, sizeof(f->cls.r.app_proto), "failed");
-        e->stats.light_flows++;
-        return f;
+        f->cls_off = 1;
+    } else {
+        /* On OOM the wrapper marks the flow done and "failed": it is still counted. */
+        rw_classify_flow_init(e->classify, &f->cls, info->key.proto);
     }
-    /* On OOM the wrapper marks the flow done and "failed": it is still counted. */
-    rw_classify_flow_init(e->classify, &f->cls, info->key.proto);
     if (f->light) {
         e->stats.light_flows++;
         return f;
@@ -949,10 +963,16 @@ struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_inf
 void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_flow_info *info,
                       const struct rw_packet *pkt)
 {
+    int just_classified = 0;
+
     if (f == NULL)
         return;
-    if (!f->cls.r.done)
+    if (!f->cls.r.done) {
         rw_classify_packet(e->classify, &f->cls, pkt->l3, pkt->l3_len, pkt->ts_us);
+        just_classified = f->cls.r.done;
+    }
+    if (f->light)
+        return;
     engine_bind(e, f, info, pkt->ts_us);
     if (info->key.proto == IPPROTO_TCP && f->stream != NULL) {
         struct rw_stream_sink ss = { f, stream_sink_data, stream_sink_gap };
@@ -961,7 +981,11 @@ void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_fl
     } else if (info->key.proto == IPPROTO_UDP) {
         engine_app_data(e, f, pkt->dir, pkt->payload, pkt->payload_len);
     }
-    if (e->detect != NULL && f->rules_apply) {
+    /* The flow rules look at payload totals, the protocol and the parsers' findings: a
+     * packet without payload changes none of them, except the flow's first packet (any
+     * traffic to a list) and the one that completes classification. */
+    if (e->detect != NULL && f->rules_apply &&
+        (pkt->payload_wire_len > 0 || info->pkts[0] + info->pkts[1] == 1 || just_classified)) {
         engine_bind(e, f, info, pkt->ts_us);
         rw_detect_flow(e->detect, &f->view, RW_DET_FLOW_PROGRESS, pkt->ts_us, engine_alert, f);
     }
