@@ -94,6 +94,10 @@ struct rw_detect_flowstate {
     uint64_t counted[2][RW_DETECT_SLOT_WORDS];     /* host rules that counted the flow, per
                                                     * direction */
     uint64_t payload[2];                           /* payload per direction at the last event */
+    uint8_t addrs[2];                              /* per direction: what home_net and the
+                                                    * lists said of its sender and receiver
+                                                    * (cached: the flow's addresses do not
+                                                    * change) */
 };
 
 /* Per-file state. Owned by the caller (embedded in its file), zeroed when the file
