@@ -14,7 +14,7 @@ DESTDIR   ?=
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS  := build-essential pkg-config libpcap-dev libndpi-dev libyaml-dev libcunit1-dev \
              libmagic-dev libmagic-mgc libjansson-dev libgcrypt20-dev libsodium-dev python3 \
-             python3-jsonschema python3-yaml jq clang libclang-rt-14-dev
+             python3-jsonschema python3-yaml jq clang libclang-rt-14-dev iproute2
 
 # nDPI's headers are not -Wstrict-prototypes clean: include them as system headers.
 PKG_CFLAGS := $(shell pkg-config --cflags libndpi libpcap yaml-0.1 jansson 2>/dev/null | sed 's/-I/-isystem /g')
@@ -103,6 +103,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory ops-test
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 

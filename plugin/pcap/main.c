@@ -1,12 +1,17 @@
 /* main.c — reelwatch, the standalone libpcap host: options, capture loop, flows into the core. */
+/* setresuid/getresuid and friends are GNU extensions. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +22,16 @@
 #include "rw_flowtable.h"
 
 #define RW_VERSION "0.1.0"
+
+/* The rule set -c defaults to. The source tree's build keeps the relative "rules" so that
+ * `make run` works from the checkout; `make install` builds its binary with
+ * -DRW_DEFAULT_RULES='"$(SYSCONFDIR)/reelwatch"' (dist/install.mk). */
+#ifndef RW_DEFAULT_RULES
+#define RW_DEFAULT_RULES "rules"
+#endif
+
+/* --stats-interval: at most a day. */
+#define RW_STATS_INTERVAL_MAX_SEC 86400
 
 /* Exit codes (documented in reelwatch -h and docs/). */
 enum {
@@ -54,6 +69,11 @@ struct host_opts {
     int verbose;
     char *bpf;
     struct rw_flowtable_config ft;
+    const char *run_user;      /* --user: drop to this user after opening capture and EVE */
+    const char *run_group;     /* --group: its group (default: the user's primary group) */
+    uid_t run_uid;             /* resolved from run_user; only meaningful when run_user */
+    gid_t run_gid;
+    int stats_interval_sec;    /* --stats-interval: 0 = one stats record at the end */
 };
 
 struct host {
@@ -67,6 +87,10 @@ struct host {
     uint64_t pkts;
     uint64_t capture_errors;  /* inputs that failed to open or stopped early */
     uint64_t kernel_packets, kernel_drops, kernel_ifdrops;
+    int live;                 /* 1: live capture (stats on wall time), 0: replay */
+    int stats_started;        /* replay: the first packet set the stats clock */
+    uint64_t stats_next_us;   /* replay: packet time of the next periodic stats record */
+    int priv_failed;          /* dropping privileges failed: exit 1 */
 };
 
 static void usage(FILE *fp)
@@ -80,8 +104,15 @@ static void usage(FILE *fp)
             "  -s SNAPLEN        live: bytes captured per packet (default 262144)\n"
             "  -B KIB            live: kernel buffer size in KiB\n"
             "  -p                live: do not put the interface in promiscuous mode\n"
-            "  -c PATH           rule file or directory of rule files (default: rules/)\n"
-            "  -l DIR            write DIR/eve.json (default: EVE on stdout)\n"
+            "  -c PATH           rule file or directory of rule files\n"
+            "                    (default: " RW_DEFAULT_RULES ")\n"
+            "  -l DIR            write DIR/eve.json (default: EVE on stdout); DIR and the\n"
+            "                    directories above it must not be writable by other users\n"
+            "  --user NAME       started as root: open the capture and EVE, then run as NAME\n"
+            "  --group NAME      with --user: run as group NAME (default: NAME's own group)\n"
+            "  --stats-interval SECONDS\n"
+            "                    a stats record every SECONDS of packet time (replay) or\n"
+            "                    wall time (live); 0, the default: one at the end only\n"
             "  --set NAME=VALUE  override a setting: a rule-set variable such as\n"
             "                    home_net=10.0.0.0/8,fd00::/8, eve.types=alert,stats,\n"
             "                    flow.memcap=64MiB, flow.timeout.tcp_established=600s ...\n"
@@ -177,16 +208,19 @@ static int join_filter(struct host_opts *o, int argc, char **argv)
 
 static int parse_args(struct host_opts *o, int argc, char **argv)
 {
-    enum { OPT_SET = 256 };
+    enum { OPT_SET = 256, OPT_USER, OPT_GROUP, OPT_STATS };
     static const struct option longopts[] = {
         {"set", required_argument, NULL, OPT_SET},
+        {"user", required_argument, NULL, OPT_USER},
+        {"group", required_argument, NULL, OPT_GROUP},
+        {"stats-interval", required_argument, NULL, OPT_STATS},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
 
-    o->rules_path = "rules";
+    o->rules_path = RW_DEFAULT_RULES;
     o->live.promisc = 1;
     while ((c = getopt_long(argc, argv, "+r:i:c:l:s:B:pTvVh", longopts, NULL)) != -1) {
         switch (c) {
@@ -225,6 +259,17 @@ static int parse_args(struct host_opts *o, int argc, char **argv)
         case 'h':
             usage(stdout);
             exit(EXIT_OK);
+        case OPT_USER:
+            o->run_user = optarg;
+            break;
+        case OPT_GROUP:
+            o->run_group = optarg;
+            break;
+        case OPT_STATS:
+            if (parse_int_opt("--stats-interval", optarg, 0, RW_STATS_INTERVAL_MAX_SEC,
+                              &o->stats_interval_sec) != 0)
+                return EXIT_USAGE;
+            break;
         case OPT_SET: {
             int t = host_take_set(o, optarg);
 
@@ -249,6 +294,10 @@ static int parse_args(struct host_opts *o, int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (o->run_group != NULL && o->run_user == NULL) {
+        fprintf(stderr, "reelwatch: --group needs --user\n");
+        return EXIT_USAGE;
+    }
     if (join_filter(o, argc - optind, argv + optind) != 0) {
         fprintf(stderr, "reelwatch: out of memory\n");
         return EXIT_USAGE;
@@ -264,6 +313,43 @@ static void host_flow_end(void *ctx, struct rw_ft_flow *flow)
     rw_engine_flow_end(h->engine, &flow->core, &flow->info);
 }
 
+static void host_write_stats_at(struct host *h, uint64_t ts_us);
+
+/*
+ * Replay: periodic stats on packet time. The first packet starts the clock; a record is
+ * due at every multiple of the interval after it and is written, stamped with that
+ * boundary, before the first packet at or past it is counted: a quiet stretch of capture
+ * still gets one record per interval, as a live sensor's would. A jump in packet time
+ * past more than RW_STATS_CATCHUP_MAX boundaries (a capture from another day, a bad
+ * clock) writes only the latest one, so a hostile timestamp cannot make a flood.
+ */
+#define RW_STATS_CATCHUP_MAX 1000
+
+static void host_stats_tick_packet(struct host *h)
+{
+    uint64_t iv = (uint64_t)h->o->stats_interval_sec * 1000000u;
+    uint64_t due;
+
+    if (iv == 0 || h->live)
+        return;
+    if (!h->stats_started) {
+        h->stats_started = 1;
+        h->stats_next_us = h->now_us + iv;
+        return;
+    }
+    if (h->now_us < h->stats_next_us)
+        return;
+    due = (h->now_us - h->stats_next_us) / iv + 1;
+    if (due > RW_STATS_CATCHUP_MAX) {
+        h->stats_next_us += (due - 1) * iv;
+        due = 1;
+    }
+    for (; due > 0; due--) {
+        host_write_stats_at(h, h->stats_next_us);
+        h->stats_next_us += iv;
+    }
+}
+
 static void host_packet(struct host *h, int dlt, const struct pcap_pkthdr *hdr,
                         const uint8_t *data)
 {
@@ -273,11 +359,12 @@ static void host_packet(struct host *h, int dlt, const struct pcap_pkthdr *hdr,
     uint64_t ts;
     int dir, created;
 
-    h->pkts++;
     ts = hdr->ts.tv_sec < 0 ? 0 : (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec;
     /* The flow clock never runs backwards, so expiry stays ordered across files. */
     if (ts > h->now_us)
         h->now_us = ts;
+    host_stats_tick_packet(h);
+    h->pkts++;
     if (rw_decode_packet(&h->dstats, dlt, data, hdr->caplen, hdr->len, &d) != 1)
         return;
     fl = rw_flowtable_packet(h->ft, &d, h->now_us, &dir, &created);
@@ -383,6 +470,104 @@ static int host_read_file(struct host *h, const char *path, struct rw_progress *
     return 0;
 }
 
+/* Looks up --user and --group before anything is opened, so a typo fails early. */
+static int host_resolve_user(struct host_opts *o)
+{
+    struct passwd *pw;
+    struct group *gr;
+
+    if (o->run_user == NULL)
+        return 0;
+    if (geteuid() != 0) {
+        fprintf(stderr, "reelwatch: --user %s: only root can change user (running as uid "
+                        "%lu); start as root or leave --user out\n",
+                o->run_user, (unsigned long)geteuid());
+        return -1;
+    }
+    errno = 0;
+    pw = getpwnam(o->run_user);
+    if (pw == NULL) {
+        fprintf(stderr, "reelwatch: --user %s: no such user\n", o->run_user);
+        return -1;
+    }
+    if (pw->pw_uid == 0) {
+        fprintf(stderr, "reelwatch: --user %s: that is root; name an unprivileged user\n",
+                o->run_user);
+        return -1;
+    }
+    o->run_uid = pw->pw_uid;
+    o->run_gid = pw->pw_gid;
+    if (o->run_group != NULL) {
+        gr = getgrnam(o->run_group);
+        if (gr == NULL) {
+            fprintf(stderr, "reelwatch: --group %s: no such group\n", o->run_group);
+            return -1;
+        }
+        o->run_gid = gr->gr_gid;
+    }
+    if (o->run_gid == 0) {
+        fprintf(stderr, "reelwatch: --user %s: its group is root's (gid 0); name another "
+                        "with --group\n", o->run_user);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Drops root for good once the capture and eve.json are open: supplementary groups, then
+ * the group, then the user (real, effective and saved), and no new privileges from exec.
+ * Then checks it took, and that root cannot be had back. Returns 0, or -1 with a message
+ * (the caller stops: running on as root by mistake is worse than not running).
+ */
+static int host_drop_privileges(struct host *h)
+{
+    const struct host_opts *o = h->o;
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+
+    if (o->run_user == NULL)
+        return 0;
+    if (setgroups(1, &o->run_gid) != 0 || setresgid(o->run_gid, o->run_gid, o->run_gid) != 0 ||
+        setresuid(o->run_uid, o->run_uid, o->run_uid) != 0) {
+        fprintf(stderr, "reelwatch: cannot drop privileges to %s: %s\n", o->run_user,
+                strerror(errno));
+        goto fail;
+    }
+    if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
+        ru != o->run_uid || eu != o->run_uid || su != o->run_uid || rg != o->run_gid ||
+        eg != o->run_gid || sg != o->run_gid) {
+        fprintf(stderr, "reelwatch: dropping privileges to %s did not take\n", o->run_user);
+        goto fail;
+    }
+    if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0) {
+        fprintf(stderr, "reelwatch: after dropping to %s, root could be regained; stopping\n",
+                o->run_user);
+        goto fail;
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        fprintf(stderr, "reelwatch: prctl(PR_SET_NO_NEW_PRIVS): %s\n", strerror(errno));
+        goto fail;
+    }
+    if (o->verbose)
+        fprintf(stderr, "reelwatch: running as uid %lu gid %lu (%s)\n",
+                (unsigned long)o->run_uid, (unsigned long)o->run_gid, o->run_user);
+    return 0;
+fail:
+    h->priv_failed = 1;
+    return -1;
+}
+
+static void host_live_pcap_stats(struct host *h, pcap_t *p)
+{
+    struct pcap_stat ps;
+
+    if (pcap_stats(p, &ps) == 0) {
+        h->kernel_packets = ps.ps_recv;
+        h->kernel_drops = ps.ps_drop;
+        h->kernel_ifdrops = ps.ps_ifdrop;
+    }
+}
+
 struct live_ctx {
     struct host *h;
     int dlt;
@@ -405,11 +590,10 @@ static int host_run_live(struct host *h)
 {
     enum { POLL_MS = 250 };
     char err[PCAP_ERRBUF_SIZE + 256];
-    struct pcap_stat ps;
     struct live_ctx lc = {.h = h};
     struct pollfd pfd;
     pcap_t *p;
-    time_t last_wall;
+    time_t last_wall, next_stats;
     int rc = 0;
 
     p = rw_capture_open_live(&h->o->live, err, sizeof(err));
@@ -431,7 +615,13 @@ static int host_run_live(struct host *h)
         return -1;
     }
     pfd.events = POLLIN;
+    /* The interface is open: root is no longer needed. */
+    if (host_drop_privileges(h) != 0) {
+        pcap_close(p);
+        return -1;
+    }
     last_wall = time(NULL);
+    next_stats = last_wall + h->o->stats_interval_sec;
     while (!sig_stop && !rw_evefile_failed(h->eve)) {
         time_t now;
         int n;
@@ -457,21 +647,24 @@ static int host_run_live(struct host *h)
                 h->now_us += (uint64_t)(now - last_wall) * 1000000u;
             last_wall = now;
             rw_flowtable_expire(h->ft, h->now_us);
+            if (h->o->stats_interval_sec != 0 && now >= next_stats) {
+                host_live_pcap_stats(h, p);
+                host_write_stats_at(h, (uint64_t)now * 1000000u);
+                next_stats = now + h->o->stats_interval_sec;
+            }
             rw_evefile_flush(h->eve);
         }
         if (sig_hup)
             host_handle_hup(h);
     }
-    if (pcap_stats(p, &ps) == 0) {
-        h->kernel_packets = ps.ps_recv;
-        h->kernel_drops = ps.ps_drop;
-        h->kernel_ifdrops = ps.ps_ifdrop;
-    }
+    host_live_pcap_stats(h, p);
     pcap_close(p);
     return rc;
 }
 
-static void host_write_stats(struct host *h)
+/* One stats record at ts_us with every host counter (cumulative since start, like
+ * Suricata's) merged with the core's. */
+static void host_write_stats_at(struct host *h, uint64_t ts_us)
 {
     struct rw_counter c[RW_DEC_COUNTER_N + 16];
     struct rw_flowtable_stats fs;
@@ -497,8 +690,13 @@ static void host_write_stats(struct host *h)
         c[n++] = (struct rw_counter){"capture.kernel_drops", h->kernel_drops};
         c[n++] = (struct rw_counter){"capture.kernel_ifdrops", h->kernel_ifdrops};
     }
+    rw_engine_stats(h->engine, ts_us, c, n);
+}
+
+static void host_write_stats(struct host *h)
+{
     /* Packet time keeps replays reproducible; with no packet at all, the wall clock. */
-    rw_engine_stats(h->engine, h->now_us != 0 ? h->now_us : (uint64_t)time(NULL) * 1000000u, c, n);
+    host_write_stats_at(h, h->now_us != 0 ? h->now_us : (uint64_t)time(NULL) * 1000000u);
 }
 
 static int host_setup_signals(void)
@@ -570,6 +768,10 @@ int main(int argc, char **argv)
         status = rc;
         goto out;
     }
+    if (!o.test_only && host_resolve_user(&o) != 0) {
+        status = EXIT_CONFIG;
+        goto out;
+    }
     diag = rw_diag_new();
     if (diag == NULL) {
         fprintf(stderr, "reelwatch: out of memory\n");
@@ -577,10 +779,16 @@ int main(int argc, char **argv)
         goto out;
     }
     if (!o.test_only) {
-        h.eve = rw_evefile_open(o.log_dir, err, sizeof(err));
+        /* Opened as root when started so, but checked for the user it will run as. */
+        int refused = 0;
+
+        h.eve = rw_evefile_open_as(o.log_dir, o.run_user != NULL ? o.run_uid : geteuid(),
+                                   o.run_user != NULL ? o.run_gid : getegid(), err,
+                                   sizeof(err), &refused);
         if (h.eve == NULL) {
-            fprintf(stderr, "reelwatch: cannot open EVE output: %s\n", err);
-            status = EXIT_OUTPUT;
+            fprintf(stderr, "reelwatch: %s EVE output: %s\n",
+                    refused ? "refusing unsafe" : "cannot open", err);
+            status = refused ? EXIT_CONFIG : EXIT_OUTPUT;
             goto out;
         }
         out = rw_evefile_output(h.eve);
@@ -623,10 +831,15 @@ int main(int argc, char **argv)
         status = EXIT_CONFIG;
         goto out;
     }
+    h.live = o.read_path == NULL;
     if (o.read_path != NULL)
-        rc = host_run_inputs(&h);
+        rc = host_drop_privileges(&h) != 0 ? -1 : host_run_inputs(&h);
     else
         rc = host_run_live(&h);
+    if (h.priv_failed) {
+        status = EXIT_CONFIG;
+        goto out;
+    }
     if (rc != 0)
         status = EXIT_CAPTURE;
     /* Flows still open end now; their records and the stats come before exit. */
