@@ -14,7 +14,7 @@ DESTDIR   ?=
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS  := build-essential pkg-config libpcap-dev libndpi-dev libyaml-dev libcunit1-dev \
              libmagic-dev libmagic-mgc libjansson-dev libgcrypt20-dev libsodium-dev python3 \
-             python3-jsonschema python3-yaml jq clang libclang-rt-14-dev iproute2
+             python3-jsonschema python3-yaml jq clang libclang-rt-14-dev iproute2 cppcheck
 
 # nDPI's headers are not -Wstrict-prototypes clean: include them as system headers.
 PKG_CFLAGS := $(shell pkg-config --cflags libndpi libpcap yaml-0.1 jansson 2>/dev/null | sed 's/-I/-isystem /g')
@@ -101,6 +101,7 @@ e2e: $(BIN) tools
 CI_FUZZ_SECONDS ?= 10
 test: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory ops-test

@@ -136,11 +136,13 @@ static uint32_t parse_blksize(const char *v, long n)
     char buf[16];
     uint64_t out;
     const char *why;
+    size_t len;
 
     if (n <= 0 || (size_t)n >= sizeof(buf))
         return 0;
-    memcpy(buf, v, (size_t)n);
-    buf[n] = '\0';
+    len = (size_t)n;
+    memcpy(buf, v, len);
+    buf[len] = '\0';
     for (long i = 0; i < n; i++)
         if (buf[i] < '0' || buf[i] > '9')
             return 0;

@@ -777,6 +777,8 @@ int rw_decode_packet(struct rw_decode_stats *st, int dlt, const uint8_t *pkt, ui
                      uint32_t wirelen, struct rw_decoded *out)
 {
     static const uint8_t none[1];
+    /* out is cleared on the next line; cppcheck's cross-file check does not see that. */
+    /* cppcheck-suppress ctuuninitvar */
     struct rw_dec d = {st, out, 0};
 
     memset(out, 0, sizeof(*out));
