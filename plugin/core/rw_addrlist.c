@@ -258,6 +258,9 @@ static int addrlist_prefix(const struct rw_addr *addr, unsigned bits, ndpi_prefi
     return -1;
 }
 
+/* In a node's u64 beside the iprep category bits (ids 0..59): the prefix was added. */
+#define ADDRLIST_PRESENT (1ULL << 63)
+
 int rw_addrlist_add(struct rw_addrlist *l, const struct rw_cidr *c, uint64_t categories)
 {
     ndpi_patricia_tree_t *t = c->addr.family == 4 ? l->tree4 : l->tree6;
@@ -270,15 +273,16 @@ int rw_addrlist_add(struct rw_addrlist *l, const struct rw_cidr *c, uint64_t cat
     memcpy(check, c->addr.a, sizeof(check));
     if (cidr_mask(check, c->bits) || addrlist_prefix(&c->addr, c->bits, &p) != 0)
         return RW_EINVAL;
-    node = ndpi_patricia_search_exact(t, &p);
-    if (node == NULL) {
-        node = ndpi_patricia_lookup(t, &p);
-        if (node == NULL)
-            return RW_ENOMEM;
-        ndpi_patricia_set_node_u64(node, 0);
+    /* One walk: ndpi_patricia_lookup finds the prefix or inserts it (new and glue nodes
+     * come zeroed), and ADDRLIST_PRESENT tells a prefix added before from a new one. A
+     * search_exact first would walk the tree twice per line of a big list. */
+    node = ndpi_patricia_lookup(t, &p);
+    if (node == NULL)
+        return RW_ENOMEM;
+    if (!(ndpi_patricia_get_node_u64(node) & ADDRLIST_PRESENT))
         l->count++;
-    }
-    ndpi_patricia_set_node_u64(node, ndpi_patricia_get_node_u64(node) | categories);
+    ndpi_patricia_set_node_u64(node, ndpi_patricia_get_node_u64(node) | ADDRLIST_PRESENT |
+                                         categories);
     return 0;
 }
 
@@ -312,7 +316,7 @@ int rw_addrlist_lookup(const struct rw_addrlist *l, const struct rw_addr *addr,
     m->list = l->name;
     m->index = l->index;
     m->bits = c.bits;
-    m->categories = ndpi_patricia_get_node_u64(node);
+    m->categories = ndpi_patricia_get_node_u64(node) & ~ADDRLIST_PRESENT;
     rw_addrlist_format_cidr(&c, m->prefix, sizeof(m->prefix));
     return 1;
 }

@@ -907,14 +907,6 @@ static void det_host_add(struct det_ctx *c, const struct rw_rule *r, uint32_t ri
 
 /* ---- events ----------------------------------------------------------------------------- */
 
-/* struct rw_detect_flowstate.addrs bits */
-enum {
-    DET_ADDR_KNOWN = 0x01,
-    DET_ADDR_SRC_HOME = 0x02,
-    DET_ADDR_DST_HOME = 0x04,
-    DET_ADDR_DST_UNLISTED = 0x08,
-};
-
 static void det_ctx_init(struct det_ctx *c, struct rw_detect *d, const struct rw_detect_flow *f,
                          const struct rw_detect_file *file, uint8_t dir, uint64_t now,
                          rw_detect_emit_fn emit, void *ectx)
@@ -933,17 +925,17 @@ static void det_ctx_init(struct det_ctx *c, struct rw_detect *d, const struct rw
     /* Longest-prefix lookups are the costly part of an event: a flow's addresses never
      * change, so home_net membership and "receiver in no list" are looked up once. */
     cache = f->state != NULL ? &f->state->addrs[dir] : &scratch;
-    if (!(*cache & DET_ADDR_KNOWN)) {
-        *cache = DET_ADDR_KNOWN;
+    if (!(*cache & RW_DETECT_ADDR_KNOWN)) {
+        *cache = RW_DETECT_ADDR_KNOWN;
         if (rw_rules_is_home(d->rs, c->src))
-            *cache |= DET_ADDR_SRC_HOME;
+            *cache |= RW_DETECT_ADDR_SRC_HOME;
         if (rw_rules_is_home(d->rs, c->dst))
-            *cache |= DET_ADDR_DST_HOME;
+            *cache |= RW_DETECT_ADDR_DST_HOME;
         if (rw_rules_lookup_dst(d->rs, c->dst, NULL, 0) == 0)
-            *cache |= DET_ADDR_DST_UNLISTED;
+            *cache |= RW_DETECT_ADDR_DST_UNLISTED;
     }
-    shome = (*cache & DET_ADDR_SRC_HOME) != 0;
-    dhome = (*cache & DET_ADDR_DST_HOME) != 0;
+    shome = (*cache & RW_DETECT_ADDR_SRC_HOME) != 0;
+    dhome = (*cache & RW_DETECT_ADDR_DST_HOME) != 0;
     if (shome && !dhome) {
         c->dclass = RW_DIR_OUTBOUND;
         c->direction = "outbound";
@@ -962,7 +954,7 @@ static void det_ctx_init(struct det_ctx *c, struct rw_detect *d, const struct rw
     c->ectx = ectx;
     c->dsti.rs = d->rs;
     c->dsti.addr = c->dst;
-    c->dsti.total = (*cache & DET_ADDR_DST_UNLISTED)
+    c->dsti.total = (*cache & RW_DETECT_ADDR_DST_UNLISTED)
                         ? 0
                         : rw_rules_lookup_dst(d->rs, c->dst, c->dsti.m, DET_MATCH_MAX);
     c->dsti.n = c->dsti.total < DET_MATCH_MAX ? c->dsti.total : DET_MATCH_MAX;

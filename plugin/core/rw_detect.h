@@ -94,10 +94,20 @@ struct rw_detect_flowstate {
     uint64_t counted[2][RW_DETECT_SLOT_WORDS];     /* host rules that counted the flow, per
                                                     * direction */
     uint64_t payload[2];                           /* payload per direction at the last event */
-    uint8_t addrs[2];                              /* per direction: what home_net and the
-                                                    * lists said of its sender and receiver
-                                                    * (cached: the flow's addresses do not
-                                                    * change) */
+    uint8_t addrs[2];                              /* per direction: RW_DETECT_ADDR_* bits,
+                                                    * what home_net and the lists said of
+                                                    * its sender and receiver (cached: the
+                                                    * flow's addresses do not change). A host
+                                                    * that has looked them up may fill them
+                                                    * in; 0 means not looked up yet */
+};
+
+/* struct rw_detect_flowstate.addrs bits, per direction (sender = src of that direction). */
+enum {
+    RW_DETECT_ADDR_KNOWN = 0x01,        /* the other bits are valid */
+    RW_DETECT_ADDR_SRC_HOME = 0x02,     /* the sender is inside home_net */
+    RW_DETECT_ADDR_DST_HOME = 0x04,     /* the receiver is inside home_net */
+    RW_DETECT_ADDR_DST_UNLISTED = 0x08, /* the receiver is in no list of the rule set */
 };
 
 /* Per-file state. Owned by the caller (embedded in its file), zeroed when the file

@@ -463,19 +463,30 @@ static int engine_in_rule_lists(const struct rw_rule *r, const struct rw_addrlis
  * its dst lists (or it has none) and, for outbound and inbound rules, exactly one end is
  * inside home_net. Everything else about a rule (protocol, type, bytes) is learnt later.
  */
-static int engine_rules_apply(const struct rw_engine *e, const struct rw_flow_key *k)
+static int engine_rules_apply(const struct rw_engine *e, const struct rw_flow_key *k,
+                              uint8_t addrs[2])
 {
     struct rw_addrlist_match ms[2][8];
     size_t n[2];
-    int home;
+    int home, shome, dhome;
 
     if (e->rules == NULL || e->detect == NULL)
         return 0;
     n[0] = rw_rules_lookup_dst(e->rules, &k->src, ms[0], 8);
     n[1] = rw_rules_lookup_dst(e->rules, &k->dst, ms[1], 8);
+    shome = rw_rules_is_home(e->rules, &k->src);
+    dhome = rw_rules_is_home(e->rules, &k->dst);
+    /* Hand the answers to rw_detect, which would otherwise look them up again (the
+     * longest-prefix lookups are the cost of a big list). */
+    addrs[RW_TOSERVER] = (uint8_t)(RW_DETECT_ADDR_KNOWN | (shome ? RW_DETECT_ADDR_SRC_HOME : 0) |
+                                   (dhome ? RW_DETECT_ADDR_DST_HOME : 0) |
+                                   (n[1] == 0 ? RW_DETECT_ADDR_DST_UNLISTED : 0));
+    addrs[RW_TOCLIENT] = (uint8_t)(RW_DETECT_ADDR_KNOWN | (dhome ? RW_DETECT_ADDR_SRC_HOME : 0) |
+                                   (shome ? RW_DETECT_ADDR_DST_HOME : 0) |
+                                   (n[0] == 0 ? RW_DETECT_ADDR_DST_UNLISTED : 0));
     n[0] = n[0] > 8 ? 8 : n[0];
     n[1] = n[1] > 8 ? 8 : n[1];
-    home = rw_rules_is_home(e->rules, &k->src) + rw_rules_is_home(e->rules, &k->dst);
+    home = shome + dhome;
     for (size_t i = 0; i < rw_rules_count(e->rules); i++) {
         const struct rw_rule *r = rw_rules_rule(e->rules, i);
 
@@ -498,7 +509,7 @@ static void engine_bind(struct rw_engine *e, struct rw_flow *f, const struct rw_
     e->now_us = now_us;
     if (f->gen != e->gen) {
         memset(&f->det, 0, sizeof(f->det));
-        f->rules_apply = engine_rules_apply(e, &info->key);
+        f->rules_apply = (uint8_t)engine_rules_apply(e, &info->key, f->det.addrs);
         f->gen = e->gen;
     }
     f->info = info;
@@ -930,7 +941,7 @@ struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_inf
     }
     f->e = e;
     f->gen = e->gen;
-    f->rules_apply = (uint8_t)engine_rules_apply(e, &info->key);
+    f->rules_apply = (uint8_t)engine_rules_apply(e, &info->key, f->det.addrs);
     /* Do only the work something will use (issue: rule-aware work): a flow no rule can
      * fire on needs its bytes only for fileinfo records, and nDPI only for flow records
      * or rules. Such a flow is still counted and its flow record written. */
