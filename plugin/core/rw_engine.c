@@ -233,19 +233,12 @@ static void engine_magic_paths(const struct rw_engine_config *cfg, char *buf, si
     free(names);
 }
 
-/* The detect emit callback: one EVE alert record per alert. */
-static int engine_alert(void *ctx, const struct rw_alert *a)
+/* Writes a record (NULL: it could not be built), counting what is lost. Returns 0 or the
+ * RW_E* code of the loss. */
+static int engine_emit(struct rw_engine *e, json_t *rec)
 {
-    struct rw_flow *f = ctx;
-    struct rw_engine *e = f->e;
-    json_t *rec;
     int rc;
 
-    f->alerted = 1;
-    e->stats.alerts++;
-    if (!(e->eve_types & RW_EVE_ALERT))
-        return 0;
-    rec = rw_detect_alert_record(a, a->ts_us);
     if (rec == NULL) {
         e->stats.eve_oom++;
         return RW_ENOMEM;
@@ -258,31 +251,24 @@ static int engine_alert(void *ctx, const struct rw_alert *a)
     return rc;
 }
 
-static void engine_emit(struct rw_engine *e, json_t *rec)
+/* The detect emit callback: one EVE alert record per alert. */
+static int engine_alert(void *ctx, const struct rw_alert *a)
 {
-    int rc;
+    struct rw_flow *f = ctx;
+    struct rw_engine *e = f->e;
 
-    if (rec == NULL) {
-        e->stats.eve_oom++;
-        return;
-    }
-    rc = rw_eve_emit(&e->out, rec);
-    if (rc == RW_ENOMEM)
-        e->stats.eve_oom++;
-    else if (rc != 0)
-        e->stats.eve_write_errors++;
+    f->alerted = 1;
+    e->stats.alerts++;
+    if (!(e->eve_types & RW_EVE_ALERT))
+        return 0;
+    return engine_emit(e, rw_detect_alert_record(a, a->ts_us));
 }
 
-/* rw_files' record callback: a finished fileinfo record. */
+/* rw_files' record callback: a finished fileinfo record. Installed only while fileinfo
+ * records are written (engine_setup_transfers, rw_engine_reload). */
 static void engine_file_record(void *ctx, json_t *rec)
 {
-    struct rw_engine *e = ctx;
-
-    if (!(e->eve_types & RW_EVE_FILEINFO)) {
-        json_decref(rec);
-        return;
-    }
-    engine_emit(e, rec);
+    (void)engine_emit(ctx, rec);
 }
 
 /* Loads what file handling needs: magic files, the detection object, the tables. */
@@ -1040,8 +1026,8 @@ void rw_engine_flow_end(struct rw_engine *e, struct rw_flow **fp, const struct r
     if (f != NULL)
         engine_flow_finish(e, f, info);
     if (e->eve_types & RW_EVE_FLOW)
-        engine_emit(e, rw_eve_flow_record(info, f == NULL ? NULL : &f->cls.r,
-                                          f != NULL && f->alerted));
+        (void)engine_emit(e, rw_eve_flow_record(info, f == NULL ? NULL : &f->cls.r,
+                                                f != NULL && f->alerted));
     if (f != NULL) {
         rw_free(f);
         *fp = NULL;
@@ -1055,7 +1041,7 @@ void rw_engine_file_event(struct rw_engine *e, const struct rw_flow_info *info,
         return;
     e->stats.files++;
     if (e->eve_types & RW_EVE_FILEINFO)
-        engine_emit(e, rw_eve_fileinfo_record(info, ev));
+        (void)engine_emit(e, rw_eve_fileinfo_record(info, ev));
 }
 
 void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counter *c, size_t n)
@@ -1087,5 +1073,5 @@ void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counte
     all[k++] = (struct rw_counter){"memcap.pressure", e->stats.flow_state_oom + e->fstats.nomem +
                                                       e->fstats.refused + e->stats.parsers_refused +
                                                       rw_expect_counters(e->expect)->nomem};
-    engine_emit(e, rw_eve_stats_record(ts_us, all, k));
+    (void)engine_emit(e, rw_eve_stats_record(ts_us, all, k));
 }
