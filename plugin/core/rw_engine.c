@@ -688,12 +688,10 @@ static void engine_take_hit(struct rw_engine *e, struct rw_flow *f)
         if (f->app == APP_TFTP)
             rw_tftp_transfer(f->p.tftp, h->dir, h->name, h->name_len, &h->meta);
     } else {
-        struct rw_xfer_sink sink = engine_sink(f);
-
         f->app = APP_FTP_DATA;
         e->stats.app[APP_FTP_DATA]++;
         f->data_dir = h->dir;
-        f->data_id = sink.file_open(f, h->dir, h->name, h->name_len, &h->meta);
+        f->data_id = sink_file_open(f, h->dir, h->name, h->name_len, &h->meta);
     }
     rw_free(h);
 }
@@ -747,12 +745,10 @@ static void engine_app_choose(struct rw_engine *e, struct rw_flow *f, uint8_t di
     if (f->app != APP_UNDECIDED)
         return;
     if (engine_starts_file(e, p, n)) {
-        struct rw_xfer_sink sink = engine_sink(f);
-
         f->app = APP_RAW;
         e->stats.app[APP_RAW]++;
         f->data_dir = dir;
-        f->data_id = sink.file_open(f, dir, NULL, 0, NULL);
+        f->data_id = sink_file_open(f, dir, NULL, 0, NULL);
     } else if (dir == RW_TOSERVER || f->looked[RW_TOSERVER]) {
         f->app = APP_OPAQUE;
         e->stats.app[APP_OPAQUE]++;
