@@ -147,9 +147,28 @@ struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct
  * and files in progress go on; rule state (rules fired per flow and file, thresholds,
  * host windows) starts over with the new set. On any error the running set stays, every
  * problem is added to diag and RW_EPARSE (or RW_ENOMEM) is returned. Call it between
- * packets, from the thread that feeds the engine. */
+ * packets, from the thread that feeds the engine (with workers: see rw_engine_worker_new).
+ * RW_EINVAL for a worker engine. */
 int rw_engine_reload(struct rw_engine *e, const struct rw_engine_config *cfg,
                      struct rw_diag *diag);
+
+/*
+ * Workers. A host that feeds flows from several threads gives each thread beyond the first
+ * a worker engine: rw_engine_worker_new(e) shares e's rule set, lists, magic files,
+ * detector (thresholds and host windows count across all workers) and expectation table
+ * (an FTP data connection may be fed to another worker than its control connection), and
+ * has its own nDPI module, stream pool, parsers and counters. The rules for the host:
+ *   - each flow is fed to one engine (e or one worker) for its whole life, and each engine
+ *     from one thread at a time;
+ *   - e's rw_output write() is then called from several threads and must be safe so
+ *     (one whole line per call);
+ *   - rw_engine_reload(e) and rw_engine_stats(e) (which sums every worker's counters) are
+ *     called while no worker is inside an engine call; a reload updates the workers;
+ *   - workers are freed before e (rw_engine_free(e) frees any left).
+ * Returns NULL with *err RW_ENOMEM, or RW_EINVAL when e is itself a worker or has
+ * RW_WORKERS_MAX workers.
+ */
+struct rw_engine *rw_engine_worker_new(struct rw_engine *e, int *err);
 
 /* rw_engine_free releases the engine and sets *ep to NULL; NULL is fine. */
 void rw_engine_free(struct rw_engine **ep);

@@ -10,11 +10,15 @@ static unsigned long alloc_count;
 static unsigned long alloc_fail_at;
 static unsigned long alloc_failures;
 
+/* Atomic: a host's worker threads allocate at once (the hook itself is set by
+ * single-threaded tests only). */
 static int alloc_should_fail(void)
 {
-    alloc_count++;
-    if (alloc_fail_at != 0 && alloc_count >= alloc_fail_at) {
-        alloc_failures++;
+    unsigned long n = __atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
+    unsigned long at = __atomic_load_n(&alloc_fail_at, __ATOMIC_RELAXED);
+
+    if (at != 0 && n >= at) {
+        __atomic_add_fetch(&alloc_failures, 1, __ATOMIC_RELAXED);
         return 1;
     }
     return 0;

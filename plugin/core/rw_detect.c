@@ -1,6 +1,7 @@
 /* rw_detect.c — rule matching at file, flow and host-window level; thresholds; alert records. */
 #include "rw_detect.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
@@ -71,6 +72,9 @@ struct rw_detect {
     uint64_t seed;
     size_t mem;
     struct rw_detect_stats stats;
+    /* The table and the counters are shared by every thread of a host with workers: the
+     * lock guards them. Events that touch neither (most) never take it. */
+    pthread_mutex_t lock;
 };
 
 /* Where the receiver of the bytes is listed: one lookup over all lists per event. */
@@ -302,6 +306,7 @@ struct rw_detect *rw_detect_new(const struct rw_ruleset *rs, size_t max_tracked,
         rc = RW_ENOMEM;
         goto out;
     }
+    pthread_mutex_init(&d->lock, NULL);
     d->rs = rs;
     rc = det_slot_rules(d, diag);
     if (rc != 0)
@@ -343,16 +348,19 @@ void rw_detect_free(struct rw_detect **dp)
     if (dp == NULL || *dp == NULL)
         return;
     d = *dp;
+    pthread_mutex_destroy(&d->lock);
     rw_free(d->ent);
     rw_free(d->heads);
     rw_free(d);
     *dp = NULL;
 }
 
-void rw_detect_stats(const struct rw_detect *d, struct rw_detect_stats *out)
+void rw_detect_stats(struct rw_detect *d, struct rw_detect_stats *out)
 {
+    pthread_mutex_lock(&d->lock);
     *out = d->stats;
     out->tracked = d->used;
+    pthread_mutex_unlock(&d->lock);
 }
 
 size_t rw_detect_memory_bytes(const struct rw_detect *d)
@@ -740,24 +748,36 @@ static void det_alert_init(const struct det_ctx *c, const struct rw_rule *r, con
     a->prefix[sizeof(a->prefix) - 1] = '\0';
 }
 
-/* Suppression, then the threshold, then the emit callback. */
+/* Suppression, then the threshold, then the emit callback (outside the lock: it builds
+ * and writes the record). */
 static void det_raise(const struct det_ctx *c, const struct rw_rule *r, uint32_t ridx,
                       const struct rw_alert *a)
 {
     struct rw_detect *d = c->d;
+    int ok;
 
     if (r->nsuppress > 0 && rw_rules_suppressed(d->rs, r, c->src, c->dst)) {
+        pthread_mutex_lock(&d->lock);
         d->stats.suppressed++;
+        pthread_mutex_unlock(&d->lock);
         return;
     }
-    if (r->threshold.type != RW_THRESHOLD_NONE && !det_threshold(c, r, ridx)) {
-        d->stats.thresholded++;
-        return;
+    if (r->threshold.type != RW_THRESHOLD_NONE) {
+        pthread_mutex_lock(&d->lock);
+        ok = det_threshold(c, r, ridx);
+        if (!ok)
+            d->stats.thresholded++;
+        pthread_mutex_unlock(&d->lock);
+        if (!ok)
+            return;
     }
-    if (c->emit != NULL && c->emit(c->ectx, a) == 0)
+    ok = c->emit != NULL && c->emit(c->ectx, a) == 0;
+    pthread_mutex_lock(&d->lock);
+    if (ok)
         d->stats.alerts++;
     else
         d->stats.alerts_failed++;
+    pthread_mutex_unlock(&d->lock);
 }
 
 /* ---- host windows ---------------------------------------------------------------------- */
@@ -848,10 +868,13 @@ static void det_window_add(const struct det_ctx *c, const struct rw_rule *r, uin
     k.rule = ridx;
     k.list = lidx;
     k.a = *c->src;
+    pthread_mutex_lock(&c->d->lock);
     e = det_get(c->d, &k, 1, &created);
     det_window_advance(e, nb, created);
-    if (nb + RW_DETECT_WINDOW_BUCKETS <= e->u.win.head)
+    if (nb + RW_DETECT_WINDOW_BUCKETS <= e->u.win.head) {
+        pthread_mutex_unlock(&c->d->lock);
         return; /* older than the whole window: already out of it */
+    }
     det_window_totals(e, &before);
     b = &e->u.win.b[nb % RW_DETECT_WINDOW_BUCKETS];
     if (b->files == 0 && b->flows == 0 && b->bytes == 0)
@@ -869,8 +892,10 @@ static void det_window_add(const struct det_ctx *c, const struct rw_rule *r, uin
     fire = det_window_hit(r, &after, files, bytes, flows) &&
            (!det_window_over(r, &before) ||
             (e->u.win.fired && !det_within(c->now, e->u.win.fired_us, span_us)));
-    if (!fire)
+    if (!fire) {
+        pthread_mutex_unlock(&c->d->lock);
         return;
+    }
     e->u.win.fired = 1;
     e->u.win.fired_us = c->now;
     det_alert_init(c, r, m != NULL ? m->list : NULL, m, &a);
@@ -881,6 +906,7 @@ static void det_window_add(const struct det_ctx *c, const struct rw_rule *r, uin
     a.window.first_us = after.first_us;
     a.window.last_us = e->u.win.last_us;
     a.bytes = after.bytes;
+    pthread_mutex_unlock(&c->d->lock);
     det_raise(c, r, ridx, &a);
 }
 

@@ -59,8 +59,13 @@
  * the table holds none, the least recently used window. So traffic that makes threshold
  * entries (any number of addresses) never flushes a host's window; an evicted threshold
  * count restarts (a limit can let one more alert through, never hold one back that it
- * would not have held), an evicted window restarts empty. An object is not thread-safe:
- * one per thread, or a lock.
+ * would not have held), an evicted window restarts empty.
+ *
+ * Threads: one detector serves every worker of a host. The table and the counters are
+ * guarded by the detector's own lock, taken only by events that reach a threshold or a
+ * host window and for the counters; the emit callback runs outside it and may be called
+ * from several threads at once. The per-flow and per-file state blobs belong to the one
+ * thread that feeds their flow.
  */
 
 /* RW_DETECT_TRACKED_DEFAULT / _MAX (threshold and window entries when the caller passes
@@ -240,7 +245,7 @@ void rw_detect_file(struct rw_detect *d, const struct rw_detect_flow *f,
                     uint64_t now_us, rw_detect_emit_fn emit, void *ctx);
 
 /* rw_detect_stats copies the counters into out. */
-void rw_detect_stats(const struct rw_detect *d, struct rw_detect_stats *out);
+void rw_detect_stats(struct rw_detect *d, struct rw_detect_stats *out);
 
 /* rw_detect_memory_bytes is what the object allocated (fixed from rw_detect_new on). */
 size_t rw_detect_memory_bytes(const struct rw_detect *d);

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <gcrypt.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,6 +53,19 @@ enum engine_app {
     APP_RAW,          /* an unrecognised stream or datagrams starting with a file's magic */
 };
 
+/* An engine's own counters (a worker has its own; stats records sum them). */
+struct engine_counters {
+    uint64_t flow_state_oom;  /* flows that got no core state (or part of it) */
+    uint64_t eve_oom;         /* records lost to OOM while building */
+    uint64_t eve_write_errors;
+    uint64_t alerts;
+    uint64_t files;           /* files that ended (event layer) */
+    uint64_t app[8];          /* flows per enum engine_app */
+    uint64_t expect_hits;     /* flows an announcement named */
+    uint64_t parsers_refused; /* flows left as volume: RW_APP_PARSERS_MAX were alive */
+    uint64_t light_flows;     /* flows no rule or record type could use: counted only */
+};
+
 /* The core's state for one flow. */
 struct rw_flow {
     struct rw_cls_flow cls;
@@ -100,18 +114,18 @@ struct rw_engine {
     uint32_t gen;                         /* bumped by every successful reload */
     uint8_t rules_use_proto;              /* some rule has a 'proto' condition */
     uint64_t now_us;
-    struct {
-        uint64_t flow_state_oom;  /* flows that got no core state (or part of it) */
-        uint64_t eve_oom;         /* records lost to OOM while building */
-        uint64_t eve_write_errors;
-        uint64_t alerts;
-        uint64_t files;           /* files that ended (event layer) */
-        uint64_t app[8];          /* flows per enum engine_app */
-        uint64_t expect_hits;     /* flows an announcement named */
-        uint64_t parsers_refused; /* flows left as volume: RW_APP_PARSERS_MAX were alive */
-        uint64_t light_flows;     /* flows no rule or record type could use: counted only */
-    } stats;
+    struct engine_counters stats;
     size_t parsers_alive;
+    /*
+     * Workers (rw_engine_worker_new). The engine rw_engine_new made owns the rule set,
+     * detector, magic files and expectation table; a worker borrows them (owner points
+     * at the engine that owns them) and has its own nDPI module, stream pool, parsers and
+     * counters. The owner knows its workers for reloads and stats.
+     */
+    struct rw_engine *owner;
+    struct rw_engine *workers[RW_WORKERS_MAX];
+    size_t nworkers;
+    pthread_mutex_t expect_lock;          /* the owner's: guards expect for every worker */
 };
 
 /* Parses "alert,flow,stats" into a bit set; reports unknown words. */
@@ -233,6 +247,12 @@ static void engine_magic_paths(const struct rw_engine_config *cfg, char *buf, si
     free(names);
 }
 
+/* The lock that guards the expectation table every worker of the owner shares. */
+static pthread_mutex_t *engine_expect_lock(struct rw_engine *e)
+{
+    return &(e->owner != NULL ? e->owner : e)->expect_lock;
+}
+
 /* Writes a record (NULL: it could not be built), counting what is lost. Returns 0 or the
  * RW_E* code of the loss. */
 static int engine_emit(struct rw_engine *e, json_t *rec)
@@ -333,6 +353,7 @@ struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct
         rc = RW_ENOMEM;
         goto out;
     }
+    pthread_mutex_init(&e->expect_lock, NULL);
     e->out = *out;
     e->eve_types = RW_EVE_ALL;
     rc = engine_apply_sets(e, cfg, rule_sets, &nrule_sets, diag);
@@ -374,13 +395,76 @@ void rw_engine_free(struct rw_engine **ep)
         return;
     e = *ep;
     rw_classify_free(&e->classify);
-    rw_detect_free(&e->detect);
-    rw_magic_free(&e->magic);
-    rw_expect_free(&e->expect);
     rw_stream_pool_free(&e->pool);
-    rw_rules_free(&e->rules);
+    if (e->owner != NULL) {
+        /* A worker: the shared parts are its owner's. */
+        struct rw_engine *o = e->owner;
+
+        for (size_t i = 0; i < o->nworkers; i++) {
+            if (o->workers[i] == e) {
+                o->workers[i] = o->workers[--o->nworkers];
+                break;
+            }
+        }
+    } else {
+        while (e->nworkers > 0) {
+            struct rw_engine *w = e->workers[e->nworkers - 1];
+
+            rw_engine_free(&w);
+        }
+        rw_detect_free(&e->detect);
+        rw_magic_free(&e->magic);
+        rw_expect_free(&e->expect);
+        rw_rules_free(&e->rules);
+        pthread_mutex_destroy(&e->expect_lock);
+    }
     rw_free(e);
     *ep = NULL;
+}
+
+/* Points a worker at its owner's shared parts (at creation and after a reload). */
+static void engine_share(struct rw_engine *w, const struct rw_engine *o)
+{
+    w->out = o->out;
+    w->rules = o->rules;
+    w->detect = o->detect;
+    w->magic = o->magic;
+    w->expect = o->expect;
+    w->eve_types = o->eve_types;
+    w->sha256 = o->sha256;
+    w->gen = o->gen;
+    w->rules_use_proto = o->rules_use_proto;
+    w->fenv = o->fenv;
+    w->fenv.record_ctx = w;
+    w->fenv.stats = &w->fstats;
+}
+
+struct rw_engine *rw_engine_worker_new(struct rw_engine *e, int *err)
+{
+    struct rw_engine *w = NULL;
+    int rc = RW_ENOMEM;
+
+    if (e == NULL || e->owner != NULL || e->nworkers >= RW_WORKERS_MAX) {
+        rc = RW_EINVAL;
+        goto out;
+    }
+    w = rw_calloc(1, sizeof(*w));
+    if (w == NULL)
+        goto out;
+    w->owner = e;
+    e->workers[e->nworkers++] = w;
+    engine_share(w, e);
+    w->pool = rw_stream_pool_new(0);
+    w->classify = rw_classify_new();
+    if (w->pool == NULL || w->classify == NULL) {
+        rw_engine_free(&w);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (err != NULL)
+        *err = rc;
+    return w;
 }
 
 int rw_engine_reload(struct rw_engine *e, const struct rw_engine_config *cfg, struct rw_diag *diag)
@@ -388,6 +472,8 @@ int rw_engine_reload(struct rw_engine *e, const struct rw_engine_config *cfg, st
     struct rw_engine *n;
     int err = 0;
 
+    if (e->owner != NULL)
+        return RW_EINVAL; /* reload the owner: it updates its workers */
     n = rw_engine_new(cfg, &e->out, diag, &err);
     if (n == NULL)
         return err != 0 ? err : RW_ENOMEM;
@@ -412,6 +498,8 @@ int rw_engine_reload(struct rw_engine *e, const struct rw_engine_config *cfg, st
     e->fenv.detect = e->detect;
     e->fenv.sha256 = e->sha256;
     e->gen++;
+    for (size_t i = 0; i < e->nworkers; i++)
+        engine_share(e->workers[i], e);
     rw_engine_free(&n);
     return 0;
 }
@@ -569,9 +657,12 @@ static void sink_expect(void *ctx, const struct rw_addr *client, uint16_t client
                         const char *name, size_t name_len, const struct rw_xfer_meta *meta)
 {
     struct rw_flow *f = ctx;
+    pthread_mutex_t *lock = engine_expect_lock(f->e);
 
+    pthread_mutex_lock(lock);
     (void)rw_expect_add(f->e->expect, f->e->now_us, client, client_port, server, server_port,
                         dir, name, name_len, meta);
+    pthread_mutex_unlock(lock);
 }
 
 static struct rw_xfer_sink engine_sink(struct rw_flow *f)
@@ -701,14 +792,26 @@ static void engine_expect_lookup(struct rw_engine *e, struct rw_flow *f, uint64_
 {
     struct rw_expect_hit *h;
 
-    if (f->hit != NULL || rw_expect_count(e->expect) == 0)
+    pthread_mutex_t *lock = engine_expect_lock(e);
+    size_t pending;
+    int rc;
+
+    if (f->hit != NULL)
+        return;
+    pthread_mutex_lock(lock);
+    pending = rw_expect_count(e->expect);
+    pthread_mutex_unlock(lock);
+    if (pending == 0)
         return;
     h = rw_malloc(sizeof(*h));
     if (h == NULL) {
         e->stats.flow_state_oom++;
         return;
     }
-    if (rw_expect_take(e->expect, now_us, &f->info->key, h) != 0) {
+    pthread_mutex_lock(lock);
+    rc = rw_expect_take(e->expect, now_us, &f->info->key, h);
+    pthread_mutex_unlock(lock);
+    if (rc != 0) {
         rw_free(h);
         return;
     }
@@ -1040,34 +1143,60 @@ void rw_engine_file_event(struct rw_engine *e, const struct rw_flow_info *info,
         (void)engine_emit(e, rw_eve_fileinfo_record(info, ev));
 }
 
+/* Adds one engine's counters to the sums. */
+static void engine_add_counters(const struct rw_engine *w, struct engine_counters *c,
+                                struct rw_files_stats *fs)
+{
+    c->flow_state_oom += w->stats.flow_state_oom;
+    c->eve_oom += w->stats.eve_oom;
+    c->eve_write_errors += w->stats.eve_write_errors;
+    c->alerts += w->stats.alerts;
+    c->files += w->stats.files;
+    for (size_t i = 0; i < sizeof(c->app) / sizeof(c->app[0]); i++)
+        c->app[i] += w->stats.app[i];
+    c->expect_hits += w->stats.expect_hits;
+    c->parsers_refused += w->stats.parsers_refused;
+    c->light_flows += w->stats.light_flows;
+    fs->open_now += w->fstats.open_now;
+    fs->nomem += w->fstats.nomem;
+    fs->refused += w->fstats.refused;
+}
+
 void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counter *c, size_t n)
 {
     struct rw_counter all[256];
     size_t k = 0;
     struct rw_detect_stats ds = { 0 };
+    struct engine_counters st = { 0 };
+    struct rw_files_stats fs = { 0 };
+    uint64_t expect_nomem;
 
     if (!(e->eve_types & RW_EVE_STATS))
         return;
     if (e->detect != NULL)
         rw_detect_stats(e->detect, &ds);
+    engine_add_counters(e, &st, &fs);
+    for (size_t i = 0; i < e->nworkers; i++)
+        engine_add_counters(e->workers[i], &st, &fs);
+    pthread_mutex_lock(engine_expect_lock(e));
+    expect_nomem = rw_expect_counters(e->expect)->nomem;
+    pthread_mutex_unlock(engine_expect_lock(e));
     for (size_t i = 0; i < n && k < sizeof(all) / sizeof(all[0]) - 16; i++)
         all[k++] = c[i];
-    all[k++] = (struct rw_counter){"detect.alert", e->stats.alerts};
+    all[k++] = (struct rw_counter){"detect.alert", st.alerts};
     /* Records that could not be built or written: Suricata's nearest word for lost output. */
-    all[k++] = (struct rw_counter){"detect.alert_queue_overflow",
-                                   e->stats.eve_oom + e->stats.eve_write_errors};
+    all[k++] = (struct rw_counter){"detect.alert_queue_overflow", st.eve_oom + st.eve_write_errors};
     all[k++] = (struct rw_counter){"detect.alerts_suppressed", ds.suppressed + ds.thresholded};
-    all[k++] = (struct rw_counter){"file_store.open_files", e->fstats.open_now};
-    all[k++] = (struct rw_counter){"app_layer.flow.http", e->stats.app[APP_HTTP]};
-    all[k++] = (struct rw_counter){"app_layer.flow.ftp", e->stats.app[APP_FTP]};
-    all[k++] = (struct rw_counter){"app_layer.flow.ftp_data", e->stats.app[APP_FTP_DATA]};
-    all[k++] = (struct rw_counter){"app_layer.flow.smb", e->stats.app[APP_SMB]};
-    all[k++] = (struct rw_counter){"app_layer.flow.tftp", e->stats.app[APP_TFTP]};
-    all[k++] = (struct rw_counter){"app_layer.expectations", e->stats.expect_hits};
+    all[k++] = (struct rw_counter){"file_store.open_files", fs.open_now};
+    all[k++] = (struct rw_counter){"app_layer.flow.http", st.app[APP_HTTP]};
+    all[k++] = (struct rw_counter){"app_layer.flow.ftp", st.app[APP_FTP]};
+    all[k++] = (struct rw_counter){"app_layer.flow.ftp_data", st.app[APP_FTP_DATA]};
+    all[k++] = (struct rw_counter){"app_layer.flow.smb", st.app[APP_SMB]};
+    all[k++] = (struct rw_counter){"app_layer.flow.tftp", st.app[APP_TFTP]};
+    all[k++] = (struct rw_counter){"app_layer.expectations", st.expect_hits};
     /* Flows no rule or record could use, only counted: Suricata calls such flows bypassed. */
-    all[k++] = (struct rw_counter){"flow_bypassed.closed", e->stats.light_flows};
-    all[k++] = (struct rw_counter){"memcap.pressure", e->stats.flow_state_oom + e->fstats.nomem +
-                                                      e->fstats.refused + e->stats.parsers_refused +
-                                                      rw_expect_counters(e->expect)->nomem};
+    all[k++] = (struct rw_counter){"flow_bypassed.closed", st.light_flows};
+    all[k++] = (struct rw_counter){"memcap.pressure", st.flow_state_oom + fs.nomem + fs.refused +
+                                                      st.parsers_refused + expect_nomem};
     (void)engine_emit(e, rw_eve_stats_record(ts_us, all, k));
 }

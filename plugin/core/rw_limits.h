@@ -89,4 +89,8 @@
 /* EVE */
 #define RW_EVE_LINE_MAX_BYTES (64 * 1024)
 
+/* Workers: threads that feed one engine each (rw_engine_worker_new); a host's
+ * --workers is at most this. */
+#define RW_WORKERS_MAX 64
+
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <magic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,9 @@ struct rw_magic {
     magic_t desc_cookie;    /* MAGIC_NONE: the description */
     magic_t mime_cookie;    /* MAGIC_MIME_TYPE */
     struct rw_magic_stats stats;
+    /* libmagic's cookies are not thread-safe: a host's workers share one object and take
+     * turns (a file is typed once, from its first bytes: the lock is rarely contended). */
+    pthread_mutex_t lock;
 };
 
 /*
@@ -518,6 +522,7 @@ struct rw_magic *rw_magic_new(const char *extra_magic_paths, struct rw_diag *dia
         ret = RW_ENOMEM;
         goto out;
     }
+    pthread_mutex_init(&m->lock, NULL);
     ret = magic_check_all(extra_magic_paths, diag, &problems, &paths);
     if (ret != RW_OK || problems > 0)
         goto out;
@@ -546,18 +551,22 @@ void rw_magic_free(struct rw_magic **mp)
         magic_close(m->desc_cookie);
     if (m->mime_cookie != NULL)
         magic_close(m->mime_cookie);
+    pthread_mutex_destroy(&m->lock);
     rw_free(m);
     *mp = NULL;
 }
 
-void rw_magic_stats(const struct rw_magic *m, struct rw_magic_stats *out)
+void rw_magic_stats(struct rw_magic *m, struct rw_magic_stats *out)
 {
     if (out == NULL)
         return;
-    if (m == NULL)
+    if (m == NULL) {
         memset(out, 0, sizeof(*out));
-    else
+    } else {
+        pthread_mutex_lock(&m->lock);
         *out = m->stats;
+        pthread_mutex_unlock(&m->lock);
+    }
 }
 
 /* --- typing -------------------------------------------------------------------------- */
@@ -794,8 +803,8 @@ RW_TESTABLE void rw__magic_libmagic(struct rw_magic *m, const uint8_t *buf, size
     magic_copy(out->mime, sizeof(out->mime), mime, strcspn(mime, ",; \t"));
 }
 
-int rw_magic_identify(struct rw_magic *m, const uint8_t *buf, size_t len, const char *filename,
-                      struct rw_filetype *out)
+static int magic_identify(struct rw_magic *m, const uint8_t *buf, size_t len,
+                          const char *filename, struct rw_filetype *out)
 {
     size_t start;
     int text;
@@ -827,4 +836,17 @@ int rw_magic_identify(struct rw_magic *m, const uint8_t *buf, size_t len, const 
         m->stats.ext_mismatches++;
     }
     return RW_OK;
+}
+
+int rw_magic_identify(struct rw_magic *m, const uint8_t *buf, size_t len, const char *filename,
+                      struct rw_filetype *out)
+{
+    int rc;
+
+    if (m == NULL || out == NULL || (buf == NULL && len > 0))
+        return RW_EINVAL;
+    pthread_mutex_lock(&m->lock);
+    rc = magic_identify(m, buf, len, filename, out);
+    pthread_mutex_unlock(&m->lock);
+    return rc;
 }

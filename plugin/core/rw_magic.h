@@ -131,6 +131,6 @@ int rw_magic_identify(struct rw_magic *m, const uint8_t *buf, size_t len, const 
                       struct rw_filetype *out);
 
 /* rw_magic_stats copies the counters into out. */
-void rw_magic_stats(const struct rw_magic *m, struct rw_magic_stats *out);
+void rw_magic_stats(struct rw_magic *m, struct rw_magic_stats *out);
 
 #endif
