@@ -93,7 +93,7 @@ run: deps
 unit: $(UNIT)
 	cd tests/unit && ../../$(UNIT)
 
-e2e: $(BIN) tools
+e2e: $(BIN) tools $(BUILD)/tools/bench/rw_benchgen
 	python3 tests/e2e/run.py --bin $(BIN) --build $(BUILD)
 
 # The whole suite, then the whole suite again under ASan + UBSan with leak checking, then

@@ -3365,6 +3365,32 @@ static void cmd_days(struct gen *g, const struct cmd_args *a)
 }
 
 /*
+ * spread: the studio host 10.1.2.10 PUTs one PSD to each of four addresses of the flagged
+ * 175.45.176.0/22 (.80, .81, .82, .83), an hour apart: four flows to four servers, so a
+ * sensor sharding flows over workers by address pair sees them in different workers,
+ * and a per-sender host window must still count all four.
+ */
+static void cmd_spread(struct gen *g, const struct cmd_args *a)
+{
+    static const char *const hosts[] = {"175.45.176.80", "175.45.176.81", "175.45.176.82",
+                                        "175.45.176.83"};
+    struct gen_host ws, kp;
+    struct gen_path p;
+    char uri[64];
+    size_t i;
+
+    (void)a;
+    host_init(g, &ws, "10.1.2.10", 1, 128);
+    for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+        host_init(g, &kp, hosts[i], 0, 46);
+        gen_at(g, i * GEN_HOUR_US);
+        gen_snprintf(g, uri, sizeof(uri), "/dav/ep07/spread_%zu.psd", i + 1);
+        path_init(&p, &ws, (uint16_t)(54001 + i), &kp, 80, NULL);
+        scene_put_psd_as(g, &p, hosts[i], uri);
+    }
+}
+
+/*
  * parallel: one 204800-byte MOV PUT as four parts of 51200 bytes, each on its own
  * connection to 175.45.176.80 (ports 53001..53004), all four open at once and sending
  * in turns of GEN_PARALLEL_TURN_SEGS segments: no flow carries 64 KiB, the four together
@@ -3507,6 +3533,7 @@ static void usage(FILE *f)
                "       rw_pcapgen raw OUT.pcap\n"
                "       rw_pcapgen days OUT.pcap\n"
                "       rw_pcapgen parallel OUT.pcap\n"
+               "       rw_pcapgen spread OUT.pcap\n"
                "       rw_pcapgen fragments OUT.pcap\n"
                "       rw_pcapgen threshold OUT.pcap\n"
                "Writes a deterministic capture (Ethernet, pcap); see pcaps/README.md.\n",
@@ -3558,6 +3585,7 @@ int main(int argc, char **argv)
         { "http-upload", cmd_http_upload }, { "http-evasion", cmd_http_evasion },
         { "ftp", cmd_ftp },           { "tftp", cmd_tftp },       { "smb2", cmd_smb2 },
         { "raw", cmd_raw },           { "days", cmd_days },       { "parallel", cmd_parallel },
+        { "spread", cmd_spread },
         { "fragments", cmd_fragments }, { "threshold", cmd_threshold },
     };
     struct cmd_args a = { 0, GEN_FLOOD_SEED };

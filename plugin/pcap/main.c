@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "rw_decode.h"
 #include "rw_evefile.h"
 #include "rw_flowtable.h"
+#include "rw_queue.h"
 
 #define RW_VERSION "0.1.0"
 
@@ -74,23 +76,65 @@ struct host_opts {
     uid_t run_uid;             /* resolved from run_user; only meaningful when run_user */
     gid_t run_gid;
     int stats_interval_sec;    /* --stats-interval: 0 = one stats record at the end */
+    int workers;               /* --workers: flow-sharded threads (1: no threads) */
+};
+
+struct host;
+
+/*
+ * One worker: a flow table and an engine of its own (the first worker has the owner
+ * engine, the others rw_engine_worker_new's). With --workers 1 the one worker runs on
+ * the main thread and nothing below about threads applies.
+ *
+ * Replay with N > 1: the main thread reads and decodes every packet and appends it to the
+ * batch of the worker its address pair hashes to (so an FTP or TFTP control flow and its
+ * data flows meet in one worker, in capture order); workers take batches from their
+ * queue. Live with N > 1: every worker has its own capture socket in one PACKET_FANOUT
+ * group and decodes its own packets; the main thread only keeps time, stats and signals.
+ */
+struct worker {
+    struct host *h;
+    struct rw_engine *engine;
+    struct rw_flowtable *ft;
+    struct rw_decode_stats dstats; /* live with threads: this worker's decoding */
+    uint64_t now_us;               /* this worker's packet clock */
+    pthread_t thread;
+    int started;
+    struct rw_queue *q;            /* replay: batches from the reader */
+    struct rw_batch *cur;          /* replay: the batch the reader is filling */
+    pcap_t *pcap;                  /* live: this worker's fanout member */
+    int dlt;
+    uint64_t kernel_packets, kernel_drops, kernel_ifdrops;
 };
 
 struct host {
     struct host_opts *o;
-    struct rw_engine *engine;
+    struct rw_engine *engine;      /* the owner engine (worker 0's) */
     struct rw_engine_config ecfg;  /* kept for reloads */
-    struct rw_flowtable *ft;
+    struct worker *w;              /* o->workers of them */
+    size_t nw;
     struct rw_evefile *eve;
     struct rw_decode_stats dstats;
     uint64_t now_us;          /* packet clock: the latest packet time seen */
     uint64_t pkts;
     uint64_t capture_errors;  /* inputs that failed to open or stopped early */
-    uint64_t kernel_packets, kernel_drops, kernel_ifdrops;
     int live;                 /* 1: live capture (stats on wall time), 0: replay */
     int stats_started;        /* replay: the first packet set the stats clock */
     uint64_t stats_next_us;   /* replay: packet time of the next periodic stats record */
     int priv_failed;          /* dropping privileges failed: exit 1 */
+    /* Threads (--workers > 1): pausing every worker between packets (stats, reload) and
+     * stopping them. */
+    int threads;              /* 1 while worker threads run */
+    pthread_mutex_t mu;
+    pthread_cond_t cv_paused, cv_resume;
+    size_t paused;            /* workers waiting in host_worker_pause */
+    size_t exited;            /* live: worker threads that have returned */
+    uint64_t resume_gen;
+    int pause_req;            /* live: atomic; workers pause at their next loop */
+    int stop_req;             /* live: atomic; workers return */
+    uint64_t next_tick_us;    /* replay: packet time of the next clock message */
+    uint64_t sent_us;         /* replay: clock of the last packet handed to a worker */
+    char *readbuf;            /* replay: the capture files' stdio buffer (NULL: stdio's) */
 };
 
 static void usage(FILE *fp)
@@ -110,6 +154,9 @@ static void usage(FILE *fp)
             "                    directories above it must not be writable by other users\n"
             "  --user NAME       started as root: open the capture and EVE, then run as NAME\n"
             "  --group NAME      with --user: run as group NAME (default: NAME's own group)\n"
+            "  --workers N       shard flows over N threads, each with its own flow table\n"
+            "                    and nDPI (default 1); live: N sockets in one PACKET_FANOUT\n"
+            "                    group; flow.memcap is divided between them\n"
             "  --stats-interval SECONDS\n"
             "                    a stats record every SECONDS of packet time (replay) or\n"
             "                    wall time (live); 0, the default: one at the end only\n"
@@ -208,12 +255,13 @@ static int join_filter(struct host_opts *o, int argc, char **argv)
 
 static int parse_args(struct host_opts *o, int argc, char **argv)
 {
-    enum { OPT_SET = 256, OPT_USER, OPT_GROUP, OPT_STATS };
+    enum { OPT_SET = 256, OPT_USER, OPT_GROUP, OPT_STATS, OPT_WORKERS };
     static const struct option longopts[] = {
         {"set", required_argument, NULL, OPT_SET},
         {"user", required_argument, NULL, OPT_USER},
         {"group", required_argument, NULL, OPT_GROUP},
         {"stats-interval", required_argument, NULL, OPT_STATS},
+        {"workers", required_argument, NULL, OPT_WORKERS},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -222,6 +270,7 @@ static int parse_args(struct host_opts *o, int argc, char **argv)
 
     o->rules_path = RW_DEFAULT_RULES;
     o->live.promisc = 1;
+    o->workers = 1;
     while ((c = getopt_long(argc, argv, "+r:i:c:l:s:B:pTvVh", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
@@ -270,6 +319,10 @@ static int parse_args(struct host_opts *o, int argc, char **argv)
                               &o->stats_interval_sec) != 0)
                 return EXIT_USAGE;
             break;
+        case OPT_WORKERS:
+            if (parse_int_opt("--workers", optarg, 1, RW_WORKERS_MAX, &o->workers) != 0)
+                return EXIT_USAGE;
+            break;
         case OPT_SET: {
             int t = host_take_set(o, optarg);
 
@@ -308,9 +361,9 @@ static int parse_args(struct host_opts *o, int argc, char **argv)
 
 static void host_flow_end(void *ctx, struct rw_ft_flow *flow)
 {
-    struct host *h = ctx;
+    struct worker *w = ctx;
 
-    rw_engine_flow_end(h->engine, &flow->core, &flow->info);
+    rw_engine_flow_end(w->engine, &flow->core, &flow->info);
 }
 
 static void host_write_stats_at(struct host *h, uint64_t ts_us);
@@ -350,14 +403,244 @@ static void host_stats_tick_packet(struct host *h)
     }
 }
 
+/* A decoded packet's flow work, on the worker that owns its flow, at packet clock now_us. */
+static void worker_packet(struct worker *w, const struct rw_decoded *d, uint64_t now_us)
+{
+    struct rw_ft_flow *fl;
+    struct rw_packet p;
+    int dir, created;
+
+    w->now_us = now_us;
+    fl = rw_flowtable_packet(w->ft, d, now_us, &dir, &created);
+    if (fl == NULL)
+        return;
+    if (created) {
+        fl->info.flow_id = rw_flow_id(&fl->info.key, fl->info.start_us);
+        fl->core = rw_engine_flow_new(w->engine, &fl->info);
+    }
+    p = (struct rw_packet){
+        .l3 = d->l3,
+        .l3_len = d->l3_len,
+        .payload = d->payload,
+        .payload_len = d->payload_len,
+        .payload_wire_len = d->payload_wire_len,
+        .ts_us = now_us,
+        .tcp_seq = d->tcp_seq,
+        .tcp_ack = d->tcp_ack,
+        .tcp_flags = d->tcp_flags,
+        .dir = (uint8_t)dir,
+    };
+    rw_engine_packet(w->engine, fl->core, &fl->info, &p);
+}
+
+/* ---- replay with worker threads: batches of messages ------------------------------------ */
+
+/* Batches per worker and their size: a message is at most a header and one packet's
+ * layer-3 bytes (a snaplen of at most 256 KiB). 4 x 512 KiB per worker, fixed. */
+enum { HOST_BATCHES = 4, HOST_BATCH_BYTES = 512 * 1024 };
+
+enum { MSG_PACKET = 1, MSG_CLOCK, MSG_PAUSE, MSG_END };
+
+/* One message in a batch; a packet's layer-3 bytes follow it. Sizes are rounded up to 8. */
+struct host_msg {
+    uint32_t kind;
+    uint32_t size;         /* this message, header included */
+    uint64_t ts_us;        /* the packet clock */
+    uint32_t payload_off;  /* MSG_PACKET: the payload's offset from the layer-3 header */
+    struct rw_decoded d;   /* MSG_PACKET: l3 and payload are rebuilt by the worker */
+};
+
+/* The reader's clock message interval: idle flows of a worker that gets no packets for a
+ * while still end on time (to within this much packet time). */
+#define HOST_CLOCK_TICK_US 1000000u
+
+/* A symmetric hash of the address pair: both directions, and every flow between the
+ * same two hosts, go to one worker. */
+static size_t host_shard(const struct host *h, const struct rw_flow_key *k)
+{
+    uint64_t x = 0, y = 0, v;
+
+    for (int i = 0; i < 16; i += 8) {
+        uint64_t a, b;
+
+        memcpy(&a, k->src.a + i, 8);
+        memcpy(&b, k->dst.a + i, 8);
+        x ^= a;
+        y ^= b;
+    }
+    v = x ^ y; /* symmetric: xor does not care which side is which */
+    v ^= v >> 33;
+    v *= 0xff51afd7ed558ccdULL;
+    v ^= v >> 33;
+    v *= 0xc4ceb9fe1a85ec53ULL;
+    v ^= v >> 33;
+    return (size_t)(v % h->nw);
+}
+
+static void host_flush_batch(struct worker *w)
+{
+    if (w->cur != NULL && w->cur->used > 0) {
+        rw_queue_put_full(w->q, w->cur);
+        w->cur = NULL;
+    }
+}
+
+/* Room for a message of size bytes in w's batch; hands a full one over first. */
+static struct host_msg *host_msg_room(struct worker *w, uint32_t size)
+{
+    if (w->cur != NULL && w->cur->used + size > w->cur->cap)
+        host_flush_batch(w);
+    if (w->cur == NULL)
+        w->cur = rw_queue_get_empty(w->q);
+    w->cur->used += size;
+    return (struct host_msg *)(void *)(w->cur->data + w->cur->used - size);
+}
+
+static void host_send(struct worker *w, uint32_t kind, uint64_t ts_us)
+{
+    struct host_msg *m = host_msg_room(w, (uint32_t)sizeof(struct host_msg));
+
+    memset(m, 0, sizeof(*m));
+    m->kind = kind;
+    m->size = (uint32_t)sizeof(struct host_msg);
+    m->ts_us = ts_us;
+}
+
+static void host_dispatch(struct host *h, const struct rw_decoded *d)
+{
+    struct worker *w = &h->w[host_shard(h, &d->key)];
+    size_t body = d->l3_len;
+    uint32_t size;
+    struct host_msg *m;
+
+    /* The payload lies inside the layer-3 bytes the decoder kept; copy to its end. */
+    if (d->payload_len > 0 && d->payload >= d->l3 &&
+        (size_t)(d->payload - d->l3) + d->payload_len > body)
+        body = (size_t)(d->payload - d->l3) + d->payload_len;
+    size = (uint32_t)((sizeof(*m) + body + 7) & ~(size_t)7);
+    m = host_msg_room(w, size);
+    m->kind = MSG_PACKET;
+    m->size = size;
+    m->ts_us = h->now_us;
+    h->sent_us = h->now_us;
+    m->d = *d;
+    m->payload_off = d->payload_len > 0 ? (uint32_t)(d->payload - d->l3) : 0;
+    memcpy(m + 1, d->l3, body);
+}
+
+/* A worker waits here, between two packets, until the main thread resumes it. */
+static void host_worker_pause(struct host *h)
+{
+    uint64_t gen;
+
+    pthread_mutex_lock(&h->mu);
+    gen = h->resume_gen;
+    h->paused++;
+    pthread_cond_signal(&h->cv_paused);
+    while (h->resume_gen == gen)
+        pthread_cond_wait(&h->cv_resume, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* Stops every worker between two packets (replay: after every packet read so far) and
+ * returns with all of them waiting; host_resume lets them go on. No-ops without threads. */
+static void host_quiesce(struct host *h)
+{
+    if (!h->threads)
+        return;
+    if (h->o->read_path != NULL) {
+        for (size_t i = 0; i < h->nw; i++) {
+            host_send(&h->w[i], MSG_PAUSE, h->sent_us);
+            host_flush_batch(&h->w[i]);
+        }
+    } else {
+        __atomic_store_n(&h->pause_req, 1, __ATOMIC_SEQ_CST);
+    }
+    pthread_mutex_lock(&h->mu);
+    while (h->paused + h->exited < h->nw)
+        pthread_cond_wait(&h->cv_paused, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void host_resume(struct host *h)
+{
+    if (!h->threads)
+        return;
+    __atomic_store_n(&h->pause_req, 0, __ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&h->mu);
+    h->paused = 0;
+    h->resume_gen++;
+    pthread_cond_broadcast(&h->cv_resume);
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void *worker_replay_main(void *arg)
+{
+    struct worker *w = arg;
+    int done = 0;
+
+    while (!done) {
+        struct rw_batch *b = rw_queue_get_full(w->q);
+
+        for (size_t off = 0; off < b->used;) {
+            struct host_msg *m = (struct host_msg *)(void *)(b->data + off);
+            struct rw_decoded d;
+
+            switch (m->kind) {
+            case MSG_PACKET:
+                d = m->d;
+                d.l3 = (const uint8_t *)(m + 1);
+                d.payload = d.l3 + m->payload_off;
+                worker_packet(w, &d, m->ts_us);
+                break;
+            case MSG_CLOCK:
+                if (m->ts_us > w->now_us)
+                    w->now_us = m->ts_us;
+                rw_flowtable_expire(w->ft, w->now_us);
+                break;
+            case MSG_PAUSE:
+                /* As one thread would be here: idle flows ended up to the last packet. */
+                if (m->ts_us > w->now_us)
+                    w->now_us = m->ts_us;
+                rw_flowtable_expire(w->ft, w->now_us);
+                host_worker_pause(w->h);
+                break;
+            default:
+                done = 1;
+                break;
+            }
+            off += m->size;
+        }
+        rw_queue_put_empty(w->q, b);
+    }
+    return NULL;
+}
+
+/* Ends the replay threads: every batch is worked off, then each thread returns. Their
+ * clocks are brought to the last packet's, so flows idle by then end as timed out, as
+ * with one thread. */
+static void host_stop_replay_threads(struct host *h)
+{
+    if (!h->threads)
+        return;
+    for (size_t i = 0; i < h->nw; i++) {
+        host_send(&h->w[i], MSG_CLOCK, h->sent_us);
+        host_send(&h->w[i], MSG_END, h->sent_us);
+        host_flush_batch(&h->w[i]);
+    }
+    for (size_t i = 0; i < h->nw; i++)
+        if (h->w[i].started)
+            pthread_join(h->w[i].thread, NULL);
+    h->threads = 0;
+}
+
+/* Replay: reader side. Decodes, then does the flow work itself (one worker) or hands the
+ * packet to its worker. */
 static void host_packet(struct host *h, int dlt, const struct pcap_pkthdr *hdr,
                         const uint8_t *data)
 {
     struct rw_decoded d;
-    struct rw_ft_flow *fl;
-    struct rw_packet p;
     uint64_t ts;
-    int dir, created;
 
     ts = hdr->ts.tv_sec < 0 ? 0 : (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec;
     /* The flow clock never runs backwards, so expiry stays ordered across files. */
@@ -367,26 +650,16 @@ static void host_packet(struct host *h, int dlt, const struct pcap_pkthdr *hdr,
     h->pkts++;
     if (rw_decode_packet(&h->dstats, dlt, data, hdr->caplen, hdr->len, &d) != 1)
         return;
-    fl = rw_flowtable_packet(h->ft, &d, h->now_us, &dir, &created);
-    if (fl == NULL)
+    if (!h->threads) {
+        worker_packet(&h->w[0], &d, h->now_us);
         return;
-    if (created) {
-        fl->info.flow_id = rw_flow_id(&fl->info.key, fl->info.start_us);
-        fl->core = rw_engine_flow_new(h->engine, &fl->info);
     }
-    p = (struct rw_packet){
-        .l3 = d.l3,
-        .l3_len = d.l3_len,
-        .payload = d.payload,
-        .payload_len = d.payload_len,
-        .payload_wire_len = d.payload_wire_len,
-        .ts_us = h->now_us,
-        .tcp_seq = d.tcp_seq,
-        .tcp_ack = d.tcp_ack,
-        .tcp_flags = d.tcp_flags,
-        .dir = (uint8_t)dir,
-    };
-    rw_engine_packet(h->engine, fl->core, &fl->info, &p);
+    if (h->now_us >= h->next_tick_us) {
+        for (size_t i = 0; i < h->nw && h->next_tick_us != 0; i++)
+            host_send(&h->w[i], MSG_CLOCK, h->now_us);
+        h->next_tick_us = h->now_us + HOST_CLOCK_TICK_US;
+    }
+    host_dispatch(h, &d);
 }
 
 static int print_diag(const struct rw_diag *diag);
@@ -400,9 +673,12 @@ static void host_handle_hup(struct host *h)
     int rc;
 
     sig_hup = 0;
+    /* Workers wait between packets while the rules and the log change under them. */
+    host_quiesce(h);
     if (rw_evefile_reopen(h->eve) != 0)
         fprintf(stderr, "reelwatch: warning: could not reopen EVE log: %s\n", strerror(errno));
     if (diag == NULL) {
+        host_resume(h);
         fprintf(stderr, "reelwatch: reload failed (out of memory); keeping the running rules\n");
         return;
     }
@@ -415,6 +691,7 @@ static void host_handle_hup(struct host *h)
         rw_engine_summary(h->engine, summary, sizeof(summary));
         fprintf(stderr, "reelwatch: rules reloaded: %s\n", summary);
     }
+    host_resume(h);
     rw_diag_free(&diag);
 }
 
@@ -430,7 +707,8 @@ static int host_read_file(struct host *h, const char *path, struct rw_progress *
     uint64_t n = 0;
     int dlt, rc;
 
-    p = rw_capture_open_file(path, err, sizeof(err));
+    p = rw_capture_open_file_buffered(path, h->readbuf, h->readbuf != NULL ?
+                                      RW_CAPTURE_FILE_BUFFER_BYTES : 0, err, sizeof(err));
     if (p == NULL) {
         fprintf(stderr, "reelwatch: %s\n", err);
         h->capture_errors++;
@@ -557,14 +835,14 @@ fail:
     return -1;
 }
 
-static void host_live_pcap_stats(struct host *h, pcap_t *p)
+static void host_live_pcap_stats(struct worker *w, pcap_t *p)
 {
     struct pcap_stat ps;
 
     if (pcap_stats(p, &ps) == 0) {
-        h->kernel_packets = ps.ps_recv;
-        h->kernel_drops = ps.ps_drop;
-        h->kernel_ifdrops = ps.ps_ifdrop;
+        w->kernel_packets = ps.ps_recv;
+        w->kernel_drops = ps.ps_drop;
+        w->kernel_ifdrops = ps.ps_ifdrop;
     }
 }
 
@@ -646,9 +924,9 @@ static int host_run_live(struct host *h)
             if (n == 0 && now > last_wall)
                 h->now_us += (uint64_t)(now - last_wall) * 1000000u;
             last_wall = now;
-            rw_flowtable_expire(h->ft, h->now_us);
+            rw_flowtable_expire(h->w[0].ft, h->now_us);
             if (h->o->stats_interval_sec != 0 && now >= next_stats) {
-                host_live_pcap_stats(h, p);
+                host_live_pcap_stats(&h->w[0], p);
                 host_write_stats_at(h, (uint64_t)now * 1000000u);
                 next_stats = now + h->o->stats_interval_sec;
             }
@@ -657,8 +935,142 @@ static int host_run_live(struct host *h)
         if (sig_hup)
             host_handle_hup(h);
     }
-    host_live_pcap_stats(h, p);
+    host_live_pcap_stats(&h->w[0], p);
     pcap_close(p);
+    return rc;
+}
+
+/* ---- live capture with worker threads ---------------------------------------------------- */
+
+static void worker_live_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+    struct worker *w = (struct worker *)(void *)user;
+    struct rw_decoded d;
+    uint64_t ts;
+
+    ts = hdr->ts.tv_sec < 0 ? 0 : (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec;
+    if (rw_decode_packet(&w->dstats, w->dlt, data, hdr->caplen, hdr->len, &d) != 1)
+        return;
+    worker_packet(w, &d, ts > w->now_us ? ts : w->now_us);
+}
+
+/* A worker's own capture loop: as host_run_live's, on its fanout member. */
+static void *worker_live_main(void *arg)
+{
+    enum { POLL_MS = 100 };
+    struct worker *w = arg;
+    struct host *h = w->h;
+    struct pollfd pfd = {.fd = pcap_get_selectable_fd(w->pcap), .events = POLLIN};
+    time_t last_wall = time(NULL);
+
+    while (!__atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST)) {
+        time_t now;
+        int n;
+
+        if (__atomic_load_n(&h->pause_req, __ATOMIC_SEQ_CST))
+            host_worker_pause(h);
+        if (poll(&pfd, 1, POLL_MS) < 0 && errno != EINTR) {
+            fprintf(stderr, "reelwatch: %s: poll: %s\n", h->o->live.iface, strerror(errno));
+            break;
+        }
+        n = pcap_dispatch(w->pcap, -1, worker_live_packet, (u_char *)(void *)w);
+        if (n == PCAP_ERROR) {
+            fprintf(stderr, "reelwatch: %s: %s\n", h->o->live.iface, pcap_geterr(w->pcap));
+            break;
+        }
+        now = time(NULL);
+        if (now != last_wall) {
+            if (n == 0 && now > last_wall)
+                w->now_us += (uint64_t)(now - last_wall) * 1000000u;
+            last_wall = now;
+            rw_flowtable_expire(w->ft, w->now_us);
+        }
+    }
+    pthread_mutex_lock(&h->mu);
+    if (!__atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST))
+        h->capture_errors++; /* a capture failed: the whole sensor stops */
+    __atomic_store_n(&h->stop_req, 1, __ATOMIC_SEQ_CST);
+    h->exited++;
+    pthread_cond_signal(&h->cv_paused);
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/*
+ * Live capture with --workers N > 1: N captures of the interface joined in one
+ * PACKET_FANOUT group (hash mode), one per worker thread; this thread keeps wall time for
+ * the stats records, flushes the EVE log and handles signals.
+ */
+static int host_run_live_workers(struct host *h)
+{
+    char err[PCAP_ERRBUF_SIZE + 256];
+    uint16_t group = (uint16_t)(getpid() & 0xffff);
+    time_t last_wall, next_stats;
+    int rc = 0;
+
+    for (size_t i = 0; i < h->nw; i++) {
+        struct worker *w = &h->w[i];
+
+        w->pcap = rw_capture_open_live(&h->o->live, err, sizeof(err));
+        if (w->pcap == NULL || rw_capture_join_fanout(w->pcap, h->o->live.iface, group, err,
+                                                      sizeof(err)) != 0 ||
+            pcap_get_selectable_fd(w->pcap) < 0 || pcap_setnonblock(w->pcap, 1, err) != 0) {
+            fprintf(stderr, "reelwatch: %s\n", err);
+            h->capture_errors++;
+            return -1;
+        }
+        w->dlt = pcap_datalink(w->pcap);
+    }
+    if (!rw_decode_linktype_supported(h->w[0].dlt))
+        fprintf(stderr, "reelwatch: warning: %s: link type %d is not decoded\n",
+                h->o->live.iface, h->w[0].dlt);
+    if (h->o->verbose)
+        fprintf(stderr, "reelwatch: %s: %zu workers in fanout group %u\n", h->o->live.iface,
+                h->nw, (unsigned)group);
+    if (host_drop_privileges(h) != 0)
+        return -1;
+    h->threads = 1;
+    for (size_t i = 0; i < h->nw; i++) {
+        h->w[i].now_us = (uint64_t)time(NULL) * 1000000u;
+        if (pthread_create(&h->w[i].thread, NULL, worker_live_main, &h->w[i]) != 0) {
+            fprintf(stderr, "reelwatch: cannot start worker %zu: %s\n", i, strerror(errno));
+            __atomic_store_n(&h->stop_req, 1, __ATOMIC_SEQ_CST);
+            rc = -1;
+            break;
+        }
+        h->w[i].started = 1;
+    }
+    last_wall = time(NULL);
+    next_stats = last_wall + h->o->stats_interval_sec;
+    while (rc == 0 && !sig_stop && !rw_evefile_failed(h->eve) &&
+           !__atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST)) {
+        time_t now;
+
+        (void)poll(NULL, 0, 100);
+        now = time(NULL);
+        if (now != last_wall) {
+            last_wall = now;
+            if (h->o->stats_interval_sec != 0 && now >= next_stats) {
+                host_write_stats_at(h, (uint64_t)now * 1000000u);
+                next_stats = now + h->o->stats_interval_sec;
+            }
+            rw_evefile_flush(h->eve);
+        }
+        if (sig_hup)
+            host_handle_hup(h);
+    }
+    __atomic_store_n(&h->stop_req, 1, __ATOMIC_SEQ_CST);
+    for (size_t i = 0; i < h->nw; i++)
+        if (h->w[i].started)
+            pthread_join(h->w[i].thread, NULL);
+    h->threads = 0;
+    for (size_t i = 0; i < h->nw; i++) {
+        host_live_pcap_stats(&h->w[i], h->w[i].pcap);
+        if (h->w[i].now_us > h->now_us)
+            h->now_us = h->w[i].now_us;
+    }
+    if (h->capture_errors > 0)
+        rc = -1;
     return rc;
 }
 
@@ -667,13 +1079,41 @@ static int host_run_live(struct host *h)
 static void host_write_stats_at(struct host *h, uint64_t ts_us)
 {
     struct rw_counter c[RW_DEC_COUNTER_N + 16];
-    struct rw_flowtable_stats fs;
+    struct rw_decode_stats ds = h->dstats;
+    struct rw_flowtable_stats fs = { 0 };
     size_t n = 0;
 
+    /* With worker threads: every one of them waits between two packets meanwhile. */
+    host_quiesce(h);
+    for (size_t w = 0; h->threads && w < h->nw; w++)
+        if (h->w[w].pcap != NULL)
+            host_live_pcap_stats(&h->w[w], h->w[w].pcap);
+    for (size_t w = 0; w < h->nw; w++) {
+        struct rw_flowtable_stats one;
+
+        for (int i = 0; i < RW_DEC_COUNTER_N; i++) {
+            if (i == RW_DEC_MAX_PKT_SIZE) /* a maximum, not a count */
+                ds.c[i] = h->w[w].dstats.c[i] > ds.c[i] ? h->w[w].dstats.c[i] : ds.c[i];
+            else
+                ds.c[i] += h->w[w].dstats.c[i];
+        }
+        if (h->w[w].ft == NULL)
+            continue;
+        rw_flowtable_get_stats(h->w[w].ft, &one);
+        fs.active += one.active;
+        fs.total += one.total;
+        fs.tcp += one.tcp;
+        fs.udp += one.udp;
+        fs.icmpv4 += one.icmpv4;
+        fs.icmpv6 += one.icmpv6;
+        fs.memcap_drops += one.memcap_drops;
+        fs.memuse += one.memuse;
+        fs.timeouts += one.timeouts;
+        fs.evicted += one.evicted;
+    }
     for (int i = 0; i < RW_DEC_COUNTER_N; i++)
-        if (h->dstats.c[i] != 0 || i == RW_DEC_PKTS || i == RW_DEC_BYTES)
-            c[n++] = (struct rw_counter){rw_decode_counter_path[i], h->dstats.c[i]};
-    rw_flowtable_get_stats(h->ft, &fs);
+        if (ds.c[i] != 0 || i == RW_DEC_PKTS || i == RW_DEC_BYTES)
+            c[n++] = (struct rw_counter){rw_decode_counter_path[i], ds.c[i]};
     c[n++] = (struct rw_counter){"flow.active", fs.active};
     c[n++] = (struct rw_counter){"flow.total", fs.total};
     c[n++] = (struct rw_counter){"flow.tcp", fs.tcp};
@@ -686,11 +1126,19 @@ static void host_write_stats_at(struct host *h, uint64_t ts_us)
     c[n++] = (struct rw_counter){"flow.mgr.flows_evicted", fs.evicted};
     c[n++] = (struct rw_counter){"capture.errors", h->capture_errors};
     if (h->o->live.iface != NULL) {
-        c[n++] = (struct rw_counter){"capture.kernel_packets", h->kernel_packets};
-        c[n++] = (struct rw_counter){"capture.kernel_drops", h->kernel_drops};
-        c[n++] = (struct rw_counter){"capture.kernel_ifdrops", h->kernel_ifdrops};
+        uint64_t kp = 0, kd = 0, ki = 0;
+
+        for (size_t w = 0; w < h->nw; w++) {
+            kp += h->w[w].kernel_packets;
+            kd += h->w[w].kernel_drops;
+            ki += h->w[w].kernel_ifdrops;
+        }
+        c[n++] = (struct rw_counter){"capture.kernel_packets", kp};
+        c[n++] = (struct rw_counter){"capture.kernel_drops", kd};
+        c[n++] = (struct rw_counter){"capture.kernel_ifdrops", ki};
     }
     rw_engine_stats(h->engine, ts_us, c, n);
+    host_resume(h);
 }
 
 static void host_write_stats(struct host *h)
@@ -715,6 +1163,96 @@ static int host_setup_signals(void)
     return sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* Replay with --workers > 1: a queue and a thread per worker. */
+static int host_start_replay_threads(struct host *h)
+{
+    if (h->nw < 2)
+        return 0;
+    for (size_t i = 0; i < h->nw; i++) {
+        h->w[i].q = rw_queue_new(HOST_BATCHES, HOST_BATCH_BYTES);
+        if (h->w[i].q == NULL) {
+            fprintf(stderr, "reelwatch: out of memory for the worker queues\n");
+            h->capture_errors++;
+            host_stop_replay_threads(h);
+            return -1;
+        }
+    }
+    h->threads = 1;
+    for (size_t i = 0; i < h->nw; i++) {
+        if (pthread_create(&h->w[i].thread, NULL, worker_replay_main, &h->w[i]) != 0) {
+            fprintf(stderr, "reelwatch: cannot start worker %zu: %s\n", i, strerror(errno));
+            h->capture_errors++;
+            host_stop_replay_threads(h);
+            return -1;
+        }
+        h->w[i].started = 1;
+    }
+    return 0;
+}
+
+/* The workers' flow tables and engines: flow.memcap is shared out evenly. */
+static int host_setup_workers(struct host *h)
+{
+    struct rw_flowtable_config ft = h->o->ft;
+    uint64_t memcap = ft.memcap_bytes != 0 ? ft.memcap_bytes : RW_FLOW_MEMCAP_DEFAULT_BYTES;
+
+    h->nw = (size_t)h->o->workers;
+    h->w = rw_calloc(h->nw, sizeof(*h->w));
+    if (h->w == NULL) {
+        fprintf(stderr, "reelwatch: out of memory\n");
+        return -1;
+    }
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv_paused, NULL);
+    pthread_cond_init(&h->cv_resume, NULL);
+    ft.memcap_bytes = memcap / h->nw;
+    if (ft.memcap_bytes < RW_FLOW_MEMCAP_MIN_BYTES) {
+        fprintf(stderr, "reelwatch: flow.memcap %llu bytes over %zu workers leaves less than "
+                        "%llu bytes each; raise flow.memcap or use fewer workers\n",
+                (unsigned long long)memcap, h->nw,
+                (unsigned long long)RW_FLOW_MEMCAP_MIN_BYTES);
+        return -1;
+    }
+    for (size_t i = 0; i < h->nw; i++) {
+        struct worker *w = &h->w[i];
+        int err = 0;
+
+        w->h = h;
+        w->engine = i == 0 ? h->engine : rw_engine_worker_new(h->engine, &err);
+        if (w->engine == NULL) {
+            fprintf(stderr, "reelwatch: cannot set up worker %zu: %s\n", i, rw_strerror(err));
+            return -1;
+        }
+        ft.extra_bytes_per_flow = rw_engine_flow_state_bytes(w->engine);
+        w->ft = rw_flowtable_new(&ft, host_flow_end, w);
+        if (w->ft == NULL) {
+            fprintf(stderr, "reelwatch: cannot create the flow table (out of memory)\n");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Frees what host_setup_workers made; flows still open end with reason shutdown. */
+static void host_free_workers(struct host *h)
+{
+    for (size_t i = 0; h->w != NULL && i < h->nw; i++) {
+        rw_flowtable_free(&h->w[i].ft);
+        if (i > 0)
+            rw_engine_free(&h->w[i].engine);
+        rw_queue_free(&h->w[i].q);
+        if (h->w[i].pcap != NULL)
+            pcap_close(h->w[i].pcap);
+    }
+    if (h->w != NULL) {
+        pthread_cond_destroy(&h->cv_resume);
+        pthread_cond_destroy(&h->cv_paused);
+        pthread_mutex_destroy(&h->mu);
+    }
+    rw_free(h->w);
+    h->w = NULL;
+}
+
 static int host_run_inputs(struct host *h)
 {
     struct rw_capture_inputs in;
@@ -727,6 +1265,13 @@ static int host_run_inputs(struct host *h)
         h->capture_errors++;
         return -1;
     }
+    /* Without it (no memory) files are read through stdio's small default buffer. */
+    h->readbuf = rw_malloc(RW_CAPTURE_FILE_BUFFER_BYTES);
+    if (host_start_replay_threads(h) != 0) {
+        rw_free(h->readbuf);
+        rw_capture_inputs_cleanup(&in);
+        return -1;
+    }
     rw_progress_init(&pr, isatty(STDERR_FILENO), in.total_bytes);
     for (size_t i = 0; i < in.n && !sig_stop && !rw_evefile_failed(h->eve); i++) {
         if (h->o->verbose)
@@ -737,6 +1282,9 @@ static int host_run_inputs(struct host *h)
     }
     rw_progress_end(&pr);
     rw_capture_inputs_cleanup(&in);
+    host_stop_replay_threads(h);
+    rw_free(h->readbuf);
+    h->readbuf = NULL;
     return failed ? -1 : 0;
 }
 
@@ -819,10 +1367,7 @@ int main(int argc, char **argv)
     }
     if (o.verbose)
         fprintf(stderr, "reelwatch: %s\n", summary);
-    o.ft.extra_bytes_per_flow = rw_engine_flow_state_bytes(h.engine);
-    h.ft = rw_flowtable_new(&o.ft, host_flow_end, &h);
-    if (h.ft == NULL) {
-        fprintf(stderr, "reelwatch: cannot create the flow table (out of memory)\n");
+    if (host_setup_workers(&h) != 0) {
         status = EXIT_CONFIG;
         goto out;
     }
@@ -834,6 +1379,8 @@ int main(int argc, char **argv)
     h.live = o.read_path == NULL;
     if (o.read_path != NULL)
         rc = host_drop_privileges(&h) != 0 ? -1 : host_run_inputs(&h);
+    else if (h.nw > 1)
+        rc = host_run_live_workers(&h);
     else
         rc = host_run_live(&h);
     if (h.priv_failed) {
@@ -843,10 +1390,11 @@ int main(int argc, char **argv)
     if (rc != 0)
         status = EXIT_CAPTURE;
     /* Flows still open end now; their records and the stats come before exit. */
-    rw_flowtable_flush(h.ft, RW_END_SHUTDOWN);
+    for (size_t i = 0; i < h.nw; i++)
+        rw_flowtable_flush(h.w[i].ft, RW_END_SHUTDOWN);
     host_write_stats(&h);
 out:
-    rw_flowtable_free(&h.ft);
+    host_free_workers(&h);
     rw_engine_free(&h.engine);
     if (h.eve != NULL && rw_evefile_close(&h.eve) != 0) {
         fprintf(stderr, "reelwatch: writing EVE output failed: %s\n", strerror(errno));

@@ -3,9 +3,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -111,10 +113,27 @@ void rw_capture_inputs_cleanup(struct rw_capture_inputs *in)
 
 pcap_t *rw_capture_open_file(const char *path, char *err, size_t errlen)
 {
-    char ebuf[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    return rw_capture_open_file_buffered(path, NULL, 0, err, errlen);
+}
 
+pcap_t *rw_capture_open_file_buffered(const char *path, char *buf, size_t buflen, char *err,
+                                      size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    FILE *fp = fopen(path, "rbe");
+    pcap_t *p;
+
+    if (fp == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    /* glibc ignores the size unless it is given the buffer too. A failed setvbuf leaves
+     * stdio's own buffer: slower, not wrong. */
+    if (buf != NULL && buflen > 0)
+        (void)setvbuf(fp, buf, _IOFBF, buflen);
+    p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
     if (p == NULL) {
+        fclose(fp); /* libpcap owns the file only once it has accepted it */
         /* libpcap's messages already start with the path for I/O errors; keep one. */
         if (strncmp(ebuf, path, strlen(path)) == 0)
             snprintf(err, errlen, "%s", ebuf);
@@ -220,4 +239,25 @@ void rw_progress_end(struct rw_progress *pr)
 {
     if (pr->enabled && pr->last_s > pr->start_s)
         fprintf(stderr, "\r\033[K");
+}
+
+int rw_capture_join_fanout(pcap_t *p, const char *iface, uint16_t group_id, char *err,
+                           size_t errlen)
+{
+    int fd = pcap_fileno(p);
+    int arg = (int)((uint32_t)group_id |
+                    (uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot join fanout group %u: no capture socket", iface,
+                 (unsigned)group_id);
+        return -1;
+    }
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
+        snprintf(err, errlen, "%s: cannot join fanout group %u (--workers needs a Linux "
+                              "AF_PACKET interface): %s", iface, (unsigned)group_id,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
 }

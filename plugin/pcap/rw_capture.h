@@ -29,6 +29,15 @@ void rw_capture_inputs_cleanup(struct rw_capture_inputs *in);
  * err filled ("PATH: unknown file format", ...) when libpcap refuses it. */
 pcap_t *rw_capture_open_file(const char *path, char *err, size_t errlen);
 
+/* rw_capture_open_file_buffered is rw_capture_open_file reading through the caller's
+ * stdio buffer buf of buflen bytes, which must outlive the capture (until pcap_close).
+ * libpcap reads every record with two freads: with stdio's default buffer (4 KiB) that is
+ * a read(2) every few packets, and on this machine kind the system calls cost as much as
+ * the copying (docs/performance.md). */
+#define RW_CAPTURE_FILE_BUFFER_BYTES (1u << 20)
+pcap_t *rw_capture_open_file_buffered(const char *path, char *buf, size_t buflen, char *err,
+                                      size_t errlen);
+
 struct rw_live_opts {
     const char *iface;
     int snaplen;          /* bytes; 0: 262144 */
@@ -40,6 +49,14 @@ struct rw_live_opts {
 /* rw_capture_open_live creates, configures and activates a live capture and applies the
  * BPF filter. NULL with err filled on failure. Warnings from activation go to stderr. */
 pcap_t *rw_capture_open_live(const struct rw_live_opts *o, char *err, size_t errlen);
+
+/* rw_capture_join_fanout joins live capture p to the kernel's PACKET_FANOUT group
+ * group_id in hash mode (the kernel's symmetric flow hash: both directions of a flow reach
+ * the same member; fragments are hashed as their whole datagram). Every worker's capture
+ * joins the same group, so each sees its share of the interface's flows. Linux AF_PACKET
+ * only: -1 with err filled elsewhere ("eth0: cannot join fanout group 7: ..."). */
+int rw_capture_join_fanout(pcap_t *p, const char *iface, uint16_t group_id, char *err,
+                           size_t errlen);
 
 /* rw_capture_set_filter compiles and applies expr (may be NULL: no filter). */
 int rw_capture_set_filter(pcap_t *p, const char *expr, char *err, size_t errlen);

@@ -202,17 +202,22 @@ fail:
     return NULL;
 }
 
+/* Worker threads write at once: the stream's own lock keeps each line whole (stdio locks
+ * every call, but a line is two). */
 static int evefile_write(void *ctx, const char *line, size_t len)
 {
     struct rw_evefile *ef = ctx;
+    int rc = 0;
 
-    if (ef->failed)
+    if (__atomic_load_n(&ef->failed, __ATOMIC_RELAXED))
         return RW_EIO;
+    flockfile(ef->fp);
     if (fwrite(line, 1, len, ef->fp) != len || putc('\n', ef->fp) == EOF) {
-        ef->failed = 1;
-        return RW_EIO;
+        __atomic_store_n(&ef->failed, 1, __ATOMIC_RELAXED);
+        rc = RW_EIO;
     }
-    return 0;
+    funlockfile(ef->fp);
+    return rc;
 }
 
 struct rw_output rw_evefile_output(struct rw_evefile *ef)
@@ -223,7 +228,7 @@ struct rw_output rw_evefile_output(struct rw_evefile *ef)
 int rw_evefile_flush(struct rw_evefile *ef)
 {
     if (fflush(ef->fp) != 0) {
-        ef->failed = 1;
+        __atomic_store_n(&ef->failed, 1, __ATOMIC_RELAXED);
         return RW_EIO;
     }
     return 0;
@@ -253,7 +258,7 @@ int rw_evefile_reopen(struct rw_evefile *ef)
 
 int rw_evefile_failed(const struct rw_evefile *ef)
 {
-    return ef->failed;
+    return __atomic_load_n(&ef->failed, __ATOMIC_RELAXED);
 }
 
 int rw_evefile_close(struct rw_evefile **efp)

@@ -6,7 +6,8 @@ A case is a directory tests/e2e/<name>/ with a case.yaml:
     description: what the case proves
     pcap: ../shared/pcaps/ftp/ftp_pasv_stor_small.pcap   # from the repo root, or
     generate: [demo]            # rw_pcapgen arguments; the output path is appended,
-                                # or stands where an argument is "{out}"
+                                # or stands where an argument is "{out}"; [bench, "{out}",
+                                # BYTES]: the benchmark's generator (tools/bench)
     rules: rules                # rule path from the repo root (default: rules), or a
                                 # file/dir relative to the case dir when it starts with ./
     args: [--set, home_net=10.0.0.0/8]
@@ -44,6 +45,9 @@ A case is a directory tests/e2e/<name>/ with a case.yaml:
     files_also: [{match...}]    # fileinfo records the oracle does not list (HTTP response
                                 # bodies of uploads), each counted by an expect entry
     max_rss_mib: 48             # optional: bound on the run's peak resident memory
+    workers_same: [2, 4]        # optional: run again with --workers N for each N; the
+                                # records must be the very same as one thread's, in any
+                                # order (stats.flow.memuse aside)
 
 An expect entry may give `count_is_stat: flow.mgr.flows_evicted` instead of `count`: the
 count must then equal that counter of the run's stats record. It may also give
@@ -192,14 +196,53 @@ def run_case(name, case_dir, spec, binary, build, tmp):
     cmd += [str(a) for a in spec.get('args', [])]
     if 'signal' in spec:
         return run_signalled(spec, cmd, tmp, errors)
-    return check_run(spec, cmd, tmp, errors)
+    try:
+        r = run_measured(cmd, spec.get('timeout', 300), tmp)
+    except subprocess.TimeoutExpired:
+        return ['timed out: %s' % ' '.join(cmd)]
+    errors = check_result(spec, r, errors)
+    for n in spec.get('workers_same', []):
+        errors += check_workers_same(spec, cmd, r, int(n), tmp)
+    return errors
+
+
+def canonical_records(stdout):
+    """The run's records, order aside: sorted JSON lines. Only stats.flow.memuse may differ
+    between worker counts (each worker's flow table has its own fixed part)."""
+    out = []
+    for line in stdout.splitlines():
+        rec = json.loads(line)
+        if rec.get('event_type') == 'stats':
+            rec.get('stats', {}).get('flow', {}).pop('memuse', None)
+        out.append(json.dumps(rec, sort_keys=True))
+    return sorted(out)
+
+
+def check_workers_same(spec, cmd, one, n, tmp):
+    """The same capture with --workers n must give the very same records as one thread."""
+    try:
+        many = run_measured(cmd + ['--workers', str(n)], spec.get('timeout', 300), tmp)
+    except subprocess.TimeoutExpired:
+        return ['timed out with --workers %d' % n]
+    if many.returncode != one.returncode:
+        return ['--workers %d: exit %d, one thread exit %d; stderr: %s' %
+                (n, many.returncode, one.returncode, many.stderr.strip()[-1000:])]
+    a, b = canonical_records(one.stdout), canonical_records(many.stdout)
+    if a == b:
+        return []
+    only_one = [x for x in a if x not in set(b)][:3]
+    only_many = [x for x in b if x not in set(a)][:3]
+    return ['--workers %d: %d records, one thread %d; only with one thread: %s; only with '
+            '%d workers: %s' % (n, len(b), len(a), only_one, n, only_many)]
 
 
 def generate(build, gargs, pcap):
-    """rw_pcapgen with gargs, the output path where "{out}" stands, else last."""
+    """rw_pcapgen with gargs, the output path where "{out}" stands, else last. Arguments
+    starting with "bench" go to tools/bench/rw_benchgen (the benchmark's mixed traffic)."""
     args = [str(a) for a in gargs]
     args = [pcap if a == '{out}' else a for a in args] if '{out}' in args else args + [pcap]
-    gen = [os.path.join(build, 'tools', 'rw_pcapgen')] + args
+    tool = 'bench/rw_benchgen' if args and args[0] == 'bench' else 'rw_pcapgen'
+    gen = [os.path.join(build, 'tools', tool)] + args
     r = subprocess.run(gen, capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
         return 'rw_pcapgen failed (%d): %s' % (r.returncode, r.stderr.strip())

@@ -1,0 +1,130 @@
+/* rw_queue.c — bounded batch queue between the reader thread and one worker. */
+#include "rw_queue.h"
+
+#include <pthread.h>
+
+#include "rw.h"
+
+/* A ring of batch pointers for each direction; each holds at most n at once. */
+struct queue_ring {
+    struct rw_batch **slot;
+    size_t head, count;
+};
+
+struct rw_queue {
+    pthread_mutex_t mu;
+    pthread_cond_t have_full, have_empty;
+    size_t n;
+    struct queue_ring full, empty;
+    struct rw_batch **all;  /* every batch, for freeing */
+};
+
+static void ring_push(struct queue_ring *r, size_t n, struct rw_batch *b)
+{
+    r->slot[(r->head + r->count) % n] = b;
+    r->count++;
+}
+
+static struct rw_batch *ring_pop(struct queue_ring *r, size_t n)
+{
+    struct rw_batch *b = r->slot[r->head];
+
+    r->head = (r->head + 1) % n;
+    r->count--;
+    return b;
+}
+
+struct rw_queue *rw_queue_new(size_t nbatches, size_t batch_bytes)
+{
+    struct rw_queue *q;
+
+    if (nbatches == 0 || batch_bytes == 0)
+        return NULL;
+    q = rw_calloc(1, sizeof(*q));
+    if (q == NULL)
+        return NULL;
+    q->n = nbatches;
+    q->all = rw_calloc(nbatches, sizeof(*q->all));
+    q->full.slot = rw_calloc(nbatches, sizeof(*q->full.slot));
+    q->empty.slot = rw_calloc(nbatches, sizeof(*q->empty.slot));
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->have_full, NULL);
+    pthread_cond_init(&q->have_empty, NULL);
+    if (q->all == NULL || q->full.slot == NULL || q->empty.slot == NULL) {
+        rw_queue_free(&q);
+        return NULL;
+    }
+    for (size_t i = 0; i < nbatches; i++) {
+        struct rw_batch *b = rw_malloc(sizeof(*b) + batch_bytes);
+
+        if (b == NULL) {
+            rw_queue_free(&q);
+            return NULL;
+        }
+        b->used = 0;
+        b->cap = batch_bytes;
+        q->all[i] = b;
+        ring_push(&q->empty, q->n, b);
+    }
+    return q;
+}
+
+void rw_queue_free(struct rw_queue **qp)
+{
+    struct rw_queue *q;
+
+    if (qp == NULL || *qp == NULL)
+        return;
+    q = *qp;
+    for (size_t i = 0; q->all != NULL && i < q->n; i++)
+        rw_free(q->all[i]);
+    rw_free(q->all);
+    rw_free(q->full.slot);
+    rw_free(q->empty.slot);
+    pthread_cond_destroy(&q->have_full);
+    pthread_cond_destroy(&q->have_empty);
+    pthread_mutex_destroy(&q->mu);
+    rw_free(q);
+    *qp = NULL;
+}
+
+struct rw_batch *rw_queue_get_empty(struct rw_queue *q)
+{
+    struct rw_batch *b;
+
+    pthread_mutex_lock(&q->mu);
+    while (q->empty.count == 0)
+        pthread_cond_wait(&q->have_empty, &q->mu);
+    b = ring_pop(&q->empty, q->n);
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
+void rw_queue_put_full(struct rw_queue *q, struct rw_batch *b)
+{
+    pthread_mutex_lock(&q->mu);
+    ring_push(&q->full, q->n, b);
+    pthread_cond_signal(&q->have_full);
+    pthread_mutex_unlock(&q->mu);
+}
+
+struct rw_batch *rw_queue_get_full(struct rw_queue *q)
+{
+    struct rw_batch *b;
+
+    pthread_mutex_lock(&q->mu);
+    while (q->full.count == 0)
+        pthread_cond_wait(&q->have_full, &q->mu);
+    b = ring_pop(&q->full, q->n);
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
+void rw_queue_put_empty(struct rw_queue *q, struct rw_batch *b)
+{
+    b->used = 0;
+    pthread_mutex_lock(&q->mu);
+    ring_push(&q->empty, q->n, b);
+    pthread_cond_signal(&q->have_empty);
+    pthread_mutex_unlock(&q->mu);
+}
