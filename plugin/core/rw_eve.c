@@ -713,10 +713,16 @@ fail:
     return NULL;
 }
 
+/* Records up to this size are dumped into a buffer on the stack (almost all are: a flow
+ * record is about 600 bytes); longer ones through json_dumps. */
+#define EVE_DUMP_STACK_BYTES 4096
+
 int rw_eve_emit(const struct rw_output *out, json_t *rec)
 {
     json_free_t free_fn = NULL;
+    char buf[EVE_DUMP_STACK_BYTES];
     char *line = NULL;
+    size_t n;
     int rc;
 
     if (rec == NULL)
@@ -728,6 +734,11 @@ int rw_eve_emit(const struct rw_output *out, json_t *rec)
     /* Compact, UTF-8 kept as is; jansson (>= 2.8) keeps keys in insertion order. A line
      * longer than RW_EVE_LINE_MAX_BYTES is still written: records are bounded by the
      * string limits, and an alert must not be lost to a size check. */
+    n = json_dumpb(rec, buf, sizeof(buf), JSON_COMPACT);
+    if (n > 0 && n <= sizeof(buf)) {
+        rc = out->write(out->ctx, buf, n);
+        goto out;
+    }
     line = json_dumps(rec, JSON_COMPACT);
     if (line == NULL) {
         rc = RW_ENOMEM;
