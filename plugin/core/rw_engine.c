@@ -79,7 +79,8 @@ struct rw_flow {
     uint8_t sniff[2][RW_APP_SNIFF_BYTES];
     uint8_t expect_tried;                 /* announcement looked up at first payload */
     uint8_t alerted;
-    uint8_t rules_apply;                  /* some rule could fire on this flow */
+    uint8_t rules_apply;                  /* directions some rule could fire on: bit
+                                           * 1 << enum rw_dir (0: no rule can fire) */
     uint8_t fam_done;                     /* families computed from nDPI's final result */
     uint8_t cls_off;                      /* not classified: no rule or record needs it */
     unsigned families;                    /* ... cached: RW_DETECT_FAM_* | COMPUTED */
@@ -532,17 +533,22 @@ static int engine_in_rule_lists(const struct rw_rule *r, const struct rw_addrlis
 }
 
 /*
- * Could any rule fire on a flow between these two addresses? Either end may turn out to
- * be the receiver (a file goes either way), so a rule can fire when one end is in one of
- * its dst lists (or it has none) and, for outbound and inbound rules, exactly one end is
- * inside home_net. Everything else about a rule (protocol, type, bytes) is learnt later.
+ * Could any rule fire on the bytes a flow carries each way? Returns a mask: bit
+ * (1 << RW_TOSERVER) when some rule could fire on what the client sends (the server the
+ * receiver), bit (1 << RW_TOCLIENT) for what the server sends. A rule can fire on a
+ * direction when its receiver is in one of the rule's dst lists (or the rule has none)
+ * and the direction is the rule's (outbound: sender inside home_net, receiver outside;
+ * inbound the reverse), as rw_detect judges them. Everything else about a rule (protocol,
+ * type, bytes) is learnt later.
  */
-static int engine_rules_apply(const struct rw_engine *e, const struct rw_flow_key *k,
-                              uint8_t addrs[2])
+static unsigned engine_rules_apply(const struct rw_engine *e, const struct rw_flow_key *k,
+                                   uint8_t addrs[2])
 {
     struct rw_addrlist_match ms[2][8];
     size_t n[2];
-    int home, shome, dhome;
+    int shome, dhome;
+    uint8_t dclass[2];
+    unsigned mask = 0;
 
     if (e->rules == NULL || e->detect == NULL)
         return 0;
@@ -560,17 +566,23 @@ static int engine_rules_apply(const struct rw_engine *e, const struct rw_flow_ke
                                    (n[0] == 0 ? RW_DETECT_ADDR_DST_UNLISTED : 0));
     n[0] = n[0] > 8 ? 8 : n[0];
     n[1] = n[1] > 8 ? 8 : n[1];
-    home = shome + dhome;
-    for (size_t i = 0; i < rw_rules_count(e->rules); i++) {
+    dclass[RW_TOSERVER] = shome && !dhome ? RW_DIR_OUTBOUND : !shome && dhome ? RW_DIR_INBOUND : 0;
+    dclass[RW_TOCLIENT] = dhome && !shome ? RW_DIR_OUTBOUND : !dhome && shome ? RW_DIR_INBOUND : 0;
+    for (size_t i = 0; i < rw_rules_count(e->rules) && mask != 3u; i++) {
         const struct rw_rule *r = rw_rules_rule(e->rules, i);
 
-        if (r->direction != RW_DIR_ANY && home != 1)
-            continue;
-        if (r->ndst == 0 || engine_in_rule_lists(r, ms[0], n[0]) ||
-            engine_in_rule_lists(r, ms[1], n[1]))
-            return 1;
+        for (unsigned d = RW_TOSERVER; d <= RW_TOCLIENT; d++) {
+            /* The receiver of direction d: the server for TOSERVER (ms[1]), else the client. */
+            const struct rw_addrlist_match *rm = ms[d == RW_TOSERVER ? 1 : 0];
+            size_t rn = n[d == RW_TOSERVER ? 1 : 0];
+
+            if (r->direction != RW_DIR_ANY && r->direction != dclass[d])
+                continue;
+            if (r->ndst == 0 || engine_in_rule_lists(r, rm, rn))
+                mask |= 1u << d;
+        }
     }
-    return 0;
+    return mask;
 }
 
 /* Refreshes f's rules view from the host's info and nDPI's result, for this call. */
@@ -622,6 +634,11 @@ static uint32_t sink_file_open(void *ctx, uint8_t dir, const char *name, size_t 
     struct rw_flow *f = ctx;
     struct rw_files_call c = engine_call(f);
 
+    /* A file no rule could fire on (its direction's receiver is in no rule's lists, or
+     * the direction is no rule's) and no fileinfo record will show is not tracked: the
+     * parser goes on, its bytes are not typed or hashed (issue 7: rule-aware work). */
+    if (!(f->rules_apply & (1u << (dir & 1))) && !(f->e->eve_types & RW_EVE_FILEINFO))
+        return 0;
     return f->files == NULL ? 0 : rw_files_open(f->files, &c, dir, name, name_len, meta);
 }
 
