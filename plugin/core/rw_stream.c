@@ -74,6 +74,54 @@ struct rw_stream *rw_stream_new(struct rw_stream_pool *pool)
     return s;
 }
 
+int rw_stream_start_packet(struct rw_stream_start *st, const struct rw_packet *pkt)
+{
+    uint32_t cap = pkt->payload != NULL ? pkt->payload_len : 0;
+    uint8_t dir = pkt->dir;
+
+    if (dir > 1 || cap > 0 || pkt->payload_wire_len > 0 ||
+        (pkt->tcp_flags & (RW_TCP_FIN | RW_TCP_RST)))
+        return 0;
+    /* What rw_stream_packet does with such a packet: a SYN starts its direction after
+     * itself, a SYN/ACK also the other one from its acknowledgement; an ACK with nothing
+     * held changes nothing. */
+    if (pkt->tcp_flags & RW_TCP_SYN) {
+        if (!(st->started & (1u << dir))) {
+            st->started |= (uint8_t)(1u << dir);
+            st->base_seq[dir] = pkt->tcp_seq + 1;
+        }
+        if ((pkt->tcp_flags & RW_TCP_ACK) && !(st->started & (1u << !dir))) {
+            st->started |= (uint8_t)(1u << !dir);
+            st->base_seq[!dir] = pkt->tcp_ack;
+        }
+    }
+    return 1;
+}
+
+struct rw_stream *rw_stream_new_from(struct rw_stream_pool *pool,
+                                     const struct rw_stream_start *st)
+{
+    struct rw_stream *s = rw_stream_new(pool);
+
+    if (s == NULL || st == NULL)
+        return s;
+    for (uint8_t dir = 0; dir < 2; dir++) {
+        if (st->started & (1u << dir)) {
+            s->d[dir].started = 1;
+            s->d[dir].base_seq = st->base_seq[dir];
+        }
+    }
+    return s;
+}
+
+size_t rw_stream_bytes(const struct rw_stream *s)
+{
+    if (s == NULL)
+        return 0;
+    return sizeof(*s) + (size_t)(s->d[0].held + s->d[1].held) +
+           (size_t)(s->d[0].nsegs + s->d[1].nsegs) * sizeof(struct seg);
+}
+
 /* Unlinks and frees the first held piece of direction dir, returning its bytes. */
 static void seg_pop(struct rw_stream *s, uint8_t dir)
 {

@@ -124,6 +124,35 @@ struct rw_stream;
  * the caller; free it with rw_stream_free. */
 struct rw_stream *rw_stream_new(struct rw_stream_pool *pool);
 
+/*
+ * Lazy streams. Until a flow's first packet with payload, FIN or RST, a stream only
+ * learns where its directions start (the sequence numbers a SYN and a SYN/ACK carry), so
+ * a host that follows many flows which never send a byte (a SYN flood, a port scan) can
+ * keep this instead of a struct rw_stream: it is zeroed at the flow's start and fed with
+ * rw_stream_start_packet while that returns 1; at the first packet it refuses, the host
+ * makes the stream with rw_stream_new_from and feeds it that packet and all later ones.
+ * The bytes, gaps and counters are then exactly those of a stream made with
+ * rw_stream_new and fed every packet. A flow that never gets a stream delivers nothing:
+ * rw_stream_end on such a stream would have had nothing to say either.
+ */
+struct rw_stream_start {
+    uint32_t base_seq[2]; /* sequence number of each started direction's offset 0 */
+    uint8_t started;      /* bit (1 << dir) per direction whose start is known */
+};
+
+/* rw_stream_start_packet records pkt in st and returns 1 when pkt only tells where the
+ * directions start (no payload, no FIN, no RST, dir 0 or 1); else it returns 0 and
+ * changes nothing. */
+int rw_stream_start_packet(struct rw_stream_start *st, const struct rw_packet *pkt);
+
+/* rw_stream_new_from is rw_stream_new for a flow whose earlier packets went to st. */
+struct rw_stream *rw_stream_new_from(struct rw_stream_pool *pool,
+                                     const struct rw_stream_start *st);
+
+/* rw_stream_bytes is the memory s holds now: the struct, its held bytes and their piece
+ * headers (0 for NULL). O(1), for a host's memcap accounting. */
+size_t rw_stream_bytes(const struct rw_stream *s);
+
 /* rw_stream_free releases the stream, returns its held bytes to the pool (undelivered:
  * no sink is called) and sets *sp to NULL; NULL or *sp NULL is fine. */
 void rw_stream_free(struct rw_stream **sp);

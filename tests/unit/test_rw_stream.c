@@ -1098,6 +1098,94 @@ static void test_stream_random_hostile_packets_stay_bounded(void)
     CU_ASSERT(ooo > 0 && caps > 0 && ends > 0 && ack_gaps > 0 && ahead > 0 && trunc > 0);
 }
 
+/* A lazy stream (struct rw_stream_start until the first packet it refuses, then
+ * rw_stream_new_from) delivers and counts exactly what an eager one does, on random walks
+ * that start with handshakes, lone SYN/ACKs, pure ACKs, FIN or RST before any byte. */
+static void test_stream_lazy_start_matches_eager(void)
+{
+    static uint8_t buf[1500];
+    static const uint8_t first_flags[] = {
+        RW_TCP_SYN, RW_TCP_SYN | RW_TCP_ACK, RW_TCP_ACK, RW_TCP_FIN | RW_TCP_ACK, RW_TCP_RST,
+        RW_TCP_SYN | RW_TCP_FIN, RW_TCP_PSH | RW_TCP_ACK,
+    };
+    uint64_t st = 777, lazy_made = 0, never_made = 0;
+
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)rnd_next(&st);
+    for (int round = 0; round < 400; round++) {
+        uint32_t base[2] = {(uint32_t)rnd_next(&st), (uint32_t)rnd_next(&st)};
+        struct rw_stream_start ss;
+        struct rw_stream *lazy = NULL;
+        struct rec *rl = calloc(1, sizeof(*rl));
+        struct rw_stream_sink sl = {rl, rec_data, rec_gap};
+        struct fx f;
+        int n = 1 + (int)rnd_below(&st, 12);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(rl);
+        memset(&ss, 0, sizeof(ss));
+        fx_init(&f, 0, 0);
+        for (int i = 0; i < n; i++) {
+            uint8_t dir = (uint8_t)rnd_below(&st, 2);
+            uint8_t fl = first_flags[rnd_below(&st, sizeof(first_flags))];
+            uint32_t seq = base[dir] + rnd_below(&st, 4000) - 2;
+            uint32_t ack = base[!dir] + rnd_below(&st, 4000);
+            uint32_t cap = rnd_below(&st, 3) == 0 ? rnd_below(&st, sizeof(buf)) : 0;
+            uint32_t wire = rnd_below(&st, 6) == 0 ? cap + rnd_below(&st, 100) : cap;
+            struct rw_packet pk;
+
+            memset(&pk, 0, sizeof(pk));
+            pk.payload = cap > 0 ? buf : NULL;
+            pk.payload_len = cap;
+            pk.payload_wire_len = wire;
+            pk.tcp_seq = seq;
+            pk.tcp_ack = ack;
+            pk.tcp_flags = fl;
+            pk.dir = dir;
+            rw_stream_packet(f.s, &pk, &f.sink);
+            if (lazy == NULL && !rw_stream_start_packet(&ss, &pk)) {
+                lazy = rw_stream_new_from(f.pool, &ss);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(lazy);
+                lazy_made++;
+            }
+            if (lazy != NULL)
+                rw_stream_packet(lazy, &pk, &sl);
+        }
+        rw_stream_end(f.s, &f.sink);
+        rw_stream_end(lazy, &sl);
+        never_made += lazy == NULL;
+        CU_ASSERT_STRING_EQUAL(txt(&f, 0), rl->text[0] != NULL ? rl->text[0] : "");
+        CU_ASSERT_STRING_EQUAL(txt(&f, 1), rl->text[1] != NULL ? rl->text[1] : "");
+        CU_ASSERT_EQUAL(memcmp(cnt(&f), rw_stream_counters(lazy), sizeof(*cnt(&f))), 0);
+        CU_ASSERT(lazy == NULL || rw_stream_bytes(lazy) == rw_stream_bytes(f.s));
+        rw_stream_free(&lazy);
+        rec_free(rl);
+        fx_fini(&f);
+    }
+    CU_ASSERT(lazy_made > 0 && never_made > 0);
+}
+
+/* rw_stream_bytes counts the struct, then held bytes and their pieces, down to the
+ * struct again when they are delivered. */
+static void test_stream_bytes_follow_held_pieces(void)
+{
+    struct fx f;
+    size_t empty;
+
+    CU_ASSERT_EQUAL(rw_stream_bytes(NULL), 0);
+    fx_init(&f, 0, 0);
+    empty = rw_stream_bytes(f.s);
+    CU_ASSERT(empty > 0);
+    handshake(&f, 1000, 5000);
+    sends(&f, 0, 10, "later");
+    sends(&f, 0, 20, "latest");
+    CU_ASSERT(rw_stream_bytes(f.s) > empty + 11);
+    sends(&f, 0, 0, "0123456789");
+    sends(&f, 0, 15, "....-");
+    CU_ASSERT_EQUAL(rw_stream_bytes(f.s), empty);
+    CU_ASSERT_STRING_EQUAL(txt(&f, 0), "0123456789later....-latest");
+    fx_fini(&f);
+}
+
 static CU_TestInfo stream_tests[] = {
     {"in order, both directions", test_stream_in_order_both_directions},
     {"in order is zero-copy", test_stream_in_order_is_zero_copy},
@@ -1122,6 +1210,8 @@ static CU_TestInfo stream_tests[] = {
     {"random hostile packets stay bounded", test_stream_random_hostile_packets_stay_bounded},
     {"allocation-failure walk", test_stream_allocation_failure_walk},
     {"pool held bytes back to zero", test_stream_pool_held_bytes_back_to_zero},
+    {"lazy start matches an eager stream", test_stream_lazy_start_matches_eager},
+    {"bytes follow held pieces", test_stream_bytes_follow_held_pieces},
     CU_TEST_INFO_NULL,
 };
 
