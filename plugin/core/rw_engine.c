@@ -71,8 +71,12 @@ struct rw_flow {
     struct rw_cls_flow cls;
     struct rw_engine *e;
     struct rw_detect_flowstate det;
-    struct rw_stream *stream;             /* TCP only; NULL when memory was short */
-    struct rw_files *files;               /* NULL when memory was short */
+    struct rw_stream *stream;             /* TCP, from the first packet with payload, FIN or
+                                           * RST on (NULL before, or when memory was short) */
+    struct rw_files *files;               /* from the first payload on (NULL before, or when
+                                           * memory was short) */
+    struct rw_stream_start sstart;        /* TCP before the stream: where it starts */
+    uint8_t bytes_setup;                  /* stream and files were made (or tried) */
     uint8_t app;                          /* enum engine_app */
     uint8_t looked[2];                    /* first bytes of each direction looked at */
     uint8_t sniff_len[2];                 /* TCP: first bytes collected before choosing */
@@ -1060,17 +1064,26 @@ struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_inf
         e->stats.light_flows++;
         return f;
     }
-    f->files = rw_files_new(&e->fenv);
-    if (info->key.proto == IPPROTO_TCP)
-        f->stream = rw_stream_new(e->pool);
-    if (f->files == NULL || (info->key.proto == IPPROTO_TCP && f->stream == NULL))
-        e->stats.flow_state_oom++;
+    /* The stream and the file table wait for the first bytes (engine_flow_bytes_setup): a
+     * flow that never sends any (a SYN flood, a scan) costs only this struct. */
     f->view.anonymous = -1;
     if (info->key.proto == IPPROTO_TCP || info->key.proto == IPPROTO_UDP) {
         f->info = info;
         engine_expect_lookup(e, f, info->start_us);
     }
     return f;
+}
+
+/* Makes the flow's stream (TCP) and file table, once, at its first packet that carries
+ * bytes (or, for TCP, a FIN or RST): nothing can open a file before. */
+static void engine_flow_bytes_setup(struct rw_engine *e, struct rw_flow *f, uint8_t l4proto)
+{
+    f->bytes_setup = 1;
+    f->files = rw_files_new(&e->fenv);
+    if (l4proto == IPPROTO_TCP)
+        f->stream = rw_stream_new_from(e->pool, &f->sstart);
+    if (f->files == NULL || (l4proto == IPPROTO_TCP && f->stream == NULL))
+        e->stats.flow_state_oom++;
 }
 
 void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_flow_info *info,
@@ -1086,6 +1099,11 @@ void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_fl
     }
     if (f->light)
         return;
+    if (!f->bytes_setup) {
+        if (info->key.proto == IPPROTO_TCP ? !rw_stream_start_packet(&f->sstart, pkt)
+                                           : pkt->payload_len > 0 && pkt->dir <= RW_TOCLIENT)
+            engine_flow_bytes_setup(e, f, info->key.proto);
+    }
     engine_bind(e, f, info, pkt->ts_us);
     if (info->key.proto == IPPROTO_TCP && f->stream != NULL) {
         struct rw_stream_sink ss = { f, stream_sink_data, stream_sink_gap };
