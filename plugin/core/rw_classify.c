@@ -200,16 +200,22 @@ static void cls_app_proto(struct rw_classify *c, struct rw_cls_result *r)
         cls_copy(r->app_proto, sizeof(r->app_proto), "failed", SIZE_MAX);
 }
 
-/* The result of a flow nDPI never saw (no memory for its state). */
-static void cls_set_failed(struct rw_classify *c, struct rw_cls_result *r)
-{
-    const char *cat = ndpi_category_get_name(c->ndpi, NDPI_PROTOCOL_CATEGORY_UNSPECIFIED);
+/* The results no flow needs its own copy of: classifying (all zero), a flow whose
+ * caller set done (none), and a flow nDPI could not classify for lack of memory (failed:
+ * "Unspecified" is nDPI 4.2's name of NDPI_PROTOCOL_CATEGORY_UNSPECIFIED, which
+ * rw_classify_new checks). */
+static const struct rw_cls_result cls_pending;
+static const struct rw_cls_result cls_none = {.done = 1};
+static const struct rw_cls_result cls_failed = {
+    .proto = "Unknown", .app_proto = "failed", .category = "Unspecified", .done = 1};
 
-    memset(r, 0, sizeof(*r));
-    cls_copy(r->proto, sizeof(r->proto), "Unknown", SIZE_MAX);
-    cls_copy(r->app_proto, sizeof(r->app_proto), "failed", SIZE_MAX);
-    cls_copy(r->category, sizeof(r->category), cat, SIZE_MAX);
-    r->done = 1;
+/* The flow ends without nDPI's result (no memory for its state or its result). */
+static void cls_set_failed(struct rw_cls_flow *cf)
+{
+    rw_free(cf->r);
+    cf->r = NULL;
+    cf->done = 1;
+    cf->failed = 1;
 }
 
 /*
@@ -230,13 +236,20 @@ static ndpi_protocol cls_process(struct rw_classify *c, struct ndpi_flow_struct 
 static void cls_conclude(struct rw_classify *c, struct rw_cls_flow *cf)
 {
     struct ndpi_flow_struct *flow = cf->ndpi;
-    struct rw_cls_result *r = &cf->r;
+    struct rw_cls_result *r = rw_calloc(1, sizeof(*r));
     u_int8_t guessed = 0;
     ndpi_protocol p;
     const char *cat;
 
+    if (r == NULL) {
+        ndpi_free_flow_data(flow);
+        rw_free(flow);
+        cf->ndpi = NULL;
+        cls_set_failed(cf);
+        return;
+    }
+    cf->r = r;
     p = ndpi_detection_giveup(c->ndpi, flow, 1, &guessed);
-    memset(r, 0, sizeof(*r));
     ndpi_protocol2name(c->ndpi, p, r->proto, (u_int)sizeof(r->proto));
     r->proto[sizeof(r->proto) - 1] = '\0';
     cat = ndpi_category_get_name(c->ndpi, ndpi_get_proto_category(c->ndpi, p));
@@ -249,6 +262,7 @@ static void cls_conclude(struct rw_classify *c, struct rw_cls_flow *cf)
     r->app_id = p.app_protocol;
     r->guessed = guessed != 0;
     r->done = 1;
+    cf->done = 1;
     cls_app_proto(c, r);
 
     /* Allocated with rw_calloc (rw_classify_flow_init): nDPI frees its members only. */
@@ -276,6 +290,11 @@ struct rw_classify *rw_classify_new(void)
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
     ndpi_finalize_initialization(c->ndpi);
+    if (strcmp(ndpi_category_get_name(c->ndpi, NDPI_PROTOCOL_CATEGORY_UNSPECIFIED),
+               cls_failed.category) != 0) {
+        /* A failed flow's record would not say what nDPI says: another nDPI build. */
+        rw_classify_free(&c);
+    }
 out:
     return c;
 }
@@ -291,13 +310,14 @@ void rw_classify_free(struct rw_classify **cp)
 
 int rw_classify_flow_init(struct rw_classify *c, struct rw_cls_flow *cf, uint8_t l4proto)
 {
+    (void)c;
     memset(cf, 0, sizeof(*cf));
     cf->l4proto = l4proto;
     /* Our allocator, not ndpi_flow_malloc: zeroed (nDPI requires it), counted by the OOM
      * hook, and freed by cls_conclude with ndpi_free_flow_data + rw_free. */
     cf->ndpi = rw_calloc(1, SIZEOF_FLOW_STRUCT);
     if (cf->ndpi == NULL) {
-        cls_set_failed(c, &cf->r);
+        cls_set_failed(cf);
         return RW_ENOMEM;
     }
     return 0;
@@ -309,7 +329,7 @@ int rw_classify_packet(struct rw_classify *c, struct rw_cls_flow *cf, const uint
     uint16_t budget = cf->l4proto == IPPROTO_TCP ? RW_NDPI_MAX_TCP_PKTS : RW_NDPI_MAX_UDP_PKTS;
     ndpi_protocol p;
 
-    if (cf->r.done)
+    if (cf->done)
         return 1;
     if (cf->ndpi == NULL) {
         rw_classify_flow_finish(c, cf); /* never initialised: nothing to feed */
@@ -333,12 +353,43 @@ int rw_classify_packet(struct rw_classify *c, struct rw_cls_flow *cf, const uint
 
 void rw_classify_flow_finish(struct rw_classify *c, struct rw_cls_flow *cf)
 {
-    if (cf->r.done)
+    if (cf->done)
         return;
     if (cf->ndpi == NULL)
-        cls_set_failed(c, &cf->r);
+        cls_set_failed(cf);
     else
         cls_conclude(c, cf);
+}
+
+void rw_classify_flow_cleanup(struct rw_cls_flow *cf)
+{
+    if (cf->ndpi != NULL) {
+        ndpi_free_flow_data(cf->ndpi);
+        rw_free(cf->ndpi);
+    }
+    rw_free(cf->r);
+    memset(cf, 0, sizeof(*cf));
+}
+
+const struct rw_cls_result *rw_classify_result(const struct rw_cls_flow *cf)
+{
+    if (cf->r != NULL)
+        return cf->r;
+    if (!cf->done)
+        return &cls_pending;
+    return cf->failed ? &cls_failed : &cls_none;
+}
+
+size_t rw_classify_flow_bytes(const struct rw_cls_flow *cf)
+{
+    const struct ndpi_flow_struct *flow = cf->ndpi;
+    size_t n = cf->r != NULL ? sizeof(*cf->r) : 0;
+
+    /* packet_counter counts the packets with payload nDPI has seen: before the first one
+     * it has allocated nothing of its own. */
+    if (flow != NULL)
+        n += SIZEOF_FLOW_STRUCT + (flow->packet_counter > 0 ? RW_CLS_NDPI_EXTRA_BYTES : 0);
+    return n;
 }
 
 size_t rw_classify_risk_names(uint64_t risk, const char **names, size_t max)

@@ -34,12 +34,23 @@ struct rw_cls_result {
     uint8_t guessed;                      /* 1 when the result is nDPI's guess at give-up */
 };
 
-/* Per-flow state; the caller provides the storage (zeroed by rw_classify_flow_init). */
+/*
+ * Per-flow state; the caller provides the storage (zeroed by rw_classify_flow_init) and
+ * releases what it holds with rw_classify_flow_cleanup. It is small on purpose (a flow
+ * table holds one per flow): nDPI's state exists only while the flow is classified and
+ * the result, with its name buffers, only once it is done. Read the result through
+ * rw_classify_result. Fields are private except done (public, read-only): a caller that
+ * does not want a flow classified may instead zero the storage and set done to 1; the
+ * result is then "none" (done, every name empty).
+ */
 struct rw_cls_flow {
     void *ndpi;                /* struct ndpi_flow_struct *, NULL once done */
+    struct rw_cls_result *r;   /* the result once done; NULL before, or when it is "none"
+                                * or "failed" (static results) */
     uint16_t pkts;             /* packets fed so far */
     uint8_t l4proto;
-    struct rw_cls_result r;
+    uint8_t done;              /* 1 once classification ended */
+    uint8_t failed;            /* 1: done without nDPI's result (no memory) */
 };
 
 /* rw_classify_new sets nDPI up as LIBRARY-NOTES.md says (all protocols enabled). NULL on
@@ -60,6 +71,20 @@ int rw_classify_packet(struct rw_classify *c, struct rw_cls_flow *cf, const uint
 /* rw_classify_flow_finish ends classification now (giving up if needed) and frees nDPI's
  * state. Safe to call twice. */
 void rw_classify_flow_finish(struct rw_classify *c, struct rw_cls_flow *cf);
+
+/* rw_classify_flow_cleanup frees whatever cf holds (nDPI's state without concluding, the
+ * result); cf is then zeroed storage again. Safe on zeroed storage and twice. */
+void rw_classify_flow_cleanup(struct rw_cls_flow *cf);
+
+/* rw_classify_result is cf's result, valid until cf is cleaned up: while classifying, all
+ * zero (done 0); once done, nDPI's names, or those of a failed flow ("Unknown", "failed",
+ * nDPI's name for an unspecified category: on OOM), or none (the caller set done). */
+const struct rw_cls_result *rw_classify_result(const struct rw_cls_flow *cf);
+
+/* rw_classify_flow_bytes is the memory cf holds now (for a host's memcap): nDPI's flow
+ * struct while classifying, plus RW_CLS_NDPI_EXTRA_BYTES for nDPI's own buffers once it
+ * has seen a packet with payload, and the result once done. O(1). */
+size_t rw_classify_flow_bytes(const struct rw_cls_flow *cf);
 
 /* rw_classify_risk_names stores up to max risk names (static strings from nDPI) for the
  * bits of risk, lowest bit first, and returns how many it stored. */

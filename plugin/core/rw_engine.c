@@ -593,7 +593,7 @@ static unsigned engine_rules_apply(const struct rw_engine *e, const struct rw_fl
 static void engine_bind(struct rw_engine *e, struct rw_flow *f, const struct rw_flow_info *info,
                         uint64_t now_us)
 {
-    const struct rw_cls_result *r = &f->cls.r;
+    const struct rw_cls_result *r = rw_classify_result(&f->cls);
     int8_t anon;
 
     e->now_us = now_us;
@@ -1054,7 +1054,7 @@ struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_inf
     f->light = !f->rules_apply && !(e->eve_types & RW_EVE_FILEINFO);
     if (!(e->eve_types & RW_EVE_FLOW) && (f->light || !e->rules_use_proto)) {
         /* Nobody reads its classification: no flow record, no rule with a protocol. */
-        f->cls.r.done = 1;
+        f->cls.done = 1;
         f->cls_off = 1;
     } else {
         /* On OOM the wrapper marks the flow done and "failed": it is still counted. */
@@ -1093,9 +1093,9 @@ void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_fl
 
     if (f == NULL)
         return;
-    if (!f->cls.r.done) {
+    if (!f->cls.done) {
         rw_classify_packet(e->classify, &f->cls, pkt->l3, pkt->l3_len, pkt->ts_us);
-        just_classified = f->cls.r.done;
+        just_classified = f->cls.done;
     }
     if (f->light)
         return;
@@ -1160,9 +1160,11 @@ void rw_engine_flow_end(struct rw_engine *e, struct rw_flow **fp, const struct r
     if (f != NULL)
         engine_flow_finish(e, f, info);
     if (e->eve_types & RW_EVE_FLOW)
-        (void)engine_emit(e, rw_eve_flow_record(info, f == NULL ? NULL : &f->cls.r,
+        (void)engine_emit(e, rw_eve_flow_record(info,
+                                                f == NULL ? NULL : rw_classify_result(&f->cls),
                                                 f != NULL && f->alerted));
     if (f != NULL) {
+        rw_classify_flow_cleanup(&f->cls);
         rw_free(f);
         *fp = NULL;
     }

@@ -243,6 +243,12 @@ static void tc_assert_risks(const struct rw_cls_result *r, const char *const *wa
         CU_ASSERT_STRING_EQUAL(names[i], want[i]);
 }
 
+/* The flow's result (rw_classify_result), short for the many checks below. */
+static const struct rw_cls_result *tc_r(const struct rw_cls_flow *cf)
+{
+    return rw_classify_result(cf);
+}
+
 static struct rw_classify *tc_new(void)
 {
     struct rw_classify *c = rw_classify_new();
@@ -265,7 +271,7 @@ static void test_classify_tls_firefox_is_tls_ntop_after_7_packets(void)
     tc_sel_make(&sel, IPPROTO_TCP, "192.168.1.13", 53096, "178.62.197.130", 443);
     CU_ASSERT_EQUAL(rw_classify_flow_init(c, &cf, IPPROTO_TCP), 0);
     CU_ASSERT_PTR_NOT_NULL(cf.ndpi);
-    CU_ASSERT_EQUAL(cf.r.done, 0);
+    CU_ASSERT_EQUAL(tc_r(&cf)->done, 0);
     tc_run_flow(c, &cf, path, DLT_EN10MB, &sel, &run);
     /* SYN, SYN/ACK, ACK, ClientHello, ACK, ServerHello..., Certificate: done at 7, as
      * ndpiReader -v 2 reports ("DPI Packets (TCP): 7"); the other 660 are ignored. */
@@ -274,20 +280,21 @@ static void test_classify_tls_firefox_is_tls_ntop_after_7_packets(void)
     CU_ASSERT_EQUAL(run.freed_when_done, 1);
     CU_ASSERT_EQUAL(run.nonzero_after_done, 0);
     CU_ASSERT_EQUAL(cf.pkts, 7);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "TLS.ntop");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "tls");
-    CU_ASSERT_STRING_EQUAL(cf.r.category, "Network");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "www.ntop.org");
-    CU_ASSERT_EQUAL(cf.r.master_id, 91); /* NDPI_PROTOCOL_TLS */
-    CU_ASSERT_EQUAL(cf.r.app_id, 26);    /* NDPI_PROTOCOL_NTOP */
-    CU_ASSERT_EQUAL(cf.r.risk, 0);
-    CU_ASSERT_EQUAL(cf.r.guessed, 0);
-    CU_ASSERT_EQUAL(cf.r.done, 1);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "TLS.ntop");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "tls");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Network");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "www.ntop.org");
+    CU_ASSERT_EQUAL(tc_r(&cf)->master_id, 91); /* NDPI_PROTOCOL_TLS */
+    CU_ASSERT_EQUAL(tc_r(&cf)->app_id, 26);    /* NDPI_PROTOCOL_NTOP */
+    CU_ASSERT_EQUAL(tc_r(&cf)->risk, 0);
+    CU_ASSERT_EQUAL(tc_r(&cf)->guessed, 0);
+    CU_ASSERT_EQUAL(tc_r(&cf)->done, 1);
     /* finish after done changes nothing */
-    before = cf.r;
+    before = *tc_r(&cf);
     rw_classify_flow_finish(c, &cf);
-    CU_ASSERT_EQUAL(memcmp(&before, &cf.r, sizeof(before)), 0);
+    CU_ASSERT_EQUAL(memcmp(&before, tc_r(&cf), sizeof(before)), 0);
     CU_ASSERT_PTR_NULL(cf.ndpi);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
     CU_ASSERT_PTR_NULL(c);
 }
@@ -309,14 +316,15 @@ static void test_classify_http_mp4_keeps_host_after_response(void)
     CU_ASSERT_EQUAL(run.matched, 10);
     CU_ASSERT_EQUAL(run.done_at, 6);
     CU_ASSERT_EQUAL(run.freed_when_done, 1);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "HTTP");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "http");
-    CU_ASSERT_STRING_EQUAL(cf.r.category, "Media");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "ev0lve.org");
-    CU_ASSERT_EQUAL(cf.r.master_id, 0);
-    CU_ASSERT_EQUAL(cf.r.app_id, 7); /* NDPI_PROTOCOL_HTTP */
-    CU_ASSERT_EQUAL(cf.r.risk, 0);
-    CU_ASSERT_EQUAL(cf.r.guessed, 0);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "HTTP");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "http");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Media");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "ev0lve.org");
+    CU_ASSERT_EQUAL(tc_r(&cf)->master_id, 0);
+    CU_ASSERT_EQUAL(tc_r(&cf)->app_id, 7); /* NDPI_PROTOCOL_HTTP */
+    CU_ASSERT_EQUAL(tc_r(&cf)->risk, 0);
+    CU_ASSERT_EQUAL(tc_r(&cf)->guessed, 0);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -338,19 +346,20 @@ static void test_classify_dns_query_alone_needs_finish(void)
     CU_ASSERT_EQUAL(run.matched, 1);
     CU_ASSERT_EQUAL(run.done_at, 0);
     CU_ASSERT_PTR_NOT_NULL(cf.ndpi);
-    CU_ASSERT_EQUAL(cf.r.done, 0);
+    CU_ASSERT_EQUAL(tc_r(&cf)->done, 0);
     rw_classify_flow_finish(c, &cf);
     CU_ASSERT_PTR_NULL(cf.ndpi);
-    CU_ASSERT_EQUAL(cf.r.done, 1);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "DNS");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "dns");
-    CU_ASSERT_STRING_EQUAL(cf.r.category, "Network");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "example.com");
-    CU_ASSERT_EQUAL(cf.r.app_id, 5); /* NDPI_PROTOCOL_DNS */
-    CU_ASSERT_EQUAL(cf.r.guessed, 0); /* detected by DPI, not guessed */
-    before = cf.r;
+    CU_ASSERT_EQUAL(tc_r(&cf)->done, 1);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "DNS");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "dns");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Network");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "example.com");
+    CU_ASSERT_EQUAL(tc_r(&cf)->app_id, 5); /* NDPI_PROTOCOL_DNS */
+    CU_ASSERT_EQUAL(tc_r(&cf)->guessed, 0); /* detected by DPI, not guessed */
+    before = *tc_r(&cf);
     rw_classify_flow_finish(c, &cf); /* safe to call twice */
-    CU_ASSERT_EQUAL(memcmp(&before, &cf.r, sizeof(before)), 0);
+    CU_ASSERT_EQUAL(memcmp(&before, tc_r(&cf), sizeof(before)), 0);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -373,12 +382,13 @@ static void test_classify_ssh_reports_obsolete_versions(void)
     CU_ASSERT_EQUAL(run.matched, 419);
     CU_ASSERT_EQUAL(run.done_at, 10);
     CU_ASSERT_EQUAL(run.freed_when_done, 1);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "SSH");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "ssh");
-    CU_ASSERT_STRING_EQUAL(cf.r.category, "RemoteAccess");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, ""); /* an SSH banner is not a host name */
-    tc_assert_risks(&cf.r, risks, 2);
-    CU_ASSERT_EQUAL(cf.r.guessed, 0);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "SSH");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "ssh");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "RemoteAccess");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, ""); /* an SSH banner is not a host name */
+    tc_assert_risks(tc_r(&cf), risks, 2);
+    CU_ASSERT_EQUAL(tc_r(&cf)->guessed, 0);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -400,12 +410,13 @@ static void test_classify_ftp_control_flags_cleartext_credentials(void)
     CU_ASSERT_EQUAL(run.matched, 39);
     CU_ASSERT_EQUAL(run.done_at, 10);
     CU_ASSERT_EQUAL(run.freed_when_done, 1);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "FTP_CONTROL");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "ftp");
-    CU_ASSERT_STRING_EQUAL(cf.r.category, "Download");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "");
-    tc_assert_risks(&cf.r, risks, 2);
-    CU_ASSERT_EQUAL(cf.r.guessed, 0);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "FTP_CONTROL");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "ftp");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Download");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "");
+    tc_assert_risks(tc_r(&cf), risks, 2);
+    CU_ASSERT_EQUAL(tc_r(&cf)->guessed, 0);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -426,12 +437,13 @@ static void test_classify_smb2_over_netbios_session_is_smb(void)
     CU_ASSERT_EQUAL(run.matched, 36);
     CU_ASSERT_EQUAL(run.done_at, 1);
     CU_ASSERT_EQUAL(run.freed_when_done, 1);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "NetBIOS.SMBv23");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "smb"); /* the app protocol wins over NetBIOS */
-    CU_ASSERT_STRING_EQUAL(cf.r.category, "System");
-    CU_ASSERT_EQUAL(cf.r.master_id, 10); /* NDPI_PROTOCOL_NETBIOS */
-    CU_ASSERT_EQUAL(cf.r.app_id, 41);    /* NDPI_PROTOCOL_SMBV23 */
-    CU_ASSERT_EQUAL(cf.r.risk, 0);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "NetBIOS.SMBv23");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "smb"); /* the app protocol wins over NetBIOS */
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "System");
+    CU_ASSERT_EQUAL(tc_r(&cf)->master_id, 10); /* NDPI_PROTOCOL_NETBIOS */
+    CU_ASSERT_EQUAL(tc_r(&cf)->app_id, 41);    /* NDPI_PROTOCOL_SMBV23 */
+    CU_ASSERT_EQUAL(tc_r(&cf)->risk, 0);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -451,11 +463,12 @@ static void test_classify_exe_download_risks_binary_transfer(void)
     tc_run_flow(c, &cf, path, DLT_EN10MB, &sel, &run);
     CU_ASSERT_EQUAL(run.matched, 100);
     CU_ASSERT_EQUAL(run.done_at, 6);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "HTTP");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "http");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "185.98.87.185");
-    CU_ASSERT_EQUAL(cf.r.risk, (1ULL << 4) | (1ULL << 12));
-    tc_assert_risks(&cf.r, risks, 2);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "HTTP");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "http");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "185.98.87.185");
+    CU_ASSERT_EQUAL(tc_r(&cf)->risk, (1ULL << 4) | (1ULL << 12));
+    tc_assert_risks(tc_r(&cf), risks, 2);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -480,16 +493,17 @@ static void test_classify_http_to_ssh_port_is_http_under_ssh_master(void)
     CU_ASSERT_PTR_NOT_NULL(cf.ndpi);
     rw_classify_flow_finish(c, &cf);
     CU_ASSERT_PTR_NULL(cf.ndpi);
-    CU_ASSERT_EQUAL(cf.r.done, 1);
+    CU_ASSERT_EQUAL(tc_r(&cf)->done, 1);
     /* nDPI stacks its port guess (SSH) under what DPI found (HTTP): the word is "http" */
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "SSH.HTTP");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "http");
-    CU_ASSERT_STRING_EQUAL(cf.r.category, "Web");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "128.3.50.246");
-    CU_ASSERT_EQUAL(cf.r.master_id, 92); /* NDPI_PROTOCOL_SSH */
-    CU_ASSERT_EQUAL(cf.r.app_id, 7);     /* NDPI_PROTOCOL_HTTP */
-    CU_ASSERT_EQUAL(cf.r.guessed, 0);
-    tc_assert_risks(&cf.r, risks, 1);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "SSH.HTTP");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "http");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Web");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "128.3.50.246");
+    CU_ASSERT_EQUAL(tc_r(&cf)->master_id, 92); /* NDPI_PROTOCOL_SSH */
+    CU_ASSERT_EQUAL(tc_r(&cf)->app_id, 7);     /* NDPI_PROTOCOL_HTTP */
+    CU_ASSERT_EQUAL(tc_r(&cf)->guessed, 0);
+    tc_assert_risks(tc_r(&cf), risks, 1);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -512,12 +526,13 @@ static void test_classify_finish_gives_up_with_port_guess(void)
     CU_ASSERT_EQUAL(run.done_at, 0);
     rw_classify_flow_finish(c, &cf);
     CU_ASSERT_PTR_NULL(cf.ndpi);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "FTP_CONTROL");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "ftp");
-    CU_ASSERT_EQUAL(cf.r.guessed, 1); /* by port 21 */
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "FTP_CONTROL");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "ftp");
+    CU_ASSERT_EQUAL(tc_r(&cf)->guessed, 1); /* by port 21 */
     /* nDPI's host field holds "---------" from the "220----------" greeting: dropped */
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "");
-    tc_assert_risks(&cf.r, risks, 2);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "");
+    tc_assert_risks(tc_r(&cf), risks, 2);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -540,13 +555,14 @@ static void test_classify_tcp_budget_gives_up_after_80_packets(void)
     CU_ASSERT_EQUAL(run.freed_when_done, 1);
     CU_ASSERT_EQUAL(run.nonzero_after_done, 0);
     CU_ASSERT_EQUAL(cf.pkts, RW_NDPI_MAX_TCP_PKTS);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "Unknown");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "failed");
-    CU_ASSERT_STRING_EQUAL(cf.r.category, "Unspecified");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "");
-    CU_ASSERT_EQUAL(cf.r.guessed, 0); /* no port to guess from */
-    CU_ASSERT_EQUAL(cf.r.master_id, 0);
-    CU_ASSERT_EQUAL(cf.r.app_id, 0);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "Unknown");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "failed");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Unspecified");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "");
+    CU_ASSERT_EQUAL(tc_r(&cf)->guessed, 0); /* no port to guess from */
+    CU_ASSERT_EQUAL(tc_r(&cf)->master_id, 0);
+    CU_ASSERT_EQUAL(tc_r(&cf)->app_id, 0);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -566,9 +582,10 @@ static void test_classify_udp_budget_gives_up_after_24_packets(void)
     CU_ASSERT_EQUAL(run.done_at, RW_NDPI_MAX_UDP_PKTS);
     CU_ASSERT_EQUAL(run.freed_when_done, 1);
     CU_ASSERT_EQUAL(cf.pkts, RW_NDPI_MAX_UDP_PKTS);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "Unknown");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "failed");
-    CU_ASSERT_EQUAL(cf.r.guessed, 0);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "Unknown");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "failed");
+    CU_ASSERT_EQUAL(tc_r(&cf)->guessed, 0);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -588,10 +605,11 @@ static void test_classify_ipv6_loopback_http_on_8065(void)
     tc_run_flow(c, &cf, path, DLT_NULL, &sel, &run);
     CU_ASSERT_EQUAL(run.matched, 20);
     CU_ASSERT_EQUAL(run.done_at, 7);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "HTTP");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "http");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "localhost");
-    tc_assert_risks(&cf.r, risks, 1);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "HTTP");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "http");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "localhost");
+    tc_assert_risks(tc_r(&cf), risks, 1);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -611,10 +629,11 @@ static void test_classify_sll2_http_binary_download(void)
     tc_run_flow(c, &cf, path, DLT_LINUX_SLL2, &sel, &run);
     CU_ASSERT_EQUAL(run.matched, 159);
     CU_ASSERT_EQUAL(run.done_at, 6);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "HTTP");
-    CU_ASSERT_STRING_EQUAL(cf.r.category, "Download");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "192.168.1.21");
-    tc_assert_risks(&cf.r, risks, 2);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "HTTP");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Download");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "192.168.1.21");
+    tc_assert_risks(tc_r(&cf), risks, 2);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -633,9 +652,10 @@ static void test_classify_quic_initial_gives_sni_in_one_packet(void)
     tc_run_flow(c, &cf, path, DLT_EN10MB, &sel, &run);
     CU_ASSERT_EQUAL(run.done_at, 1);
     CU_ASSERT_EQUAL(run.freed_when_done, 1);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "QUIC.Google");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "quic");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "hangouts.google.com");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "QUIC.Google");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "quic");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "hangouts.google.com");
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -665,9 +685,10 @@ static void test_classify_length_over_65535_is_clamped_not_wrapped(void)
     CU_ASSERT_EQUAL(rw_classify_flow_init(c, &cf, IPPROTO_UDP), 0);
     CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, buf, len, 1000000), 0);
     rw_classify_flow_finish(c, &cf);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "DNS");
-    CU_ASSERT_STRING_EQUAL(cf.r.host, "example.com");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "DNS");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "example.com");
     free(buf);
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -679,17 +700,74 @@ static void test_classify_finish_without_packets_is_failed(void)
     CU_ASSERT_EQUAL(rw_classify_flow_init(c, &cf, IPPROTO_TCP), 0);
     rw_classify_flow_finish(c, &cf);
     CU_ASSERT_PTR_NULL(cf.ndpi);
-    CU_ASSERT_EQUAL(cf.r.done, 1);
+    CU_ASSERT_EQUAL(tc_r(&cf)->done, 1);
     CU_ASSERT_EQUAL(cf.pkts, 0);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "Unknown");
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "failed");
-    CU_ASSERT_STRING_EQUAL(cf.r.category, "Unspecified");
-    CU_ASSERT_EQUAL(cf.r.guessed, 0);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "Unknown");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "failed");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Unspecified");
+    CU_ASSERT_EQUAL(tc_r(&cf)->guessed, 0);
     /* packets after finish are ignored */
     CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, tc_dns_query, sizeof(tc_dns_query), 0), 1);
     CU_ASSERT_EQUAL(cf.pkts, 0);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "Unknown");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "Unknown");
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
+}
+
+/* A TCP SYN without payload (40 bytes): IPv4 45 00, total length 0x0028 = 40, TTL 64,
+ * proto 6, checksum not checked by nDPI, 192.168.1.100 -> 9.9.9.9; TCP 40000 -> 443,
+ * seq 1, data offset 5, flags 0x02 (SYN), window 0xffff. */
+static const uint8_t tc_tcp_syn[40] = {
+    0x45, 0x00, 0x00, 0x28, 0x00, 0x01, 0x00, 0x00, 0x40, 0x06, 0x00, 0x00, 0xc0, 0xa8,
+    0x01, 0x64, 0x09, 0x09, 0x09, 0x09, 0x9c, 0x40, 0x01, 0xbb, 0x00, 0x00, 0x00, 0x01,
+    0x00, 0x00, 0x00, 0x00, 0x50, 0x02, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+};
+
+/* What a flow holds: nDPI's struct while classifying, its buffers' allowance from the
+ * first payload on, then only the result; nothing after cleanup. */
+static void test_classify_flow_bytes_follow_the_state(void)
+{
+    struct rw_classify *c = tc_new();
+    struct rw_cls_flow cf;
+    size_t b0;
+
+    CU_ASSERT_EQUAL(rw_classify_flow_init(c, &cf, IPPROTO_TCP), 0);
+    b0 = rw_classify_flow_bytes(&cf);
+    CU_ASSERT(b0 >= 512 && b0 < 2048); /* nDPI 4.2's flow struct: 688 bytes */
+    CU_ASSERT_EQUAL(tc_r(&cf)->done, 0);
+    CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, tc_tcp_syn, sizeof(tc_tcp_syn), 0), 0);
+    CU_ASSERT_EQUAL(rw_classify_flow_bytes(&cf), b0); /* no payload: no buffers */
+    rw_classify_flow_cleanup(&cf);
+    CU_ASSERT_EQUAL(rw_classify_flow_bytes(&cf), 0);
+    CU_ASSERT_PTR_NULL(cf.ndpi);
+
+    CU_ASSERT_EQUAL(rw_classify_flow_init(c, &cf, IPPROTO_UDP), 0);
+    CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, tc_dns_query, sizeof(tc_dns_query), 0), 0);
+    CU_ASSERT(rw_classify_flow_bytes(&cf) >= b0 + 8192);
+    rw_classify_flow_finish(c, &cf);
+    CU_ASSERT_EQUAL(rw_classify_flow_bytes(&cf), sizeof(struct rw_cls_result));
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "example.com");
+    rw_classify_flow_cleanup(&cf);
+    CU_ASSERT_EQUAL(rw_classify_flow_bytes(&cf), 0);
+    CU_ASSERT_EQUAL(tc_r(&cf)->done, 0);
+    rw_classify_flow_cleanup(&cf); /* twice is fine */
+    rw_classify_free(&c);
+}
+
+/* A flow its caller does not classify (zeroed, done set) reads as done with no names. */
+static void test_classify_done_by_caller_is_none(void)
+{
+    struct rw_cls_flow cf;
+
+    memset(&cf, 0, sizeof(cf));
+    cf.done = 1;
+    CU_ASSERT_EQUAL(tc_r(&cf)->done, 1);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "");
+    CU_ASSERT_EQUAL(rw_classify_flow_bytes(&cf), 0);
+    rw_classify_flow_cleanup(&cf);
 }
 
 static void test_classify_empty_packets_count_toward_budget(void)
@@ -707,7 +785,8 @@ static void test_classify_empty_packets_count_toward_budget(void)
     CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, NULL, 0, 0), 1);
     CU_ASSERT_EQUAL(cf.pkts, RW_NDPI_MAX_UDP_PKTS);
     CU_ASSERT_PTR_NULL(cf.ndpi);
-    CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "failed");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "failed");
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -727,15 +806,15 @@ static void test_classify_flow_init_oom_leaves_flow_failed(void)
         if (rc != 0) {
             CU_ASSERT_EQUAL(rc, RW_ENOMEM);
             CU_ASSERT_PTR_NULL(cf.ndpi);
-            CU_ASSERT_EQUAL(cf.r.done, 1);
-            CU_ASSERT_STRING_EQUAL(cf.r.proto, "Unknown");
-            CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "failed");
-            CU_ASSERT_STRING_EQUAL(cf.r.category, "Unspecified");
+            CU_ASSERT_EQUAL(tc_r(&cf)->done, 1);
+            CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "Unknown");
+            CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "failed");
+            CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Unspecified");
             CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, tc_dns_query, sizeof(tc_dns_query), 0),
                             1);
             CU_ASSERT_EQUAL(cf.pkts, 0);
             rw_classify_flow_finish(c, &cf);
-            CU_ASSERT_STRING_EQUAL(cf.r.app_proto, "failed");
+            CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "failed");
         }
     }
     /* one allocation: the first attempt fails, the second succeeds */
@@ -743,7 +822,8 @@ static void test_classify_flow_init_oom_leaves_flow_failed(void)
     CU_ASSERT_EQUAL(n, 3);
     CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, tc_dns_query, sizeof(tc_dns_query), 0), 0);
     rw_classify_flow_finish(c, &cf);
-    CU_ASSERT_STRING_EQUAL(cf.r.proto, "DNS");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "DNS");
+    rw_classify_flow_cleanup(&cf);
     rw_classify_free(&c);
 }
 
@@ -871,8 +951,9 @@ static unsigned long tc_sweep(struct rw_classify *c, const struct tc_flowpkts *f
             }
             rw_classify_flow_finish(c, &cf);
             CU_ASSERT_PTR_NULL(cf.ndpi);
-            CU_ASSERT_EQUAL(cf.r.done, 1);
-            CU_ASSERT_NOT_EQUAL(cf.r.app_proto[0], '\0');
+            CU_ASSERT_EQUAL(tc_r(&cf)->done, 1);
+            CU_ASSERT_NOT_EQUAL(tc_r(&cf)->app_proto[0], '\0');
+            rw_classify_flow_cleanup(&cf);
             tc_guarded_free(&g);
         }
     }
@@ -997,10 +1078,11 @@ static void test_classify_garbage_payloads_survive(void)
                 rc = rw_classify_packet(c, &cf, exact, (uint32_t)len, 1000u * (uint64_t)i);
                 tc_guarded_free(&g);
             }
-            done += cf.r.done;
+            done += tc_r(&cf)->done;
             rw_classify_flow_finish(c, &cf);
             CU_ASSERT_PTR_NULL(cf.ndpi);
-            CU_ASSERT_EQUAL(cf.r.done, 1);
+            CU_ASSERT_EQUAL(tc_r(&cf)->done, 1);
+            rw_classify_flow_cleanup(&cf);
             flows++;
         }
     }
@@ -1011,6 +1093,8 @@ static void test_classify_garbage_payloads_survive(void)
 }
 
 static CU_TestInfo tests[] = {
+    {"test_classify_flow_bytes_follow_the_state", test_classify_flow_bytes_follow_the_state},
+    {"test_classify_done_by_caller_is_none", test_classify_done_by_caller_is_none},
     {"test_classify_tls_firefox_is_tls_ntop_after_7_packets",
      test_classify_tls_firefox_is_tls_ntop_after_7_packets},
     {"test_classify_http_mp4_keeps_host_after_response",
