@@ -41,15 +41,20 @@
  * so the order is the one continuous checking would give and depends only on packet
  * order and times. Cost: O(classes) per call plus O(classes) per ended flow.
  *
- * Memcap accounting, exact: memuse = sizeof(struct rw_flowtable) + nbuckets * pointer
- * + active * (record bytes + extra_bytes_per_flow). The bucket count is the next power
- * of two >= memcap / per_flow (at most FT_MAX_BUCKETS), fixed at creation, so the load
- * factor stays <= 1 and the table never rehashes; max_flows = (memcap - fixed part) /
- * per_flow, so memuse <= memcap always holds. malloc's own bookkeeping per record
- * (typically 16 bytes) is not counted. A new flow is allocated before anything is
- * evicted, so an allocation failure costs only the new packet (memcap_drops), never an
- * existing flow; the table momentarily holds max_flows + 1 records in memory then, but
- * never more than max_flows in its lists and in memuse.
+ * Memcap accounting, exact for what the host reports: memuse = sizeof(struct
+ * rw_flowtable) + nbuckets * pointer + the sum over flows of (record bytes + charge),
+ * where a flow's charge is extra_bytes_per_flow (the least core state a flow holds) until
+ * the host sets it with rw_flowtable_charge. The bucket count is the next power of two
+ * >= memcap / per_flow, per_flow = record bytes + extra_bytes_per_flow (at most
+ * FT_MAX_BUCKETS), fixed at creation, so the load factor stays <= 1 and the table never
+ * rehashes. A new flow evicts until memuse + per_flow <= memcap; a charge that grows
+ * evicts other flows until memuse <= memcap. So memuse <= memcap always holds, except
+ * while the one flow being charged is alone larger than the cap. max_flows =
+ * (memcap - fixed part) / per_flow bounds the flow count. malloc's own bookkeeping per
+ * record (typically 16 bytes) is not counted. A new flow is allocated before anything
+ * is evicted, so an allocation failure costs only the new packet (memcap_drops), never
+ * an existing flow; the table momentarily holds one record more in memory then than
+ * memuse says.
  *
  * Eviction and flush pick the globally least recently seen flow: the smallest sequence
  * number among the list heads.
@@ -96,10 +101,10 @@ static const char *const ft_tcp_words[] = {
 /* The record: the public struct first (so a struct rw_ft_flow * converts back), then
  * state no one else needs to see. */
 struct ft_rec {
-    struct rw_ft_flow f;
+    struct rw_ft_flow f; /* f.tcp: enum ft_tcp */
     uint64_t seq;     /* LRU position: the table's packet sequence number at the last touch */
     uint32_t fin_ack; /* the ack number that acknowledges the client's FIN */
-    uint8_t tcp;      /* enum ft_tcp */
+    uint32_t charge;  /* the core state's bytes charged to memuse besides the record */
 };
 
 struct ft_list {
@@ -114,7 +119,8 @@ struct rw_flowtable {
     uint64_t timeout_us[FT_NCLASS];
     uint64_t now_us;
     uint64_t seq;
-    uint64_t per_flow; /* record bytes + extra bytes per flow */
+    uint64_t per_flow; /* record bytes + extra bytes per flow: a new flow's charge */
+    uint32_t extra;    /* extra bytes per flow */
     uint64_t memcap;
     rw_flowtable_end_fn end;
     void *end_ctx;
@@ -304,7 +310,7 @@ static void ft_end(struct rw_flowtable *t, struct rw_ft_flow *f, int reason)
     f->info.reason = (uint8_t)reason;
     t->end(t->end_ctx, f);
     t->st.active--;
-    t->st.memuse -= t->per_flow;
+    t->st.memuse -= rw_flowtable_record_bytes() + ft_rec(f)->charge;
     rw_free(ft_rec(f));
 }
 
@@ -315,13 +321,17 @@ static uint64_t ft_deadline(const struct rw_flowtable *t, const struct rw_ft_flo
     return f->info.last_us > UINT64_MAX - to ? UINT64_MAX : f->info.last_us + to;
 }
 
-/* ft_oldest returns the least recently seen flow of the whole table, or NULL. */
-static struct rw_ft_flow *ft_oldest(const struct rw_flowtable *t)
+/* ft_oldest returns the least recently seen flow of the whole table other than skip
+ * (NULL: any), or NULL. */
+static struct rw_ft_flow *ft_oldest(const struct rw_flowtable *t, const struct rw_ft_flow *skip)
 {
     struct rw_ft_flow *best = NULL;
 
     for (size_t c = 0; c < FT_NCLASS; c++) {
         struct rw_ft_flow *h = t->lru[c].head;
+
+        if (h != NULL && h == skip)
+            h = h->next;
 
         if (h != NULL && (best == NULL || ft_rec(h)->seq < ft_rec(best)->seq))
             best = h;
@@ -374,29 +384,30 @@ static void ft_tcp_update(struct ft_rec *r, int dir, const struct rw_decoded *d)
     uint8_t fl = d->tcp_flags;
     uint8_t synack = fl & (RW_TCP_SYN | RW_TCP_ACK);
 
-    if (r->tcp == FT_TS_CLOSED)
+    if (r->f.tcp == FT_TS_CLOSED)
         return;
     if (fl & RW_TCP_RST) {
-        r->tcp = FT_TS_CLOSED;
+        r->f.tcp = FT_TS_CLOSED;
         in->state = RW_FLOW_CLOSED;
-        in->tcp_state = ft_tcp_words[r->tcp];
+        in->tcp_state = ft_tcp_words[r->f.tcp];
         return;
     }
     if (dir == RW_TOCLIENT && in->state == RW_FLOW_NEW &&
         ((fl & RW_TCP_ACK) || d->payload_wire_len > 0))
         in->state = RW_FLOW_ESTABLISHED;
 
-    if (r->tcp == FT_TS_NONE)
-        r->tcp = synack == RW_TCP_SYN ? FT_TS_SYN_SENT
+    if (r->f.tcp == FT_TS_NONE)
+        r->f.tcp = synack == RW_TCP_SYN ? FT_TS_SYN_SENT
                  : synack == (RW_TCP_SYN | RW_TCP_ACK) ? FT_TS_SYN_RECV
                                                       : FT_TS_ESTABLISHED;
-    else if (r->tcp == FT_TS_SYN_SENT && dir == RW_TOCLIENT && synack == (RW_TCP_SYN | RW_TCP_ACK))
-        r->tcp = FT_TS_SYN_RECV;
-    else if ((r->tcp == FT_TS_SYN_SENT || r->tcp == FT_TS_SYN_RECV) && synack == RW_TCP_ACK)
-        r->tcp = FT_TS_ESTABLISHED;
-    else if (r->tcp == FT_TS_FIN_WAIT1 && dir == RW_TOCLIENT && (fl & RW_TCP_ACK) &&
+    else if (r->f.tcp == FT_TS_SYN_SENT && dir == RW_TOCLIENT &&
+             synack == (RW_TCP_SYN | RW_TCP_ACK))
+        r->f.tcp = FT_TS_SYN_RECV;
+    else if ((r->f.tcp == FT_TS_SYN_SENT || r->f.tcp == FT_TS_SYN_RECV) && synack == RW_TCP_ACK)
+        r->f.tcp = FT_TS_ESTABLISHED;
+    else if (r->f.tcp == FT_TS_FIN_WAIT1 && dir == RW_TOCLIENT && (fl & RW_TCP_ACK) &&
              (int32_t)(d->tcp_ack - r->fin_ack) >= 0)
-        r->tcp = FT_TS_FIN_WAIT2;
+        r->f.tcp = FT_TS_FIN_WAIT2;
 
     if (fl & RW_TCP_FIN) {
         uint8_t bit = (uint8_t)(1u << dir);
@@ -405,13 +416,13 @@ static void ft_tcp_update(struct ft_rec *r, int dir, const struct rw_decoded *d)
             r->fin_ack = d->tcp_seq + d->payload_wire_len + ((fl & RW_TCP_SYN) ? 2 : 1);
         r->f.tcp_fin_seen |= bit;
         if (r->f.tcp_fin_seen == 3) {
-            r->tcp = FT_TS_CLOSED;
+            r->f.tcp = FT_TS_CLOSED;
             in->state = RW_FLOW_CLOSED;
-        } else if (r->tcp < FT_TS_FIN_WAIT1) {
-            r->tcp = dir == RW_TOSERVER ? FT_TS_FIN_WAIT1 : FT_TS_CLOSE_WAIT;
+        } else if (r->f.tcp < FT_TS_FIN_WAIT1) {
+            r->f.tcp = dir == RW_TOSERVER ? FT_TS_FIN_WAIT1 : FT_TS_CLOSE_WAIT;
         }
     }
-    in->tcp_state = ft_tcp_words[r->tcp];
+    in->tcp_state = ft_tcp_words[r->f.tcp];
 }
 
 /* Public ---------------------------------------------------------------------------- */
@@ -454,6 +465,9 @@ struct rw_flowtable *rw_flowtable_new(const struct rw_flowtable_config *cfg,
     t = rw_calloc(1, sizeof *t);
     if (t == NULL)
         return NULL;
+    if (cfg->extra_bytes_per_flow > UINT32_MAX)
+        goto fail;
+    t->extra = (uint32_t)cfg->extra_bytes_per_flow;
     t->per_flow = rw_flowtable_record_bytes() + cfg->extra_bytes_per_flow;
     t->memcap = memcap;
     n = memcap / t->per_flow;
@@ -492,7 +506,7 @@ void rw_flowtable_flush(struct rw_flowtable *t, int reason)
 
     if (t == NULL)
         return;
-    while ((f = ft_oldest(t)) != NULL)
+    while ((f = ft_oldest(t, NULL)) != NULL)
         ft_end(t, f, reason);
 }
 
@@ -548,9 +562,9 @@ static struct rw_ft_flow *ft_create(struct rw_flowtable *t, const struct rw_flow
         t->st.memcap_drops++;
         return NULL;
     }
-    if (t->st.active >= t->st.max_flows) {
+    while (t->st.active > 0 && t->st.memuse + t->per_flow > t->memcap) {
         t->st.evicted++;
-        ft_end(t, ft_oldest(t), RW_END_FORCED);
+        ft_end(t, ft_oldest(t, NULL), RW_END_FORCED);
     }
     f = &r->f;
     f->info.key = *k;
@@ -580,6 +594,7 @@ static struct rw_ft_flow *ft_create(struct rw_flowtable *t, const struct rw_flow
         t->st.icmpv4++;
     else if (k->proto == IPPROTO_ICMPV6)
         t->st.icmpv6++;
+    r->charge = t->extra;
     t->st.memuse += t->per_flow;
     if (t->st.memuse > t->st.memuse_peak)
         t->st.memuse_peak = t->st.memuse;
@@ -646,4 +661,22 @@ struct rw_ft_flow *rw_flowtable_packet(struct rw_flowtable *t, const struct rw_d
 void rw_flowtable_get_stats(const struct rw_flowtable *t, struct rw_flowtable_stats *st)
 {
     *st = t->st;
+}
+
+void rw_flowtable_charge(struct rw_flowtable *t, struct rw_ft_flow *flow, size_t bytes)
+{
+    struct ft_rec *r = ft_rec(flow);
+    uint32_t c = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
+    struct rw_ft_flow *old;
+
+    if (c == r->charge)
+        return;
+    t->st.memuse = t->st.memuse - r->charge + c;
+    r->charge = c;
+    while (t->st.memuse > t->memcap && (old = ft_oldest(t, flow)) != NULL) {
+        t->st.evicted++;
+        ft_end(t, old, RW_END_FORCED);
+    }
+    if (t->st.memuse > t->st.memuse_peak)
+        t->st.memuse_peak = t->st.memuse;
 }

@@ -14,16 +14,21 @@
  * first packet. Time is packet time only, so a replay ends the same flows at the same
  * moments on every run.
  *
- * Memory is bounded by memcap: the table sizes its bucket array once at creation (it
- * never rehashes) and admits at most memcap / (record size + extra_bytes_per_flow)
- * flows. A new flow at the cap first ends the least recently seen flow (reason
- * RW_END_FORCED, counted as evicted). Idle flows end after the timeout of their class
+ * Memory is bounded by memcap. Each flow is charged its record plus what its core state
+ * holds: extra_bytes_per_flow at first, then whatever the host last reported with
+ * rw_flowtable_charge (the core's state grows and shrinks: a stream at the first bytes,
+ * nDPI's state only while classifying). memuse is the table, its bucket array and those
+ * charges. Whenever a new flow or a larger charge would take memuse past memcap, the
+ * least recently seen flows end first (reason RW_END_FORCED, counted as evicted). The
+ * bucket array is sized once at creation for memcap / (record + extra_bytes_per_flow)
+ * flows (it never rehashes). Idle flows end after the timeout of their class
  * (TCP new / established / closed, UDP new / established, other), reason RW_END_TIMEOUT.
  */
 
 struct rw_flowtable_config {
     uint64_t memcap_bytes;           /* 0: RW_FLOW_MEMCAP_DEFAULT_BYTES */
-    size_t extra_bytes_per_flow;     /* the core's state per flow, counted against memcap */
+    size_t extra_bytes_per_flow;     /* the least core state a flow holds: charged to a new
+                                      * flow until rw_flowtable_charge; sizes the buckets */
     uint32_t timeout_tcp_new_sec;    /* 0 for any timeout: the rw_limits.h default */
     uint32_t timeout_tcp_est_sec;
     uint32_t timeout_tcp_closed_sec;
@@ -43,6 +48,7 @@ struct rw_ft_flow {
     uint32_t hash;
     uint8_t tclass;                  /* timeout class */
     uint8_t tcp_fin_seen;            /* bit per direction */
+    uint8_t tcp;                     /* TCP tracking state */
 };
 
 /* Called for every flow that ends (timeout, eviction, flush) just before it is freed.
@@ -58,7 +64,8 @@ struct rw_flowtable_stats {
     uint64_t memcap_drops; /* stats.flow.memcap: packets not tracked (no flow could be made) */
     uint64_t memuse;       /* stats.flow.memuse: bytes in use now */
     uint64_t memuse_peak;
-    uint64_t max_flows;    /* the flow count memcap admits */
+    uint64_t max_flows;    /* the flow count memcap admits when each holds only
+                            * extra_bytes_per_flow */
 };
 
 struct rw_flowtable;
@@ -90,6 +97,16 @@ void rw_flowtable_expire(struct rw_flowtable *t, uint64_t now_us);
 void rw_flowtable_flush(struct rw_flowtable *t, int reason);
 
 void rw_flowtable_get_stats(const struct rw_flowtable *t, struct rw_flowtable_stats *st);
+
+/*
+ * rw_flowtable_charge sets what flow's core state holds now, in bytes (the host asks its
+ * core after each packet: rw_engine_flow_bytes). memuse follows at once. When it is then
+ * above memcap, the least recently seen other flows end (RW_END_FORCED, counted as
+ * evicted, the end callback called for each) until it is not, so memuse <= memcap holds
+ * after every call unless flow alone is larger. O(1) when the charge did not change.
+ * flow must be a flow of t that has not ended; it never ends here.
+ */
+void rw_flowtable_charge(struct rw_flowtable *t, struct rw_ft_flow *flow, size_t bytes);
 
 /* Bytes one flow record takes (without the core's state). */
 size_t rw_flowtable_record_bytes(void);

@@ -2,6 +2,7 @@
 #include <CUnit/CUnit.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -1031,6 +1032,179 @@ static void test_flowtable_stats_values(void)
     CU_ASSERT_EQUAL(log.n, 6);
 }
 
+/* rw_flowtable_charge: memuse follows a flow's charge at once, a charge past memcap ends
+ * the least recently seen other flows, and the charged flow itself never ends there. */
+static void test_flowtable_charge_moves_memuse_and_evicts_oldest(void)
+{
+    const uint64_t rec = rw_flowtable_record_bytes();
+    struct rw_flowtable_config cfg;
+    struct end_log log;
+    struct rw_flowtable *t;
+    struct rw_flowtable_stats st0, st;
+    struct rw_ft_flow *fa, *fb, *fc;
+    struct rw_decoded d;
+    int dir, created;
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.memcap_bytes = RW_FLOW_MEMCAP_MIN_BYTES; /* 64 KiB */
+    cfg.extra_bytes_per_flow = 1000;
+    t = table(&cfg, &log);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    rw_flowtable_get_stats(t, &st0);
+    d = pk(IPPROTO_UDP, v4(C_IP), 1, v4(S_IP), 53, 0, 0);
+    fa = rw_flowtable_packet(t, &d, 1 * SEC, &dir, &created);
+    d = pk(IPPROTO_UDP, v4(C_IP), 2, v4(S_IP), 53, 0, 0);
+    fb = rw_flowtable_packet(t, &d, 2 * SEC, &dir, &created);
+    d = pk(IPPROTO_UDP, v4(C_IP), 3, v4(S_IP), 53, 0, 0);
+    fc = rw_flowtable_packet(t, &d, 3 * SEC, &dir, &created);
+    CU_ASSERT_FATAL(fa != NULL && fb != NULL && fc != NULL);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.memuse, st0.memuse + 3 * (rec + 1000));
+
+    /* Grow and shrink: memuse follows exactly; the same charge again changes nothing. */
+    rw_flowtable_charge(t, fb, 5000);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.memuse, st0.memuse + 3 * rec + 1000 + 5000 + 1000);
+    rw_flowtable_charge(t, fb, 5000);
+    rw_flowtable_charge(t, fb, 300);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.memuse, st0.memuse + 3 * rec + 1000 + 300 + 1000);
+    CU_ASSERT_EQUAL(st.memuse_peak, st0.memuse + 3 * rec + 1000 + 5000 + 1000);
+    CU_ASSERT_EQUAL(log.n, 0);
+
+    /* fc grows so that only it and fb fit: fa (least recently seen) ends, forced. */
+    rw_flowtable_charge(t, fc, RW_FLOW_MEMCAP_MIN_BYTES - st0.memuse - 2 * rec - 300 - 1);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL_FATAL(log.n, 1);
+    CU_ASSERT_EQUAL(log.info[0].key.sport, 1);
+    CU_ASSERT_EQUAL(log.info[0].reason, RW_END_FORCED);
+    CU_ASSERT_EQUAL(st.evicted, 1);
+    CU_ASSERT_EQUAL(st.active, 2);
+    CU_ASSERT_EQUAL(st.memuse, RW_FLOW_MEMCAP_MIN_BYTES - 1);
+    CU_ASSERT(st.memuse_peak <= RW_FLOW_MEMCAP_MIN_BYTES);
+
+    /* Alone larger than the cap: every other flow ends, the charged one stays. */
+    rw_flowtable_charge(t, fc, 2 * RW_FLOW_MEMCAP_MIN_BYTES);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL_FATAL(log.n, 2);
+    CU_ASSERT_EQUAL(log.info[1].key.sport, 2);
+    CU_ASSERT_EQUAL(st.evicted, 2);
+    CU_ASSERT_EQUAL(st.active, 1);
+    CU_ASSERT_EQUAL(st.memuse, st0.memuse + rec + 2 * RW_FLOW_MEMCAP_MIN_BYTES);
+
+    /* A new flow then evicts it (it makes room for the new flow's first charge). */
+    d = pk(IPPROTO_UDP, v4(C_IP), 4, v4(S_IP), 53, 0, 0);
+    CU_ASSERT_PTR_NOT_NULL(rw_flowtable_packet(t, &d, 4 * SEC, &dir, &created));
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL_FATAL(log.n, 3);
+    CU_ASSERT_EQUAL(log.info[2].key.sport, 3);
+    CU_ASSERT_EQUAL(log.info[2].reason, RW_END_FORCED);
+    CU_ASSERT_EQUAL(st.active, 1);
+    CU_ASSERT_EQUAL(st.memuse, st0.memuse + rec + 1000);
+    rw_flowtable_free(&t);
+    CU_ASSERT_EQUAL(log.n, 4);
+}
+
+/* What the test charged each flow; the flow's core pointer points at it. */
+struct charge_rec {
+    size_t bytes;
+};
+
+struct charge_ctx {
+    uint64_t sum;   /* charges of the live flows */
+    uint64_t ended;
+};
+
+static void charge_end(void *ctx, struct rw_ft_flow *f)
+{
+    struct charge_ctx *c = ctx;
+    struct charge_rec *r = (struct charge_rec *)(void *)f->core;
+
+    c->sum -= r->bytes;
+    c->ended++;
+    free(r);
+    f->core = NULL;
+}
+
+/* The invariant under random traffic and random charges (as a core's state grows with
+ * streams and files and shrinks when nDPI is done): memuse is exactly the fixed part plus
+ * every live flow's record and charge, and it stays <= memcap whenever no single flow is
+ * larger than the cap by itself. */
+static void test_flowtable_random_charges_keep_memuse_under_memcap(void)
+{
+    const uint64_t memcap = 256 * 1024;
+    const uint64_t rec = rw_flowtable_record_bytes();
+    struct rw_flowtable_config cfg;
+    struct rw_flowtable *t;
+    struct rw_flowtable_stats st0, st;
+    struct charge_ctx ctx = {0, 0};
+    uint64_t seed = 0x6a09e667f3bcc909ULL, bad = 0, evictions_by_charge = 0;
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.memcap_bytes = memcap;
+    cfg.extra_bytes_per_flow = 264;
+    t = rw_flowtable_new(&cfg, charge_end, &ctx);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    rw_flowtable_get_stats(t, &st0);
+    for (uint64_t i = 0; i < 200000; i++) {
+        struct rw_decoded d;
+        struct rw_ft_flow *f;
+        struct charge_rec *r;
+        uint64_t before;
+        size_t bytes;
+        int dir, created;
+
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        d = pk(IPPROTO_UDP, v4(C_IP), (uint16_t)(1 + (seed >> 33) % 3000), v4(S_IP), 53, 0,
+               10);
+        f = rw_flowtable_packet(t, &d, i, &dir, &created);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        if (created) {
+            r = calloc(1, sizeof(*r));
+            CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+            r->bytes = cfg.extra_bytes_per_flow;
+            ctx.sum += r->bytes;
+            f->core = (struct rw_flow *)(void *)r;
+        }
+        r = (struct charge_rec *)(void *)f->core;
+        switch ((seed >> 20) % 8) {
+        case 0:
+            bytes = 264 + 8192 + 688; /* classifying with payload */
+            break;
+        case 1:
+            bytes = 264 + (size_t)((seed >> 40) % 20000); /* a stream holding bytes */
+            break;
+        case 2:
+            bytes = 0; /* no core state (OOM) */
+            break;
+        default:
+            bytes = r->bytes; /* unchanged */
+            break;
+        }
+        /* The table may end other flows (never f) in the call: count them as the sum
+         * drops by their charges. */
+        ctx.sum = ctx.sum - r->bytes + bytes;
+        r->bytes = bytes;
+        before = ctx.ended;
+        rw_flowtable_charge(t, f, bytes);
+        evictions_by_charge += ctx.ended - before;
+        rw_flowtable_get_stats(t, &st);
+        if (st.memuse != st0.memuse + st.active * rec + ctx.sum)
+            bad++;
+        if (st.memuse > memcap)
+            bad++;
+        if (f->core != (struct rw_flow *)(void *)r)
+            bad++; /* the charged flow must not have ended */
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(evictions_by_charge > 0);
+    CU_ASSERT(st.memuse_peak <= memcap);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.evicted + st.timeouts, ctx.ended);
+    rw_flowtable_free(&t);
+    CU_ASSERT_EQUAL(ctx.sum, 0);
+}
+
 static void test_flowtable_new_rejects_bad_config(void)
 {
     struct rw_flowtable_config cfg;
@@ -1065,6 +1239,9 @@ static void test_flowtable_new_rejects_bad_config(void)
 }
 
 static CU_TestInfo flowtable_tests[] = {
+    {"charge_moves_memuse_and_evicts_oldest", test_flowtable_charge_moves_memuse_and_evicts_oldest},
+    {"random_charges_keep_memuse_under_memcap",
+     test_flowtable_random_charges_keep_memuse_under_memcap},
     {"syn_sender_is_client", test_flowtable_syn_sender_is_client},
     {"synack_first_makes_receiver_client", test_flowtable_synack_first_makes_receiver_client},
     {"udp_first_packet_sender_is_client", test_flowtable_udp_first_packet_sender_is_client},
