@@ -180,6 +180,14 @@ void rw_engine_summary(const struct rw_engine *e, char *buf, size_t len);
  * (for the host's flow memcap accounting). */
 size_t rw_engine_flow_state_bytes(const struct rw_engine *e);
 
+/* rw_engine_flow_bytes is the memory the core flow state f holds now: the state itself,
+ * nDPI's while the flow is classified (with an allowance for nDPI's own buffers once it
+ * has seen payload), then the classification result, the stream's held bytes and the
+ * open files. It never is below rw_engine_flow_state_bytes; 0 for NULL. O(1): a host
+ * calls it after each packet to charge the flow against its memcap. The protocol
+ * parsers' state is not counted (at most RW_APP_PARSERS_MAX are alive at once). */
+size_t rw_engine_flow_bytes(const struct rw_flow *f);
+
 /* rw_engine_flow_new makes the core's state for a new flow. NULL when memory is short:
  * the flow is then only counted (the core counts the drop). Owned by the host until it
  * passes it back to rw_engine_flow_end. */

@@ -66,32 +66,15 @@ struct engine_counters {
     uint64_t light_flows;     /* flows no rule or record type could use: counted only */
 };
 
-/* The core's state for one flow. */
+/* The core's state for one flow. Kept small (a flood of flows that never send a byte
+ * costs this and the host's record each): pointers, then 4-byte fields, then bytes;
+ * the stream, the files and nDPI's state and result are allocated when needed. */
 struct rw_flow {
-    struct rw_cls_flow cls;
     struct rw_engine *e;
-    struct rw_detect_flowstate det;
     struct rw_stream *stream;             /* TCP, from the first packet with payload, FIN or
                                            * RST on (NULL before, or when memory was short) */
     struct rw_files *files;               /* from the first payload on (NULL before, or when
                                            * memory was short) */
-    struct rw_stream_start sstart;        /* TCP before the stream: where it starts */
-    uint8_t bytes_setup;                  /* stream and files were made (or tried) */
-    uint8_t app;                          /* enum engine_app */
-    uint8_t looked[2];                    /* first bytes of each direction looked at */
-    uint8_t sniff_len[2];                 /* TCP: first bytes collected before choosing */
-    uint8_t sniff[2][RW_APP_SNIFF_BYTES];
-    uint8_t expect_tried;                 /* announcement looked up at first payload */
-    uint8_t alerted;
-    uint8_t rules_apply;                  /* directions some rule could fire on: bit
-                                           * 1 << enum rw_dir (0: no rule can fire) */
-    uint8_t fam_done;                     /* families computed from nDPI's final result */
-    uint8_t cls_off;                      /* not classified: no rule or record needs it */
-    unsigned families;                    /* ... cached: RW_DETECT_FAM_* | COMPUTED */
-    uint8_t light;                        /* nothing wants its bytes: counted only */
-    uint32_t gen;                         /* rule-set generation of det */
-    uint8_t data_dir;                     /* APP_FTP_DATA / APP_RAW: the file's direction */
-    uint32_t data_id;                     /* ... and its id */
     union {
         struct rw_http *http;
         struct rw_ftp *ftp;
@@ -102,6 +85,25 @@ struct rw_flow {
     /* Valid during an engine call only: the host's view and the rules' view. */
     const struct rw_flow_info *info;
     struct rw_detect_flow view;
+    struct rw_cls_flow cls;
+    struct rw_detect_flowstate det;
+    unsigned families;                    /* RW_DETECT_FAM_* | COMPUTED, once fam_done */
+    uint32_t gen;                         /* rule-set generation of det */
+    uint32_t data_id;                     /* APP_FTP_DATA / APP_RAW: the file's id */
+    struct rw_stream_start sstart;        /* TCP before the stream: where it starts */
+    uint8_t sniff[2][RW_APP_SNIFF_BYTES];
+    uint8_t sniff_len[2];                 /* TCP: first bytes collected before choosing */
+    uint8_t looked[2];                    /* first bytes of each direction looked at */
+    uint8_t app;                          /* enum engine_app */
+    uint8_t data_dir;                     /* APP_FTP_DATA / APP_RAW: the file's direction */
+    uint8_t expect_tried : 1;             /* announcement looked up at first payload */
+    uint8_t alerted : 1;
+    uint8_t rules_apply : 2;              /* directions some rule could fire on: bit
+                                           * 1 << enum rw_dir (0: no rule can fire) */
+    uint8_t fam_done : 1;                 /* families computed from nDPI's final result */
+    uint8_t cls_off : 1;                  /* not classified: no rule or record needs it */
+    uint8_t light : 1;                    /* nothing wants its bytes: counted only */
+    uint8_t bytes_setup : 1;              /* stream and files were made (or tried) */
 };
 
 struct rw_engine {
@@ -519,8 +521,19 @@ void rw_engine_summary(const struct rw_engine *e, char *buf, size_t len)
 
 size_t rw_engine_flow_state_bytes(const struct rw_engine *e)
 {
+    /* Right after rw_engine_flow_new, before nDPI's state (unclassified flows never get
+     * one): the least a flow holds, what a host's table charges a new flow until
+     * rw_engine_flow_bytes says more. */
     (void)e;
-    return sizeof(struct rw_flow) + rw_classify_flow_state_bytes();
+    return sizeof(struct rw_flow);
+}
+
+size_t rw_engine_flow_bytes(const struct rw_flow *f)
+{
+    if (f == NULL)
+        return 0;
+    return sizeof(*f) + rw_classify_flow_bytes(&f->cls) + rw_stream_bytes(f->stream) +
+           rw_files_bytes(f->files) + (f->hit != NULL ? sizeof(*f->hit) : 0);
 }
 
 /* ---- the flow as the rules and the parsers see it ------------------------------------ */

@@ -334,6 +334,11 @@ size_t rw_files_open_count(const struct rw_files *fs)
     return fs->nopen;
 }
 
+size_t rw_files_bytes(const struct rw_files *fs)
+{
+    return fs == NULL ? 0 : sizeof(*fs) + fs->nopen * sizeof(struct rw_file);
+}
+
 int8_t rw_files_anonymous(const struct rw_files *fs)
 {
     return fs->anonymous;

@@ -101,6 +101,10 @@ void rw_files_end(struct rw_files *fs, const struct rw_files_call *c);
 /* rw_files_open_count is the number of files open in this flow. */
 size_t rw_files_open_count(const struct rw_files *fs);
 
+/* rw_files_bytes is the memory fs holds now: the table and its open files (0 for NULL).
+ * O(1), for a host's memcap accounting. */
+size_t rw_files_bytes(const struct rw_files *fs);
+
 /* rw_files_anonymous is the anonymous value (rw_detect_anonymity) of the last file opened
  * in this flow, -1 when none was. */
 int8_t rw_files_anonymous(const struct rw_files *fs);

@@ -431,6 +431,8 @@ static void worker_packet(struct worker *w, const struct rw_decoded *d, uint64_t
         .dir = (uint8_t)dir,
     };
     rw_engine_packet(w->engine, fl->core, &fl->info, &p);
+    /* Charge what the core holds now: the table evicts at the memcap on real sizes. */
+    rw_flowtable_charge(w->ft, fl, rw_engine_flow_bytes(fl->core));
 }
 
 /* ---- replay with worker threads: batches of messages ------------------------------------ */

@@ -226,6 +226,90 @@ static void test_engine_packet_layer_classifies_real_dns_query(void)
     pcap_close(pc);
 }
 
+/* An IPv4 TCP packet 192.0.2.1:40000 -> 198.51.100.2:8080 (20-byte IP and TCP headers,
+ * checksums zero: nothing checks them) with flags and n payload bytes of 'x'. */
+static size_t tcp_packet(uint8_t *buf, uint32_t seq, uint8_t flags, size_t n)
+{
+    static const uint8_t hdr[40] = {
+        0x45, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x40, 0x06, 0x00, 0x00, /* IPv4 */
+        192,  0,    2,    1,    198,  51,   100,  2,                            /* addrs */
+        0x9c, 0x40, 0x1f, 0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* TCP */
+        0x50, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+    };
+
+    memcpy(buf, hdr, sizeof(hdr));
+    buf[2] = (uint8_t)((40 + n) >> 8);
+    buf[3] = (uint8_t)(40 + n);
+    buf[24] = (uint8_t)(seq >> 24);
+    buf[25] = (uint8_t)(seq >> 16);
+    buf[26] = (uint8_t)(seq >> 8);
+    buf[27] = (uint8_t)seq;
+    buf[33] = flags;
+    memset(buf + 40, 'x', n);
+    return 40 + n;
+}
+
+/* rw_engine_flow_bytes: a flow that sent no byte holds only its struct when nothing
+ * classifies it (exactly rw_engine_flow_state_bytes), nDPI's struct besides while it is
+ * classified; the first payload brings the stream, the file table and nDPI's allowance
+ * (none of them for a flow nothing wants the bytes of). */
+static void test_engine_flow_bytes_follow_the_flow(void)
+{
+    static const char *const stats_only[] = {"eve.types=stats"};
+    struct capture_out c;
+    struct rw_diag *d = rw_diag_new();
+    struct rw_flow_info fi;
+    struct rw_flow *f;
+    struct rw_packet p;
+    struct rw_engine *e;
+    uint8_t buf[1500];
+    size_t base, b0;
+    int err;
+
+    CU_ASSERT_EQUAL(rw_engine_flow_bytes(NULL), 0);
+    for (int classified = 0; classified < 2; classified++) {
+        e = engine_with(&c, classified ? NULL : stats_only, classified ? 0 : 1, d, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+        base = rw_engine_flow_state_bytes(e);
+        fi = event_flow();
+        fi.app_proto = NULL;
+        fi.key.sport = 40000;
+        fi.key.dport = 8080;
+        fi.state = RW_FLOW_NEW;
+        memset(fi.pkts, 0, sizeof(fi.pkts));
+        fi.pkts[RW_TOSERVER] = 1;
+        f = rw_engine_flow_new(e, &fi);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        p = (struct rw_packet){.l3 = buf, .l3_len = (uint32_t)tcp_packet(buf, 100, RW_TCP_SYN, 0),
+                               .tcp_seq = 100, .tcp_flags = RW_TCP_SYN, .ts_us = fi.start_us,
+                               .dir = RW_TOSERVER};
+        rw_engine_packet(e, f, &fi, &p);
+        b0 = rw_engine_flow_bytes(f);
+        if (classified) {
+            CU_ASSERT(b0 > base + 512); /* nDPI's flow struct */
+        } else {
+            CU_ASSERT_EQUAL(b0, base);
+        }
+        fi.pkts[RW_TOSERVER] = 2;
+        p.l3_len = (uint32_t)tcp_packet(buf, 101, RW_TCP_ACK | RW_TCP_PSH, 100);
+        p.payload = buf + 40;
+        p.payload_len = p.payload_wire_len = 100;
+        p.tcp_seq = 101;
+        p.tcp_flags = RW_TCP_ACK | RW_TCP_PSH;
+        rw_engine_packet(e, f, &fi, &p);
+        if (classified) {
+            CU_ASSERT(rw_engine_flow_bytes(f) > b0 + 8192 + 256);
+        } else {
+            /* No rule and no fileinfo record wants its bytes: it stays counted only. */
+            CU_ASSERT_EQUAL(rw_engine_flow_bytes(f), b0);
+        }
+        rw_engine_flow_end(e, &f, &fi);
+        CU_ASSERT_PTR_NULL(f);
+        rw_engine_free(&e);
+    }
+    rw_diag_free(&d);
+}
+
 /* Every allocation of engine set-up fails in turn: a clean RW_ENOMEM, never a crash or a
  * leak (ASan's leak checker proves the latter in make asan). */
 static void test_engine_new_survives_every_allocation_failure(void)
@@ -334,6 +418,7 @@ static void test_engine_reload_swaps_good_sets_and_keeps_the_old_on_errors(void)
 }
 
 static CU_TestInfo engine_tests[] = {
+    {"flow bytes follow the flow", test_engine_flow_bytes_follow_the_flow},
     {"reload_swaps_good_sets_and_keeps_the_old_on_errors",
      test_engine_reload_swaps_good_sets_and_keeps_the_old_on_errors},
     {"event_layer_flow_end_writes_host_app_proto",
