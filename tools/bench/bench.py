@@ -180,6 +180,85 @@ def fmt_rate(pkts, wire, wall):
     return pkts / wall, wire * 8 / wall / 1e9
 
 
+def flood_stats(path):
+    """The flow counters of a flood run's final stats record."""
+    _, _, _, st = eve_counts(path)
+    fl = st["flow"] if st else {}
+    return (fl.get("total", 0), fl.get("mgr", {}).get("flows_evicted", 0),
+            fl.get("memuse", 0))
+
+
+def per_flow_runs(a, bench_dir, flood, flood_small):
+    """Peak RSS of a 1000-flow and a 1M-flow SYN flood (stats only), and what the flow
+    table charges one flow against flow.memcap."""
+    flood_base_dir = os.path.join(bench_dir, "out-flood-1k")
+    flood_dir = os.path.join(bench_dir, "out-flood-1m")
+    for d in (flood_base_dir, flood_dir):
+        os.makedirs(d, exist_ok=True)
+
+    def clear(d):
+        return lambda: os.path.exists(os.path.join(d, "eve.json")) and \
+            os.unlink(os.path.join(d, "eve.json"))
+
+    def flood_run(memcap_mib, with_base):
+        flood_cmd = ["-c", a.rules, "--set", "eve.types=stats",
+                     "--set", f"flow.memcap={memcap_mib}MiB"]
+        base = None
+        if with_base:
+            base = measure(f"reelwatch, 1000-flow SYN flood, {memcap_mib} MiB cap",
+                           [a.bin, "-r", flood_small, "-l", flood_base_dir] + flood_cmd, 1,
+                           before=clear(flood_base_dir))
+        big = measure(f"reelwatch, 1M-flow SYN flood, {memcap_mib} MiB cap",
+                      [a.bin, "-r", flood, "-l", flood_dir] + flood_cmd, 1,
+                      before=clear(flood_dir))
+        return base, big, flood_stats(os.path.join(flood_dir, "eve.json"))
+
+    def charge_of(memcap_mib, total, evicted, fixed):
+        # Every flow of the flood lives to the end unless evicted, so the flows admitted at
+        # once are total - evicted; the final memuse (no flow left) is the fixed part.
+        return (memcap_mib * MIB - fixed) / max(total - evicted, 1)
+
+    # The flow table sizes its bucket array from flow.memcap (never rehashed) and evicts
+    # when the flows' charges reach it. A first run at 1 GiB tells what one flow is charged
+    # if it evicts; the measured run gets a cap that admits all 1M flows.
+    charged = None
+    memcap_mib = 1024
+    for attempt in range(2):
+        f_base, f_1m, (total, evicted, fixed) = flood_run(memcap_mib, True)
+        if evicted == 0:
+            break
+        charged = charge_of(memcap_mib, total, evicted, fixed)
+        memcap_mib = int(charged * FLOOD_FLOWS * 1.05 / MIB) + 1
+        say(f"bench: the flow table charges {charged:.0f} B per flow against flow.memcap: "
+            f"rerunning with flow.memcap={memcap_mib}MiB")
+    if charged is None:
+        # Nothing was evicted: a run at a small cap shows the charge.
+        _, _, (t2, e2, fixed2) = flood_run(64, False)
+        if e2 > 0:
+            charged = charge_of(64, t2, e2, fixed2)
+    return {"f_base": f_base, "f_1m": f_1m, "charged": charged, "memcap_mib": memcap_mib,
+            "flood_flows": total or FLOOD_FLOWS, "evicted": evicted}
+
+
+def per_flow_only(a):
+    """make bench's memory-per-flow part alone (--per-flow)."""
+    bench_dir = os.path.join(a.build, "bench")
+    os.makedirs(bench_dir, exist_ok=True)
+    flood = os.path.join(bench_dir, "flood_1m.pcap")
+    flood_small = os.path.join(bench_dir, "flood_1k.pcap")
+    cached(flood, a.pcapgen, ["flood", str(FLOOD_FLOWS), flood])
+    cached(flood_small, a.pcapgen, ["flood", str(FLOOD_BASE_FLOWS), flood_small])
+    pf = per_flow_runs(a, bench_dir, flood, flood_small)
+    n = pf["flood_flows"]
+    per_flow = (pf["f_1m"]["rss"] - pf["f_base"]["rss"]) / max(n - FLOOD_BASE_FLOWS, 1)
+    say(f"  {verdict(per_flow <= 400):<6}  memory per tracked flow at 1M flows <= 400 B   "
+        f"{per_flow:.0f} B (peak RSS delta over a 1000-flow run; "
+        f"{pf['f_1m']['rss'] / max(n, 1):.0f} B as RSS/flows; the table charges "
+        f"{pf['charged'] or 0:.0f} B/flow against flow.memcap)")
+    say(f"flood: {n - pf['evicted']} of {n} flows tracked at once "
+        f"(flow.memcap={pf['memcap_mib']}MiB)")
+
+
 def bench(a):
     bench_dir = os.path.join(a.build, "bench")
     os.makedirs(bench_dir, exist_ok=True)
@@ -245,35 +324,9 @@ def bench(a):
     say("bench: rule loading (-T), memory per flow:")
     t_1m = measure("reelwatch -T, rules + 1M prefixes", [a.bin, "-T", "-c", rules_1m], a.runs)
     t_def = measure("reelwatch -T, default rules", [a.bin, "-T", "-c", a.rules], a.runs)
-    flood_base_dir = os.path.join(bench_dir, "out-flood-1k")
-    flood_dir = os.path.join(bench_dir, "out-flood-1m")
-    for d in (flood_base_dir, flood_dir):
-        os.makedirs(d, exist_ok=True)
-    # The flow table admits memcap / (its record + the engine's per-flow state) flows and
-    # sizes its bucket array from flow.memcap (never rehashed). A first run at 1 GiB tells
-    # what one flow is charged; the measured run gets a cap that admits all 1M flows.
-    charged = None
-    memcap_mib = 1024
-    for attempt in range(2):
-        flood_cmd = ["-c", a.rules, "--set", "eve.types=stats",
-                     "--set", f"flow.memcap={memcap_mib}MiB"]
-        f_base = measure(f"reelwatch, 1000-flow SYN flood, {memcap_mib} MiB cap",
-                         [a.bin, "-r", flood_small, "-l", flood_base_dir] + flood_cmd, 1,
-                         before=clear(flood_base_dir))
-        f_1m = measure(f"reelwatch, 1M-flow SYN flood, {memcap_mib} MiB cap",
-                       [a.bin, "-r", flood, "-l", flood_dir] + flood_cmd, 1,
-                       before=clear(flood_dir))
-        _, _, _, fstats = eve_counts(os.path.join(flood_dir, "eve.json"))
-        evicted = fstats["flow"]["mgr"].get("flows_evicted", 0) if fstats else 0
-        if evicted == 0:
-            break
-        admitted = fstats["flow"]["total"] - evicted
-        charged = memcap_mib * MIB / max(admitted, 1)
-        memcap_mib = int(charged * FLOOD_FLOWS * 1.05 / MIB) + 1
-        say(f"bench: the flow table charges {charged:.0f} B per flow against flow.memcap: "
-            f"rerunning with flow.memcap={memcap_mib}MiB")
-    flood_flows = fstats["flow"]["total"] if fstats else FLOOD_FLOWS
-    evicted = fstats["flow"]["mgr"].get("flows_evicted", 0) if fstats else 0
+    pf = per_flow_runs(a, bench_dir, flood, flood_small)
+    f_base, f_1m, charged = pf["f_base"], pf["f_1m"], pf["charged"]
+    memcap_mib, flood_flows, evicted = pf["memcap_mib"], pf["flood_flows"], pf["evicted"]
 
     # What the runs wrote: sanity, so a fast run that did nothing is seen.
     ta, sa, _, st_a = eve_counts(os.path.join(out_alert, "eve.json"))
@@ -436,10 +489,13 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--bytes", type=int, default=1100000000)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--per-flow", action="store_true",
+                    help="only the memory-per-flow part (SYN floods of 1000 and 1M flows)")
     ap.add_argument("--wait-idle", type=int, default=0, metavar="SECONDS",
                     help="wait up to SECONDS for a 1-minute load average below 0.5")
     a = ap.parse_args()
-    for tool in ("tcpdump", "ndpiReader") + (("perf", "valgrind") if a.profile else ()):
+    tools = () if a.per_flow else ("tcpdump", "ndpiReader")
+    for tool in tools + (("perf", "valgrind") if a.profile else ()):
         if shutil.which(tool) is None:
             raise SystemExit(f"bench: {tool} not found (make bench-deps installs it)")
     if a.bytes < 1000000000 and not a.profile:
@@ -451,6 +507,8 @@ def main():
         say(f"bench: load average {os.getloadavg()[0]:.2f} at start")
     if a.profile:
         profile(a)
+    elif a.per_flow:
+        per_flow_only(a)
     else:
         bench(a)
 
