@@ -1088,7 +1088,8 @@ struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_inf
 }
 
 /* Makes the flow's stream (TCP) and file table, once, at its first packet that carries
- * bytes (or, for TCP, a FIN or RST): nothing can open a file before. */
+ * bytes (or, for TCP, a FIN or RST): nothing can open a file before, and only TCP and UDP
+ * bytes reach a parser. */
 static void engine_flow_bytes_setup(struct rw_engine *e, struct rw_flow *f, uint8_t l4proto)
 {
     f->bytes_setup = 1;
@@ -1112,11 +1113,10 @@ void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_fl
     }
     if (f->light)
         return;
-    if (!f->bytes_setup) {
-        if (info->key.proto == IPPROTO_TCP ? !rw_stream_start_packet(&f->sstart, pkt)
-                                           : pkt->payload_len > 0 && pkt->dir <= RW_TOCLIENT)
-            engine_flow_bytes_setup(e, f, info->key.proto);
-    }
+    if (!f->bytes_setup &&
+        (info->key.proto == IPPROTO_TCP ? !rw_stream_start_packet(&f->sstart, pkt)
+                                        : info->key.proto == IPPROTO_UDP && pkt->payload_len > 0))
+        engine_flow_bytes_setup(e, f, info->key.proto);
     engine_bind(e, f, info, pkt->ts_us);
     if (info->key.proto == IPPROTO_TCP && f->stream != NULL) {
         struct rw_stream_sink ss = { f, stream_sink_data, stream_sink_gap };
