@@ -827,6 +827,30 @@ static void test_classify_flow_init_oom_leaves_flow_failed(void)
     rw_classify_free(&c);
 }
 
+/* No memory for the result when nDPI concludes: the flow ends "failed", nDPI's state is
+ * freed all the same (ASan's leak checker proves nothing is left in make asan). */
+static void test_classify_result_oom_leaves_flow_failed(void)
+{
+    struct rw_classify *c = tc_new();
+    struct rw_cls_flow cf;
+
+    CU_ASSERT_EQUAL(rw_classify_flow_init(c, &cf, IPPROTO_UDP), 0);
+    CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, tc_dns_query, sizeof(tc_dns_query), 0), 0);
+    rw_alloc_hook_set(1);
+    rw_classify_flow_finish(c, &cf);
+    CU_ASSERT_EQUAL(rw_alloc_hook_failures(), 1);
+    rw_alloc_hook_set(0);
+    CU_ASSERT_PTR_NULL(cf.ndpi);
+    CU_ASSERT_EQUAL(tc_r(&cf)->done, 1);
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "Unknown");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "failed");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Unspecified");
+    CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "");
+    CU_ASSERT_EQUAL(rw_classify_flow_bytes(&cf), 0);
+    rw_classify_flow_cleanup(&cf);
+    rw_classify_free(&c);
+}
+
 static void test_classify_new_returns_null_on_oom(void)
 {
     struct rw_classify *c;
@@ -1095,6 +1119,7 @@ static void test_classify_garbage_payloads_survive(void)
 static CU_TestInfo tests[] = {
     {"test_classify_flow_bytes_follow_the_state", test_classify_flow_bytes_follow_the_state},
     {"test_classify_done_by_caller_is_none", test_classify_done_by_caller_is_none},
+    {"test_classify_result_oom_leaves_flow_failed", test_classify_result_oom_leaves_flow_failed},
     {"test_classify_tls_firefox_is_tls_ntop_after_7_packets",
      test_classify_tls_firefox_is_tls_ntop_after_7_packets},
     {"test_classify_http_mp4_keeps_host_after_response",
