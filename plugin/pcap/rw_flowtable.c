@@ -332,7 +332,6 @@ static struct rw_ft_flow *ft_oldest(const struct rw_flowtable *t, const struct r
 
         if (h != NULL && h == skip)
             h = h->next;
-
         if (h != NULL && (best == NULL || ft_rec(h)->seq < ft_rec(best)->seq))
             best = h;
     }
@@ -398,8 +397,8 @@ static void ft_tcp_update(struct ft_rec *r, int dir, const struct rw_decoded *d)
 
     if (r->f.tcp == FT_TS_NONE)
         r->f.tcp = synack == RW_TCP_SYN ? FT_TS_SYN_SENT
-                 : synack == (RW_TCP_SYN | RW_TCP_ACK) ? FT_TS_SYN_RECV
-                                                      : FT_TS_ESTABLISHED;
+                   : synack == (RW_TCP_SYN | RW_TCP_ACK) ? FT_TS_SYN_RECV
+                                                        : FT_TS_ESTABLISHED;
     else if (r->f.tcp == FT_TS_SYN_SENT && dir == RW_TOCLIENT &&
              synack == (RW_TCP_SYN | RW_TCP_ACK))
         r->f.tcp = FT_TS_SYN_RECV;
