@@ -82,9 +82,7 @@ struct rw_flow {
         struct rw_tftp *tftp;
     } p;
     struct rw_expect_hit *hit;            /* an announcement waiting for this flow's bytes */
-    /* Valid during an engine call only: the host's view and the rules' view. */
-    const struct rw_flow_info *info;
-    struct rw_detect_flow view;
+    const struct rw_flow_info *info;      /* the host's record of the flow */
     struct rw_cls_flow cls;
     struct rw_detect_flowstate det;
     unsigned families;                    /* RW_DETECT_FAM_* | COMPUTED, once fam_done */
@@ -121,6 +119,10 @@ struct rw_engine {
     uint32_t gen;                         /* bumped by every successful reload */
     uint8_t rules_use_proto;              /* some rule has a 'proto' condition */
     uint64_t now_us;
+    /* The rules' view of the flow being worked on: rebuilt by engine_bind at the start of
+     * every call that may reach the rules (one flow at a time per engine), so flows do
+     * not each carry one. */
+    struct rw_detect_flow view;
     struct engine_counters stats;
     size_t parsers_alive;
     /*
@@ -616,23 +618,23 @@ static void engine_bind(struct rw_engine *e, struct rw_flow *f, const struct rw_
         f->gen = e->gen;
     }
     f->info = info;
-    f->view.info = info;
-    f->view.proto = r->done && !f->cls_off ? r->proto : NULL;
-    f->view.app_proto = r->done && !f->cls_off ? r->app_proto : NULL;
-    f->view.category = r->done && !f->cls_off ? r->category : NULL;
-    f->view.hostname = r->host[0] != '\0' ? r->host : NULL;
+    e->view.info = info;
+    e->view.proto = r->done && !f->cls_off ? r->proto : NULL;
+    e->view.app_proto = r->done && !f->cls_off ? r->app_proto : NULL;
+    e->view.category = r->done && !f->cls_off ? r->category : NULL;
+    e->view.hostname = r->host[0] != '\0' ? r->host : NULL;
     /* nDPI's names change only once, when it is done: compute the families then. */
     if (r->done && !f->fam_done && !f->cls_off) {
         f->families = rw_detect_families(r->proto, r->app_proto, r->category) |
                       RW_DETECT_FAM_COMPUTED;
         f->fam_done = 1;
     }
-    f->view.families = f->fam_done ? f->families : 0;
+    e->view.families = f->fam_done ? f->families : 0;
     anon = f->files != NULL ? rw_files_anonymous(f->files) : -1;
     if (f->app == APP_HTTP && f->p.http != NULL && anon == -1)
         anon = rw_http_credentials_seen(f->p.http) ? 0 : -1;
-    f->view.anonymous = anon;
-    f->view.state = &f->det;
+    e->view.anonymous = anon;
+    e->view.state = &f->det;
 }
 
 static struct rw_files_call engine_call(struct rw_flow *f)
@@ -640,7 +642,7 @@ static struct rw_files_call engine_call(struct rw_flow *f)
     /* The emit context is the flow being worked on: the alert marks it. */
     f->e->fenv.emit_ctx = f;
     return (struct rw_files_call){
-        .info = f->info, .flow = &f->view, .now_us = f->e->now_us, .gen = f->e->gen };
+        .info = f->info, .flow = &f->e->view, .now_us = f->e->now_us, .gen = f->e->gen };
 }
 
 /* ---- the sink the parsers report to (rw_xfer.h) --------------------------------------- */
@@ -1079,7 +1081,6 @@ struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_inf
     }
     /* The stream and the file table wait for the first bytes (engine_flow_bytes_setup): a
      * flow that never sends any (a SYN flood, a scan) costs only this struct. */
-    f->view.anonymous = -1;
     if (info->key.proto == IPPROTO_TCP || info->key.proto == IPPROTO_UDP) {
         f->info = info;
         engine_expect_lookup(e, f, info->start_us);
@@ -1131,7 +1132,7 @@ void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_fl
     if (e->detect != NULL && f->rules_apply &&
         (pkt->payload_wire_len > 0 || info->pkts[0] + info->pkts[1] == 1 || just_classified)) {
         engine_bind(e, f, info, pkt->ts_us);
-        rw_detect_flow(e->detect, &f->view, RW_DET_FLOW_PROGRESS, pkt->ts_us, engine_alert, f);
+        rw_detect_flow(e->detect, &e->view, RW_DET_FLOW_PROGRESS, pkt->ts_us, engine_alert, f);
     }
 }
 
@@ -1161,7 +1162,7 @@ static void engine_flow_finish(struct rw_engine *e, struct rw_flow *f,
     f->hit = NULL;
     if (e->detect != NULL && f->rules_apply) {
         engine_bind(e, f, info, info->last_us);
-        rw_detect_flow(e->detect, &f->view, RW_DET_FLOW_END, info->last_us, engine_alert, f);
+        rw_detect_flow(e->detect, &e->view, RW_DET_FLOW_END, info->last_us, engine_alert, f);
     }
     rw_classify_flow_finish(e->classify, &f->cls);
 }

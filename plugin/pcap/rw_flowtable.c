@@ -44,10 +44,10 @@
  * Memcap accounting, exact for what the host reports: memuse = sizeof(struct
  * rw_flowtable) + nbuckets * pointer + the sum over flows of (record bytes + charge),
  * where a flow's charge is extra_bytes_per_flow (the least core state a flow holds) until
- * the host sets it with rw_flowtable_charge. The bucket count is the next power of two
- * >= memcap / per_flow, per_flow = record bytes + extra_bytes_per_flow (at most
- * FT_MAX_BUCKETS), fixed at creation, so the load factor stays <= 1 and the table never
- * rehashes. A new flow evicts until memuse + per_flow <= memcap; a charge that grows
+ * the host sets it with rw_flowtable_charge. The bucket count is the largest power of
+ * two <= memcap / per_flow, per_flow = record bytes + extra_bytes_per_flow (at most
+ * FT_MAX_BUCKETS), fixed at creation, so the load factor stays below 2 and the table
+ * never rehashes. A new flow evicts until memuse + per_flow <= memcap; a charge that grows
  * evicts other flows until memuse <= memcap. So memuse <= memcap always holds, except
  * while the one flow being charged is alone larger than the cap. max_flows =
  * (memcap - fixed part) / per_flow bounds the flow count. malloc's own bookkeeping per
@@ -469,8 +469,11 @@ struct rw_flowtable *rw_flowtable_new(const struct rw_flowtable_config *cfg,
     t->extra = (uint32_t)cfg->extra_bytes_per_flow;
     t->per_flow = rw_flowtable_record_bytes() + cfg->extra_bytes_per_flow;
     t->memcap = memcap;
+    /* The largest power of two <= the flows the cap admits at their least: chains stay
+     * below 2 on average even then, and a full table of real flows (which hold more than
+     * their least) sits near 1. */
     n = memcap / t->per_flow;
-    while (nb < n && nb < FT_MAX_BUCKETS)
+    while (nb * 2 <= n && nb < FT_MAX_BUCKETS)
         nb <<= 1;
     fixed = sizeof *t + (uint64_t)nb * sizeof *t->buckets;
     if (fixed >= memcap || (memcap - fixed) / t->per_flow == 0)

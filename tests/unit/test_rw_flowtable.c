@@ -986,9 +986,9 @@ static void test_flowtable_stats_values(void)
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     rw_flowtable_get_stats(t, &st0);
-    /* Default memcap: buckets = next power of two >= memcap / per; the fixed part is the
-     * table plus the bucket array; max_flows what is left over, in whole flows. */
-    while (nb < RW_FLOW_MEMCAP_DEFAULT_BYTES / per)
+    /* Default memcap: buckets = largest power of two <= memcap / per; the fixed part is
+     * the table plus the bucket array; max_flows what is left over, in whole flows. */
+    while (nb * 2 <= RW_FLOW_MEMCAP_DEFAULT_BYTES / per)
         nb <<= 1;
     CU_ASSERT(st0.memuse > nb * sizeof(void *));
     CU_ASSERT(st0.memuse < nb * sizeof(void *) + 4096);
