@@ -1,6 +1,7 @@
 /* rw_http.c — HTTP/1.x parser: frames requests and responses, reports bodies and multipart parts as files. */
 #include "rw_http.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "rw_alloc.h"
@@ -1171,10 +1172,17 @@ static size_t dir_feed(struct rw_http *h, uint8_t dir, const uint8_t *p, size_t 
 
 struct rw_http *rw_http_new(const struct rw_xfer_sink *sink)
 {
-    struct rw_http *h = rw_calloc(1, sizeof(*h));
+    struct rw_http *h = rw_malloc(sizeof(*h));
 
     if (h == NULL)
         return NULL;
+    /* Everything starts zero except the three line buffers (24 KiB of the 40): a line is
+     * read only up to its line_len, written first. Clearing them cost as much as parsing
+     * a short HTTP flow (callgrind, default output: calloc's memset 5% of all work). */
+    memset(h, 0, offsetof(struct rw_http, d));
+    for (size_t i = 0; i < 2; i++)
+        memset(&h->d[i], 0, offsetof(struct http_dir, line));
+    memset(&h->mp, 0, offsetof(struct http_mp, line));
     if (sink != NULL)
         h->sink = *sink;
     return h;
