@@ -861,102 +861,6 @@ static void host_live_pcap_stats(struct worker *w, pcap_t *p)
     }
 }
 
-struct live_ctx {
-    struct host *h;
-    int dlt;
-};
-
-static void host_live_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
-{
-    struct live_ctx *lc = (struct live_ctx *)(void *)user;
-
-    host_packet(lc->h, lc->dlt, hdr, data);
-}
-
-/*
- * Live capture: poll the capture's descriptor with a short timeout and drain it with
- * non-blocking pcap_dispatch. A quiet link still wakes the loop, so idle flows end on
- * time and signals are seen within POLL_MS (libpcap's own blocking read can wait for
- * ever on an idle TPACKET_V3 ring).
- */
-static int host_run_live(struct host *h)
-{
-    enum { POLL_MS = 250 };
-    char err[PCAP_ERRBUF_SIZE + 256];
-    struct live_ctx lc = {.h = h};
-    struct pollfd pfd;
-    pcap_t *p;
-    time_t last_wall, next_stats;
-    int rc = 0;
-
-    p = rw_capture_open_live(&h->o->live, err, sizeof(err));
-    if (p == NULL) {
-        fprintf(stderr, "reelwatch: %s\n", err);
-        h->capture_errors++;
-        return -1;
-    }
-    lc.dlt = pcap_datalink(p);
-    if (!rw_decode_linktype_supported(lc.dlt))
-        fprintf(stderr, "reelwatch: warning: %s: link type %d is not decoded\n",
-                h->o->live.iface, lc.dlt);
-    pfd.fd = pcap_get_selectable_fd(p);
-    if (pfd.fd < 0 || pcap_setnonblock(p, 1, err) != 0) {
-        fprintf(stderr, "reelwatch: %s: cannot poll the capture: %s\n", h->o->live.iface,
-                pfd.fd < 0 ? "no selectable descriptor" : err);
-        pcap_close(p);
-        h->capture_errors++;
-        return -1;
-    }
-    pfd.events = POLLIN;
-    /* The interface is open: root is no longer needed. */
-    if (host_drop_privileges(h) != 0) {
-        pcap_close(p);
-        return -1;
-    }
-    last_wall = time(NULL);
-    next_stats = last_wall + h->o->stats_interval_sec;
-    while (!sig_stop && !rw_evefile_failed(h->eve)) {
-        time_t now;
-        int n;
-
-        if (poll(&pfd, 1, POLL_MS) < 0 && errno != EINTR) {
-            fprintf(stderr, "reelwatch: %s: poll: %s\n", h->o->live.iface, strerror(errno));
-            h->capture_errors++;
-            rc = -1;
-            break;
-        }
-        n = pcap_dispatch(p, -1, host_live_packet, (u_char *)(void *)&lc);
-        if (n == PCAP_ERROR) {
-            fprintf(stderr, "reelwatch: %s: %s\n", h->o->live.iface, pcap_geterr(p));
-            h->capture_errors++;
-            rc = -1;
-            break;
-        }
-        /* Once a second of wall time: let the packet clock follow it when the link is
-         * quiet, end idle flows, push buffered lines out. */
-        now = time(NULL);
-        if (now != last_wall) {
-            if (n == 0 && now > last_wall)
-                h->now_us += (uint64_t)(now - last_wall) * 1000000u;
-            last_wall = now;
-            rw_flowtable_expire(h->w[0].ft, h->now_us);
-            if (h->o->stats_interval_sec != 0 && now >= next_stats) {
-                host_live_pcap_stats(&h->w[0], p);
-                host_write_stats_at(h, (uint64_t)now * 1000000u);
-                next_stats = now + h->o->stats_interval_sec;
-            }
-            rw_evefile_flush(h->eve);
-        }
-        if (sig_hup)
-            host_handle_hup(h);
-    }
-    host_live_pcap_stats(&h->w[0], p);
-    pcap_close(p);
-    return rc;
-}
-
-/* ---- live capture with worker threads ---------------------------------------------------- */
-
 static void worker_live_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
 {
     struct worker *w = (struct worker *)(void *)user;
@@ -969,7 +873,115 @@ static void worker_live_packet(u_char *user, const struct pcap_pkthdr *hdr, cons
     worker_packet(w, &d, ts > w->now_us ? ts : w->now_us);
 }
 
-/* A worker's own capture loop: as host_run_live's, on its fanout member. */
+/*
+ * One round of a live worker (the main thread's, or a worker thread's): wait up to
+ * poll_ms for packets and take all there are with non-blocking pcap_dispatch; once a
+ * second of wall time let the packet clock follow the wall when the link was quiet and
+ * end idle flows. A quiet link still wakes the loop, so idle flows end on time and
+ * signals are seen (libpcap's own blocking read can wait for ever on an idle TPACKET_V3
+ * ring). Returns the packets taken, or -1 after reporting a capture error.
+ */
+static int worker_live_round(struct worker *w, struct pollfd *pfd, int poll_ms,
+                             time_t *last_wall)
+{
+    const char *iface = w->h->o->live.iface;
+    time_t now;
+    int n;
+
+    if (poll(pfd, 1, poll_ms) < 0 && errno != EINTR) {
+        fprintf(stderr, "reelwatch: %s: poll: %s\n", iface, strerror(errno));
+        return -1;
+    }
+    n = pcap_dispatch(w->pcap, -1, worker_live_packet, (u_char *)(void *)w);
+    if (n == PCAP_ERROR) {
+        fprintf(stderr, "reelwatch: %s: %s\n", iface, pcap_geterr(w->pcap));
+        return -1;
+    }
+    now = time(NULL);
+    if (now != *last_wall) {
+        if (n == 0 && now > *last_wall)
+            w->now_us += (uint64_t)(now - *last_wall) * 1000000u;
+        *last_wall = now;
+        rw_flowtable_expire(w->ft, w->now_us);
+    }
+    return n;
+}
+
+/* Opens worker w's capture (joined to fanout group group_id when fanout). Returns 0, or
+ * -1 with the reason printed. */
+static int worker_live_open(struct worker *w, int fanout, uint16_t group_id)
+{
+    char err[PCAP_ERRBUF_SIZE + 256];
+    const struct rw_live_opts *o = &w->h->o->live;
+
+    w->pcap = rw_capture_open_live(o, err, sizeof(err));
+    if (w->pcap == NULL ||
+        (fanout && rw_capture_join_fanout(w->pcap, o->iface, group_id, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "reelwatch: %s\n", err);
+        return -1;
+    }
+    if (pcap_get_selectable_fd(w->pcap) < 0 || pcap_setnonblock(w->pcap, 1, err) != 0) {
+        fprintf(stderr, "reelwatch: %s: cannot poll the capture: %s\n", o->iface,
+                pcap_get_selectable_fd(w->pcap) < 0 ? "no selectable descriptor" : err);
+        return -1;
+    }
+    w->dlt = pcap_datalink(w->pcap);
+    w->now_us = (uint64_t)time(NULL) * 1000000u;
+    return 0;
+}
+
+/* Live capture with one worker: its rounds on this thread, and once a second the stats
+ * records, EVE flushes and signals. */
+static int host_run_live(struct host *h)
+{
+    enum { POLL_MS = 250 };
+    struct worker *w = &h->w[0];
+    struct pollfd pfd;
+    time_t last_wall, ctl_wall, next_stats;
+    int rc = 0;
+
+    if (worker_live_open(w, 0, 0) != 0) {
+        h->capture_errors++;
+        return -1;
+    }
+    if (!rw_decode_linktype_supported(w->dlt))
+        fprintf(stderr, "reelwatch: warning: %s: link type %d is not decoded\n",
+                h->o->live.iface, w->dlt);
+    pfd = (struct pollfd){.fd = pcap_get_selectable_fd(w->pcap), .events = POLLIN};
+    /* The interface is open: root is no longer needed. */
+    if (host_drop_privileges(h) != 0)
+        return -1;
+    last_wall = ctl_wall = time(NULL);
+    next_stats = last_wall + h->o->stats_interval_sec;
+    while (!sig_stop && !rw_evefile_failed(h->eve)) {
+        time_t now;
+
+        if (worker_live_round(w, &pfd, POLL_MS, &last_wall) < 0) {
+            h->capture_errors++;
+            rc = -1;
+            break;
+        }
+        now = time(NULL);
+        if (now != ctl_wall) {
+            ctl_wall = now;
+            if (h->o->stats_interval_sec != 0 && now >= next_stats) {
+                host_live_pcap_stats(w, w->pcap);
+                host_write_stats_at(h, (uint64_t)now * 1000000u);
+                next_stats = now + h->o->stats_interval_sec;
+            }
+            rw_evefile_flush(h->eve);
+        }
+        if (sig_hup)
+            host_handle_hup(h);
+    }
+    host_live_pcap_stats(w, w->pcap);
+    h->now_us = w->now_us;
+    return rc;
+}
+
+/* ---- live capture with worker threads ---------------------------------------------------- */
+
+/* A worker thread's capture loop: rounds until the sensor stops, pausing when asked. */
 static void *worker_live_main(void *arg)
 {
     enum { POLL_MS = 100 };
@@ -979,27 +991,10 @@ static void *worker_live_main(void *arg)
     time_t last_wall = time(NULL);
 
     while (!__atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST)) {
-        time_t now;
-        int n;
-
         if (__atomic_load_n(&h->pause_req, __ATOMIC_SEQ_CST))
             host_worker_pause(h);
-        if (poll(&pfd, 1, POLL_MS) < 0 && errno != EINTR) {
-            fprintf(stderr, "reelwatch: %s: poll: %s\n", h->o->live.iface, strerror(errno));
+        if (worker_live_round(w, &pfd, POLL_MS, &last_wall) < 0)
             break;
-        }
-        n = pcap_dispatch(w->pcap, -1, worker_live_packet, (u_char *)(void *)w);
-        if (n == PCAP_ERROR) {
-            fprintf(stderr, "reelwatch: %s: %s\n", h->o->live.iface, pcap_geterr(w->pcap));
-            break;
-        }
-        now = time(NULL);
-        if (now != last_wall) {
-            if (n == 0 && now > last_wall)
-                w->now_us += (uint64_t)(now - last_wall) * 1000000u;
-            last_wall = now;
-            rw_flowtable_expire(w->ft, w->now_us);
-        }
     }
     pthread_mutex_lock(&h->mu);
     if (!__atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST))
@@ -1018,23 +1013,15 @@ static void *worker_live_main(void *arg)
  */
 static int host_run_live_workers(struct host *h)
 {
-    char err[PCAP_ERRBUF_SIZE + 256];
     uint16_t group = (uint16_t)(getpid() & 0xffff);
     time_t last_wall, next_stats;
     int rc = 0;
 
     for (size_t i = 0; i < h->nw; i++) {
-        struct worker *w = &h->w[i];
-
-        w->pcap = rw_capture_open_live(&h->o->live, err, sizeof(err));
-        if (w->pcap == NULL || rw_capture_join_fanout(w->pcap, h->o->live.iface, group, err,
-                                                      sizeof(err)) != 0 ||
-            pcap_get_selectable_fd(w->pcap) < 0 || pcap_setnonblock(w->pcap, 1, err) != 0) {
-            fprintf(stderr, "reelwatch: %s\n", err);
+        if (worker_live_open(&h->w[i], 1, group) != 0) {
             h->capture_errors++;
             return -1;
         }
-        w->dlt = pcap_datalink(w->pcap);
     }
     if (!rw_decode_linktype_supported(h->w[0].dlt))
         fprintf(stderr, "reelwatch: warning: %s: link type %d is not decoded\n",
@@ -1046,7 +1033,6 @@ static int host_run_live_workers(struct host *h)
         return -1;
     h->threads = 1;
     for (size_t i = 0; i < h->nw; i++) {
-        h->w[i].now_us = (uint64_t)time(NULL) * 1000000u;
         if (pthread_create(&h->w[i].thread, NULL, worker_live_main, &h->w[i]) != 0) {
             fprintf(stderr, "reelwatch: cannot start worker %zu: %s\n", i, strerror(errno));
             __atomic_store_n(&h->stop_req, 1, __ATOMIC_SEQ_CST);
