@@ -22,6 +22,21 @@
         }                                                                                   \
     } while (0)
 
+/* rw_test_write writes text to dir/name (failing the test when it cannot) and returns the
+ * path in a static buffer: copy it before the next call. */
+static inline const char *rw_test_write(const char *dir, const char *name, const char *text)
+{
+    static char path[512];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    fp = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    fputs(text, fp);
+    fclose(fp);
+    return path;
+}
+
 /* rw_test_addr parses an address the test knows to be good (fails the test otherwise). */
 static inline struct rw_addr rw_test_addr(const char *text)
 {

@@ -341,20 +341,6 @@ static void test_engine_new_survives_every_allocation_failure(void)
     CU_ASSERT(n < 64);
 }
 
-/* Writes text to dir/name; returns the path in a static buffer. */
-static const char *write_in(const char *dir, const char *name, const char *text)
-{
-    static char path[512];
-    FILE *fp;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    fp = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-    fputs(text, fp);
-    fclose(fp);
-    return path;
-}
-
 /*
  * SIGHUP's work: a good set swaps in, a bad one is refused with every error and the running
  * set stays, and flows that began under the old set end cleanly under the new one.
@@ -374,12 +360,12 @@ static void test_engine_reload_swaps_good_sets_and_keeps_the_old_on_errors(void)
 
     memset(&c, 0, sizeof(c));
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    snprintf(good, sizeof(good), "%s", write_in(dir, "good.yaml",
+    snprintf(good, sizeof(good), "%s", rw_test_write(dir, "good.yaml",
         "vars: {home_net: [192.0.2.0/24]}\n"
         "lists: {flag: {cidrs: [198.51.100.0/24]}}\n"
         "rules:\n"
         "  - {sid: 1, msg: any traffic, level: flow, match: {dst: [flag]}}\n"));
-    snprintf(bad, sizeof(bad), "%s", write_in(dir, "bad.yaml",
+    snprintf(bad, sizeof(bad), "%s", rw_test_write(dir, "bad.yaml",
         "vars: {home_net: [192.0.2.0/24]}\n"
         "rules:\n"
         "  - {sid: 1, msg: one, level: flow, match: {dst: [nosuchlist]}}\n"));

@@ -163,19 +163,6 @@ static int wk_write(void *ctx, const char *line, size_t len)
     return 0;
 }
 
-static const char *wk_rules(char *dir, const char *name, const char *text)
-{
-    static char path[512];
-    FILE *fp;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    fp = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-    fputs(text, fp);
-    fclose(fp);
-    return path;
-}
-
 /* A closed TCP flow 192.0.2.<c>:<sport> -> 198.51.100.2:443 with some payload. */
 static struct rw_flow_info wk_flow(uint8_t c, uint16_t sport)
 {
@@ -219,7 +206,7 @@ static void test_worker_shares_rules_follows_reloads_and_counts_in_stats(void)
     int err = -99;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    snprintf(one, sizeof(one), "%s", wk_rules(dir, "one.yaml",
+    snprintf(one, sizeof(one), "%s", rw_test_write(dir, "one.yaml",
         "vars: {home_net: [192.0.2.0/24]}\n"
         "lists: {flag: {cidrs: [198.51.100.0/24]}}\n"
         "rules:\n"
@@ -240,7 +227,7 @@ static void test_worker_shares_rules_follows_reloads_and_counts_in_stats(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(o.last_alert, "\"signature_id\":1,"));
     CU_ASSERT_EQUAL(o.flows, 1);
 
-    cfg.rules_path = wk_rules(dir, "two.yaml",
+    cfg.rules_path = rw_test_write(dir, "two.yaml",
         "vars: {home_net: [192.0.2.0/24]}\n"
         "lists: {flag: {cidrs: [198.51.100.0/24]}}\n"
         "rules:\n"
@@ -294,7 +281,7 @@ static void test_workers_share_one_threshold_across_threads(void)
     int err = 0;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    cfg.rules_path = wk_rules(dir, "limit.yaml",
+    cfg.rules_path = rw_test_write(dir, "limit.yaml",
         "vars: {home_net: [192.0.2.0/24]}\n"
         "lists: {flag: {cidrs: [198.51.100.0/24]}}\n"
         "rules:\n"
