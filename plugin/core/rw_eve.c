@@ -14,29 +14,60 @@
  * timestamp pattern wants exactly four. */
 #define EVE_TS_MAX_SEC INT64_C(253402300799)
 
+/* What rw_eve_timestamp writes, digits aside (31 characters and the NUL). */
+#define EVE_TS_TEMPLATE "0000-00-00T00:00:00.000000+0000"
+
+/* Writes v as exactly n decimal digits (zero-padded) at p. */
+static void eve_digits(char *p, unsigned v, int n)
+{
+    while (n-- > 0) {
+        p[n] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/*
+ * Every record carries a timestamp, and gmtime_r + snprintf cost about 3,600 instructions
+ * each (4% of a default-output run): the civil date is computed from the day number
+ * instead (the days-to-civil algorithm for the proleptic Gregorian calendar, as in
+ * Howard Hinnant's date algorithms), and the digits are written directly.
+ */
 void rw_eve_timestamp(uint64_t ts_us, char *buf, size_t len)
 {
     uint64_t sec = ts_us / 1000000;
     unsigned usec = (unsigned)(ts_us % 1000000);
-    time_t t;
-    struct tm tm;
-    int n;
+    uint64_t days, z, era, doe, yoe, doy, mp, sod;
+    unsigned y, m, d;
 
     if (buf == NULL || len == 0)
         return;
     buf[0] = '\0';
+    if (len < sizeof(EVE_TS_TEMPLATE))
+        return; /* nothing partial */
     /* Hostile captures can carry any 64-bit time: clamp rather than write a 6-digit year. */
     if (sec > (uint64_t)EVE_TS_MAX_SEC) {
         sec = (uint64_t)EVE_TS_MAX_SEC;
         usec = 999999;
     }
-    t = (time_t)sec;
-    if (gmtime_r(&t, &tm) == NULL)
-        return;
-    n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usec);
-    if (n < 0 || (size_t)n >= len)
-        buf[0] = '\0';
+    days = sec / 86400;
+    sod = sec % 86400;
+    z = days + 719468;                 /* days since 0000-03-01 */
+    era = z / 146097;
+    doe = z - era * 146097;            /* [0, 146096] */
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;          /* March = 0 */
+    d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    y = (unsigned)(yoe + era * 400 + (m <= 2));
+    memcpy(buf, EVE_TS_TEMPLATE, sizeof(EVE_TS_TEMPLATE));
+    eve_digits(buf, y, 4);
+    eve_digits(buf + 5, m, 2);
+    eve_digits(buf + 8, d, 2);
+    eve_digits(buf + 11, (unsigned)(sod / 3600), 2);
+    eve_digits(buf + 14, (unsigned)(sod / 60 % 60), 2);
+    eve_digits(buf + 17, (unsigned)(sod % 60), 2);
+    eve_digits(buf + 20, usec, 6);
 }
 
 const char *rw_eve_proto_name(uint8_t proto, char *buf, size_t len)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rw.h"
@@ -317,6 +318,39 @@ static void test_eve_timestamp_is_utc_with_microseconds(void)
     CU_ASSERT_STRING_EQUAL(ts, "2024-02-29T23:59:59.999999+0000");
     rw_eve_timestamp(1000001, ts, sizeof(ts));
     CU_ASSERT_STRING_EQUAL(ts, "1970-01-01T00:00:01.000001+0000");
+}
+
+/* Against the C library's calendar: gmtime_r + snprintf, the way the records were written
+ * before, on days spread over the whole range (leap days, centuries, 2000, 9999). */
+static void test_eve_timestamp_agrees_with_gmtime(void)
+{
+    char ts[RW_EVE_TS_BYTES], want[64];
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+
+    for (int i = 0; i < 200000; i++) {
+        uint64_t us;
+        time_t t;
+        struct tm tm;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        us = x % (253402300799ULL * 1000000 + 1000000);
+        if (i < 4000) /* and every day around 1999-2001 and 2099-2101 */
+            us = ((i < 2000 ? 10592 : 47117) + (uint64_t)(i % 2000) / 2) * 86400000000ULL +
+                 (uint64_t)i * 43199999;
+        t = (time_t)(us / 1000000);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(gmtime_r(&t, &tm));
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                 tm.tm_sec, (unsigned)(us % 1000000));
+        rw_eve_timestamp(us, ts, sizeof(ts));
+        if (strcmp(ts, want) != 0) {
+            fprintf(stderr, "\n  %llu: got %s, gmtime says %s", (unsigned long long)us, ts, want);
+            CU_FAIL("timestamp differs from gmtime_r");
+            break;
+        }
+    }
 }
 
 static void test_eve_timestamp_clamps_past_year_9999(void)
@@ -1169,6 +1203,7 @@ static void test_util_flow_id_depends_on_identity_only(void)
 
 static CU_TestInfo eve_tests[] = {
     {"test_eve_timestamp_is_utc_with_microseconds", test_eve_timestamp_is_utc_with_microseconds},
+    {"test_eve_timestamp_agrees_with_gmtime", test_eve_timestamp_agrees_with_gmtime},
     {"test_eve_timestamp_clamps_past_year_9999", test_eve_timestamp_clamps_past_year_9999},
     {"test_eve_timestamp_short_buffer_gives_empty", test_eve_timestamp_short_buffer_gives_empty},
     {"test_eve_community_id_matches_spec_vectors", test_eve_community_id_matches_spec_vectors},
