@@ -81,14 +81,15 @@ enum {
  */
 struct rw_flow_info {
     struct rw_flow_key key;
+    /* (the four bytes after the 44-byte key, where padding would be) */
+    uint8_t tcp_flags[2];      /* OR of the TCP flags seen in each direction */
+    uint8_t state;             /* enum rw_flow_state */
+    uint8_t reason;            /* enum rw_flow_reason; read by rw_engine_flow_end */
     uint64_t flow_id;          /* stable id: rw_flow_id() for hosts without their own */
     uint64_t start_us, last_us;
     uint64_t pkts[2];
     uint64_t bytes[2];         /* layer-3 bytes as on the wire (IP total length) */
     uint64_t payload[2];       /* transport payload bytes as on the wire */
-    uint8_t tcp_flags[2];      /* OR of the TCP flags seen in each direction */
-    uint8_t state;             /* enum rw_flow_state */
-    uint8_t reason;            /* enum rw_flow_reason; read by rw_engine_flow_end */
     const char *tcp_state;     /* Suricata's TCP state word ("established", ...) or NULL */
     const char *app_proto;     /* event-layer hosts: their protocol name, else NULL */
 };

@@ -21,6 +21,29 @@ char *rw_strdup(const char *s);
 char *rw_strndup(const char *s, size_t n);
 void rw_free(void *p);
 
+/*
+ * A pool of fixed-size objects (flow records, per-flow state) carved from 64 KiB slabs:
+ * no malloc header or rounding per object, and a freed object is reused by the next
+ * rw_pool_get. Slabs go back only with rw_pool_free, so a pool keeps what its busiest
+ * moment needed (callers bound that, e.g. by a memcap). One thread at a time. In test
+ * builds every rw_pool_get counts as an allocation for the failure hook; under ASan freed
+ * objects are poisoned (all but their first 8 bytes, which link the free list).
+ */
+struct rw_pool;
+
+/* rw_pool_new makes a pool of objects of size bytes (rounded up to 8); NULL on OOM. */
+struct rw_pool *rw_pool_new(size_t size);
+
+/* rw_pool_get returns a zeroed object, or NULL when memory is short. */
+void *rw_pool_get(struct rw_pool *p);
+
+/* rw_pool_put gives obj (from rw_pool_get of this pool) back; NULL is fine. */
+void rw_pool_put(struct rw_pool *p, void *obj);
+
+/* rw_pool_free releases every slab (objects still out become invalid) and sets *pp to
+ * NULL; NULL is fine. */
+void rw_pool_free(struct rw_pool **pp);
+
 /* Test hook: fail the Nth allocation from now (0 turns the hook off). Returns how many
  * allocations were made since the last call. Does nothing outside test builds. */
 unsigned long rw_alloc_hook_set(unsigned long fail_at);

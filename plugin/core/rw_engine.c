@@ -88,9 +88,16 @@ struct rw_flow {
     unsigned families;                    /* RW_DETECT_FAM_* | COMPUTED, once fam_done */
     uint32_t gen;                         /* rule-set generation of det */
     uint32_t data_id;                     /* APP_FTP_DATA / APP_RAW: the file's id */
-    struct rw_stream_start sstart;        /* TCP before the stream: where it starts */
-    uint8_t sniff[2][RW_APP_SNIFF_BYTES];
-    uint8_t sniff_len[2];                 /* TCP: first bytes collected before choosing */
+    /* Before a TCP flow's stream exists, where it starts; once it exists (made from
+     * sstart at the first bytes, FIN or RST), the first bytes of each direction,
+     * collected before a parser is chosen. Never both at once. */
+    union {
+        struct rw_stream_start sstart;
+        struct {
+            uint8_t bytes[2][RW_APP_SNIFF_BYTES];
+            uint8_t len[2];
+        } sn;
+    } u;
     uint8_t looked[2];                    /* first bytes of each direction looked at */
     uint8_t app;                          /* enum engine_app */
     uint8_t data_dir;                     /* APP_FTP_DATA / APP_RAW: the file's direction */
@@ -125,6 +132,7 @@ struct rw_engine {
     struct rw_detect_flow view;
     struct engine_counters stats;
     size_t parsers_alive;
+    struct rw_pool *flows;                /* struct rw_flow, this engine's (worker's) own */
     /*
      * Workers (rw_engine_worker_new). The engine rw_engine_new made owns the rule set,
      * detector, magic files and expectation table; a worker borrows them (owner points
@@ -383,7 +391,8 @@ struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct
     if (rc != 0)
         goto out;
     e->classify = rw_classify_new();
-    if (e->classify == NULL)
+    e->flows = rw_pool_new(sizeof(struct rw_flow));
+    if (e->classify == NULL || e->flows == NULL)
         rc = RW_ENOMEM;
 out:
     if (rc != 0) {
@@ -405,6 +414,7 @@ void rw_engine_free(struct rw_engine **ep)
     e = *ep;
     rw_classify_free(&e->classify);
     rw_stream_pool_free(&e->pool);
+    rw_pool_free(&e->flows);
     if (e->owner != NULL) {
         /* A worker: the shared parts are its owner's. */
         struct rw_engine *o = e->owner;
@@ -465,7 +475,8 @@ struct rw_engine *rw_engine_worker_new(struct rw_engine *e, int *err)
     engine_share(w, e);
     w->pool = rw_stream_pool_new(0);
     w->classify = rw_classify_new();
-    if (w->pool == NULL || w->classify == NULL) {
+    w->flows = rw_pool_new(sizeof(struct rw_flow));
+    if (w->pool == NULL || w->classify == NULL || w->flows == NULL) {
         rw_engine_free(&w);
         goto out;
     }
@@ -926,10 +937,10 @@ static void engine_app_decide(struct rw_engine *e, struct rw_flow *f, uint8_t di
                               const uint8_t *p, size_t n)
 {
     uint8_t head[RW_APP_DECIDE_BYTES];
-    size_t k = f->sniff_len[dir];
+    size_t k = f->u.sn.len[dir];
     size_t m = n < sizeof(head) - k ? n : sizeof(head) - k;
 
-    memcpy(head, f->sniff[dir], k);
+    memcpy(head, f->u.sn.bytes[dir], k);
     if (m > 0)
         memcpy(head + k, p, m);
     if (!f->expect_tried) {
@@ -939,8 +950,8 @@ static void engine_app_decide(struct rw_engine *e, struct rw_flow *f, uint8_t di
     engine_app_choose(e, f, dir, head, k + m);
     f->looked[dir] = 1;
     if (k > 0) {
-        f->sniff_len[dir] = 0;
-        engine_app_feed(f, dir, f->sniff[dir], k);
+        f->u.sn.len[dir] = 0;
+        engine_app_feed(f, dir, f->u.sn.bytes[dir], k);
     }
 }
 
@@ -957,9 +968,9 @@ static void engine_app_data(struct rw_engine *e, struct rw_flow *f, uint8_t dir,
         return;
     if (f->app == APP_UNDECIDED && !f->looked[dir]) {
         if (f->info->key.proto == IPPROTO_TCP &&
-            (size_t)f->sniff_len[dir] + n < RW_APP_SNIFF_BYTES) {
-            memcpy(f->sniff[dir] + f->sniff_len[dir], p, n);
-            f->sniff_len[dir] = (uint8_t)(f->sniff_len[dir] + n);
+            (size_t)f->u.sn.len[dir] + n < RW_APP_SNIFF_BYTES) {
+            memcpy(f->u.sn.bytes[dir] + f->u.sn.len[dir], p, n);
+            f->u.sn.len[dir] = (uint8_t)(f->u.sn.len[dir] + n);
             return;
         }
         engine_app_decide(e, f, dir, p, n);
@@ -970,7 +981,7 @@ static void engine_app_data(struct rw_engine *e, struct rw_flow *f, uint8_t dir,
 /* Decides on whatever was collected (before a gap, at the end). */
 static void engine_app_flush(struct rw_engine *e, struct rw_flow *f, uint8_t dir)
 {
-    if (f->app == APP_UNDECIDED && !f->looked[dir] && f->sniff_len[dir] > 0)
+    if (f->bytes_setup && f->app == APP_UNDECIDED && !f->looked[dir] && f->u.sn.len[dir] > 0)
         engine_app_decide(e, f, dir, NULL, 0);
 }
 
@@ -1054,7 +1065,7 @@ static void stream_sink_gap(void *ctx, uint8_t dir, uint64_t n)
 
 struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_info *info)
 {
-    struct rw_flow *f = rw_calloc(1, sizeof(*f));
+    struct rw_flow *f = rw_pool_get(e->flows);
 
     if (f == NULL) {
         e->stats.flow_state_oom++;
@@ -1096,7 +1107,9 @@ static void engine_flow_bytes_setup(struct rw_engine *e, struct rw_flow *f, uint
     f->bytes_setup = 1;
     f->files = rw_files_new(&e->fenv);
     if (l4proto == IPPROTO_TCP)
-        f->stream = rw_stream_new_from(e->pool, &f->sstart);
+        f->stream = rw_stream_new_from(e->pool, &f->u.sstart);
+    /* sstart is spent: the same bytes now collect the first bytes of each direction. */
+    memset(&f->u.sn, 0, sizeof(f->u.sn));
     if (f->files == NULL || (l4proto == IPPROTO_TCP && f->stream == NULL))
         e->stats.flow_state_oom++;
 }
@@ -1115,7 +1128,7 @@ void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_fl
     if (f->light)
         return;
     if (!f->bytes_setup &&
-        (info->key.proto == IPPROTO_TCP ? !rw_stream_start_packet(&f->sstart, pkt)
+        (info->key.proto == IPPROTO_TCP ? !rw_stream_start_packet(&f->u.sstart, pkt)
                                         : info->key.proto == IPPROTO_UDP && pkt->payload_len > 0))
         engine_flow_bytes_setup(e, f, info->key.proto);
     engine_bind(e, f, info, pkt->ts_us);
@@ -1179,7 +1192,7 @@ void rw_engine_flow_end(struct rw_engine *e, struct rw_flow **fp, const struct r
                                                 f != NULL && f->alerted));
     if (f != NULL) {
         rw_classify_flow_cleanup(&f->cls);
-        rw_free(f);
+        rw_pool_put(e->flows, f);
         *fp = NULL;
     }
 }

@@ -45,8 +45,8 @@
  * rw_flowtable) + nbuckets * pointer + the sum over flows of (record bytes + charge),
  * where a flow's charge is extra_bytes_per_flow (the least core state a flow holds) until
  * the host sets it with rw_flowtable_charge. The bucket count is the largest power of
- * two <= memcap / per_flow, per_flow = record bytes + extra_bytes_per_flow (at most
- * FT_MAX_BUCKETS), fixed at creation, so the load factor stays below 2 and the table
+ * two <= memcap / per_flow / 2, per_flow = record bytes + extra_bytes_per_flow (at most
+ * FT_MAX_BUCKETS), fixed at creation, so the load factor stays below 4 and the table
  * never rehashes. A new flow evicts until memuse + per_flow <= memcap; a charge that grows
  * evicts other flows until memuse <= memcap. So memuse <= memcap always holds, except
  * while the one flow being charged is alone larger than the cap. max_flows =
@@ -113,6 +113,7 @@ struct ft_list {
 
 struct rw_flowtable {
     struct rw_ft_flow **buckets;
+    struct rw_pool *recs;        /* the flow records: no malloc header or rounding each */
     size_t mask;
     unsigned char sipkey[crypto_shorthash_KEYBYTES]; /* SipHash-2-4 key (libsodium) */
     struct ft_list lru[FT_NCLASS];
@@ -311,7 +312,7 @@ static void ft_end(struct rw_flowtable *t, struct rw_ft_flow *f, int reason)
     t->end(t->end_ctx, f);
     t->st.active--;
     t->st.memuse -= rw_flowtable_record_bytes() + ft_rec(f)->charge;
-    rw_free(ft_rec(f));
+    rw_pool_put(t->recs, ft_rec(f));
 }
 
 static uint64_t ft_deadline(const struct rw_flowtable *t, const struct rw_ft_flow *f)
@@ -469,10 +470,11 @@ struct rw_flowtable *rw_flowtable_new(const struct rw_flowtable_config *cfg,
     t->extra = (uint32_t)cfg->extra_bytes_per_flow;
     t->per_flow = rw_flowtable_record_bytes() + cfg->extra_bytes_per_flow;
     t->memcap = memcap;
-    /* The largest power of two <= the flows the cap admits at their least: chains stay
-     * below 2 on average even then, and a full table of real flows (which hold more than
-     * their least) sits near 1. */
-    n = memcap / t->per_flow;
+    /* The largest power of two <= half the flows the cap admits at their least: chains
+     * stay below 4 on average even then, and real flows (which hold more than their
+     * least, a classified one twice as much) keep them near 1 or 2. 8 bytes of buckets
+     * per flow where a pointer per flow would be 16 at the next power of two. */
+    n = memcap / t->per_flow / 2;
     while (nb * 2 <= n && nb < FT_MAX_BUCKETS)
         nb <<= 1;
     fixed = sizeof *t + (uint64_t)nb * sizeof *t->buckets;
@@ -481,6 +483,9 @@ struct rw_flowtable *rw_flowtable_new(const struct rw_flowtable_config *cfg,
     t->st.max_flows = (memcap - fixed) / t->per_flow;
     t->buckets = rw_calloc(nb, sizeof *t->buckets);
     if (t->buckets == NULL)
+        goto fail;
+    t->recs = rw_pool_new(sizeof(struct ft_rec));
+    if (t->recs == NULL)
         goto fail;
     t->mask = nb - 1;
     t->end = end;
@@ -498,6 +503,8 @@ struct rw_flowtable *rw_flowtable_new(const struct rw_flowtable_config *cfg,
     t->st.memuse_peak = fixed;
     return t;
 fail:
+    rw_free(t->buckets);
+    rw_pool_free(&t->recs);
     rw_free(t);
     return NULL;
 }
@@ -521,6 +528,7 @@ void rw_flowtable_free(struct rw_flowtable **tp)
     t = *tp;
     rw_flowtable_flush(t, RW_END_SHUTDOWN);
     rw_free(t->buckets);
+    rw_pool_free(&t->recs);
     rw_free(t);
     *tp = NULL;
 }
@@ -556,7 +564,7 @@ static struct rw_ft_flow *ft_lookup(const struct rw_flowtable *t, const struct r
 static struct rw_ft_flow *ft_create(struct rw_flowtable *t, const struct rw_flow_key *k,
                                     uint32_t h, uint8_t tcp_flags, int *dir)
 {
-    struct ft_rec *r = rw_calloc(1, sizeof *r);
+    struct ft_rec *r = rw_pool_get(t->recs);
     struct rw_ft_flow *f;
     size_t slot = h & t->mask;
 
