@@ -4,6 +4,20 @@
 
 #include <stddef.h>
 
+/* RW_ASAN is 1 in AddressSanitizer builds (gcc's and clang's way of saying so), else 0:
+ * pools poison freed objects then, and a finished run frees everything for the leak
+ * checker. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RW_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RW_ASAN 1
+#endif
+#endif
+#ifndef RW_ASAN
+#define RW_ASAN 0
+#endif
+
 /* RW_TESTABLE marks a private function that unit tests call: static except in test builds. */
 #ifdef RW_TEST_BUILD
 #define RW_TESTABLE

@@ -32,19 +32,6 @@
 #define RW_DEFAULT_RULES "rules"
 #endif
 
-/* Whether a finished run frees the engine and flow tables before exit: only where a leak
- * checker watches (ASan/LSan builds). */
-#if defined(__SANITIZE_ADDRESS__)
-#define RW_FREE_AT_EXIT 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RW_FREE_AT_EXIT 1
-#endif
-#endif
-#ifndef RW_FREE_AT_EXIT
-#define RW_FREE_AT_EXIT 0
-#endif
-
 /* --stats-interval: at most a day. */
 #define RW_STATS_INTERVAL_MAX_SEC 86400
 
@@ -1400,7 +1387,7 @@ out:
     /* After a finished run the process ends here: the kernel takes the memory back at
      * once, while freeing a big rule set node by node costs (1M prefixes: about 0.6 s,
      * docs/performance.md). Sanitizer builds free everything, so leaks stay visible. */
-    if (!finished || RW_FREE_AT_EXIT) {
+    if (!finished || RW_ASAN) {
         host_free_workers(&h);
         rw_engine_free(&h.engine);
     }
