@@ -96,7 +96,8 @@ struct worker {
     struct host *h;
     struct rw_engine *engine;
     struct rw_flowtable *ft;
-    struct rw_decode_stats dstats; /* live with threads: this worker's decoding */
+    struct rw_decode_stats dstats; /* live: this worker's decoding (replay decodes in
+                                    * the reader, host.dstats) */
     uint64_t now_us;               /* this worker's packet clock */
     pthread_t thread;
     int started;
@@ -118,7 +119,6 @@ struct host {
     uint64_t now_us;          /* packet clock: the latest packet time seen */
     uint64_t pkts;
     uint64_t capture_errors;  /* inputs that failed to open or stopped early */
-    int live;                 /* 1: live capture (stats on wall time), 0: replay */
     int stats_started;        /* replay: the first packet set the stats clock */
     uint64_t stats_next_us;   /* replay: packet time of the next periodic stats record */
     int priv_failed;          /* dropping privileges failed: exit 1 */
@@ -383,7 +383,7 @@ static void host_stats_tick_packet(struct host *h)
     uint64_t iv = (uint64_t)h->o->stats_interval_sec * 1000000u;
     uint64_t due;
 
-    if (iv == 0 || h->live)
+    if (iv == 0)
         return;
     if (!h->stats_started) {
         h->stats_started = 1;
@@ -837,11 +837,12 @@ fail:
     return -1;
 }
 
-static void host_live_pcap_stats(struct worker *w, pcap_t *p)
+/* Reads worker w's kernel counters from its capture. */
+static void host_live_pcap_stats(struct worker *w)
 {
     struct pcap_stat ps;
 
-    if (pcap_stats(p, &ps) == 0) {
+    if (pcap_stats(w->pcap, &ps) == 0) {
         w->kernel_packets = ps.ps_recv;
         w->kernel_drops = ps.ps_drop;
         w->kernel_ifdrops = ps.ps_ifdrop;
@@ -952,7 +953,7 @@ static int host_run_live(struct host *h)
         if (now != ctl_wall) {
             ctl_wall = now;
             if (h->o->stats_interval_sec != 0 && now >= next_stats) {
-                host_live_pcap_stats(w, w->pcap);
+                host_live_pcap_stats(w);
                 host_write_stats_at(h, (uint64_t)now * 1000000u);
                 next_stats = now + h->o->stats_interval_sec;
             }
@@ -961,7 +962,7 @@ static int host_run_live(struct host *h)
         if (sig_hup)
             host_handle_hup(h);
     }
-    host_live_pcap_stats(w, w->pcap);
+    host_live_pcap_stats(w);
     h->now_us = w->now_us;
     return rc;
 }
@@ -1053,7 +1054,7 @@ static int host_run_live_workers(struct host *h)
             pthread_join(h->w[i].thread, NULL);
     h->threads = 0;
     for (size_t i = 0; i < h->nw; i++) {
-        host_live_pcap_stats(&h->w[i], h->w[i].pcap);
+        host_live_pcap_stats(&h->w[i]);
         if (h->w[i].now_us > h->now_us)
             h->now_us = h->w[i].now_us;
     }
@@ -1075,7 +1076,7 @@ static void host_write_stats_at(struct host *h, uint64_t ts_us)
     host_quiesce(h);
     for (size_t w = 0; h->threads && w < h->nw; w++)
         if (h->w[w].pcap != NULL)
-            host_live_pcap_stats(&h->w[w], h->w[w].pcap);
+            host_live_pcap_stats(&h->w[w]);
     for (size_t w = 0; w < h->nw; w++) {
         struct rw_flowtable_stats one;
 
@@ -1365,7 +1366,6 @@ int main(int argc, char **argv)
         status = EXIT_CONFIG;
         goto out;
     }
-    h.live = o.read_path == NULL;
     if (o.read_path != NULL)
         rc = host_drop_privileges(&h) != 0 ? -1 : host_run_inputs(&h);
     else if (h.nw > 1)
