@@ -846,14 +846,13 @@ RW_TESTABLE void rw__magic_libmagic(struct rw_magic *m, const uint8_t *buf, size
     magic_copy(out->mime, sizeof(out->mime), mime, strcspn(mime, ",; \t"));
 }
 
+/* rw_magic_identify's work, under the lock; its arguments are checked already. */
 static int magic_identify(struct rw_magic *m, const uint8_t *buf, size_t len,
                           const char *filename, struct rw_filetype *out)
 {
     size_t start;
     int text;
 
-    if (m == NULL || out == NULL || (buf == NULL && len > 0))
-        return RW_EINVAL;
     memset(out, 0, sizeof(*out));
     m->stats.calls++;
     magic_extension(filename, out->ext);
