@@ -50,11 +50,11 @@
  * never rehashes. A new flow evicts until memuse + per_flow <= memcap; a charge that grows
  * evicts other flows until memuse <= memcap. So memuse <= memcap always holds, except
  * while the one flow being charged is alone larger than the cap. max_flows =
- * (memcap - fixed part) / per_flow bounds the flow count. malloc's own bookkeeping per
- * record (typically 16 bytes) is not counted. A new flow is allocated before anything
- * is evicted, so an allocation failure costs only the new packet (memcap_drops), never
- * an existing flow; the table momentarily holds one record more in memory then than
- * memuse says.
+ * (memcap - fixed part) / per_flow bounds the flow count. Records come from a pool
+ * (rw_pool): no malloc bookkeeping per record; freed records the pool keeps for reuse
+ * are not counted. A new flow is allocated before anything is evicted, so an allocation
+ * failure costs only the new packet (memcap_drops), never an existing flow; the table
+ * momentarily holds one record more in memory then than memuse says.
  *
  * Eviction and flush pick the globally least recently seen flow: the smallest sequence
  * number among the list heads.
