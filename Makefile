@@ -44,16 +44,12 @@ UNIT      := $(BUILD)/tests/unit/rw_unit
 
 all: $(BIN) $(UNIT) tools
 
-# Installs only what is missing, so a prepared machine pays one dpkg-query.
+# Installs only what is missing (tools/deps.sh), so a prepared machine pays one dpkg-query
+# per package. DEB_BPO_PKGS come from Debian's bookworm-backports suite, which deps.sh adds
+# to apt's sources when it is not there yet. Fragments add to both lists.
+DEB_BPO_PKGS :=
 deps:
-	@missing=""; for p in $(DEB_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "deps: installing$$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then echo "deps: need root to apt-get install$$missing" >&2; exit 1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	@sh tools/deps.sh "$(DEB_PKGS)" "$(DEB_BPO_PKGS)"
 
 # Test builds make RW_TESTABLE functions visible and turn on the allocation-failure hook.
 TEST_DEFS := -DRW_TEST_BUILD

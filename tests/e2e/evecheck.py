@@ -4,7 +4,7 @@
 Usage: evecheck.py [--schema PATH] [FILE ...]     (no FILE, or "-": standard input)
 
 Every line must be one JSON object valid against the schema, by default
-<repo>/../shared/eve-schema.json. Each invalid line is printed as
+<repo>/tests/data/eve-schema.json. Each invalid line is printed as
 "file:line: error"; the exit status is 0 when every line is valid, 1 when any
 is not, 2 when the schema (or an input file) cannot be read. A missing schema
 is never a silent pass.
@@ -25,7 +25,7 @@ import jsonschema.exceptions
 import jsonschema.validators
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_SCHEMA = os.path.normpath(os.path.join(REPO, "..", "shared", "eve-schema.json"))
+DEFAULT_SCHEMA = os.path.normpath(os.path.join(REPO, "tests", "data", "eve-schema.json"))
 
 
 class SchemaNotFound(FileNotFoundError):

@@ -4,7 +4,7 @@
 A case is a directory tests/e2e/<name>/ with a case.yaml:
 
     description: what the case proves
-    pcap: ../shared/pcaps/ftp/ftp_pasv_stor_small.pcap   # from the repo root, or
+    pcap: tests/data/pcaps/ftp/ftp_pasv_stor_small.pcap   # from the repo root, or
     generate: [demo]            # rw_pcapgen arguments; the output path is appended,
                                 # or stands where an argument is "{out}"; [bench, "{out}",
                                 # BYTES]: the benchmark's generator (tools/bench)
@@ -58,7 +58,7 @@ A case file may also hold `cases:` — a list of such mappings — to keep many 
 cases (one per shared capture) in one file; each needs a `name`.
 
 Every EVE line of every case must be valid JSON and valid against Suricata's schema
-(../shared/eve-schema.json); every run must write exactly one stats record unless the
+(tests/data/eve-schema.json, from Suricata); every run must write exactly one stats record unless the
 case says `stats: 0`. The runner ends with "N passed, N failed" and exits 1 on any
 failure.
 """
@@ -177,7 +177,7 @@ def run_case(name, case_dir, spec, binary, build, tmp):
     if 'pcap' in spec:
         pcap = os.path.normpath(os.path.join(ROOT, spec['pcap']))
         if not os.path.exists(pcap):
-            return ['required capture is absent: %s (is ../shared beside the checkout?)' % pcap]
+            return ['required capture is absent: %s (see tests/data/pcaps/SOURCES.tsv)' % pcap]
     elif 'generate' in spec:
         pcap = os.path.join(tmp, name.replace('/', '_') + '.pcap')
         err = generate(build, spec['generate'], pcap)

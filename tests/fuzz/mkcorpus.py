@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """mkcorpus.py — (re)writes the seed corpora of the libFuzzer targets from real data.
 
-    python3 tests/fuzz/mkcorpus.py [--shared ../shared/pcaps] [--pcapgen build/tools/rw_pcapgen]
+    python3 tests/fuzz/mkcorpus.py [--shared tests/data/pcaps] [--pcapgen build/tools/rw_pcapgen]
 
 Run from the repository root after `make tools`. Seeds are small: the first packets of
 shared captures (never a whole capture), captures made by rw_pcapgen, one synthetic
 packet sequence per link type, and the project's rule and list files. Only files named
 seed-* are replaced, so inputs added by hand (or merged from a fuzzing run) stay.
 tests/fuzz/corpus.tsv records where every seed came from (and the licence of that
-source, from the shared MANIFEST.tsv).
+source, from tests/data/pcaps/SOURCES.tsv).
 """
 import argparse
 import csv
@@ -241,7 +241,7 @@ def linktype_seeds(v4_records, v6_records):
 
 def manifest(shared):
     rows = {}
-    path = os.path.join(shared, "MANIFEST.tsv")
+    path = os.path.join(shared, "SOURCES.tsv")
     with open(path, newline="") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             rows[row["path"]] = row
@@ -404,7 +404,7 @@ def safe(name):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared", "pcaps"))
+    ap.add_argument("--shared", default=os.path.join(ROOT, "tests", "data", "pcaps"))
     ap.add_argument("--pcapgen", default=os.path.join(ROOT, "build", "tools", "rw_pcapgen"))
     ap.add_argument("--out", default=os.path.join(HERE, "corpus"))
     a = ap.parse_args()
@@ -416,8 +416,9 @@ def main():
         with open(os.path.join(a.shared, rel), "rb") as f:
             cap = Capture(f.read())
         row = man.get(rel, {})
-        src = "shared:%s (%s %s)" % (rel, row.get("source_repo", "?"), row.get("source_path", "?"))
-        lic = row.get("license_of_source_repo", "?")
+        src = "shared:%s (%s@%s %s)" % (rel, row.get("repository", "?"), row.get("commit", "?"),
+                                        row.get("source_path", "?"))
+        lic = row.get("licence", "?")
         if dec and cap.records:
             w.put("decode", safe(rel), decode_seed(cap.records), src + " first packets", lic)
         if pf:

@@ -9,15 +9,16 @@
 
 #include "rw_addrlist.h"
 
-/* Shared captures live beside the checkout; tests run from tests/unit. */
-#define RW_SHARED_PCAPS "../../../shared/pcaps/"
+/* Real captures recorded by others, copied into tests/data/pcaps (SOURCES.tsv gives each
+ * one's origin and licence); tests run from tests/unit. */
+#define RW_TEST_PCAPS "../data/pcaps/"
 
 /* RW_NEED_FILE fails the test, saying plainly which file is absent, instead of passing. */
 #define RW_NEED_FILE(path)                                                                  \
     do {                                                                                    \
         if (access((path), R_OK) != 0) {                                                    \
-            fprintf(stderr, "\nMISSING required test input %s (is ../shared beside the "    \
-                            "checkout?)\n", (path));                                        \
+            fprintf(stderr, "\nMISSING required test input %s (tests/data/pcaps/SOURCES.tsv "     \
+                            "lists the captures)\n", (path));                               \
             CU_FAIL_FATAL("required test input is absent: " path);                          \
         }                                                                                   \
     } while (0)

@@ -14,7 +14,7 @@
 #include "rw_classify.h"
 #include "rw_test.h"
 
-#define PCAPS RW_SHARED_PCAPS
+#define PCAPS RW_TEST_PCAPS
 
 /* One flow of a capture, either direction: the 5-tuple the test feeds. */
 struct tc_sel {

@@ -11,8 +11,8 @@
 #include "rw_decode.h"
 #include "rw_test.h"
 
-#define P RW_SHARED_PCAPS
-#define SCHEMA "../../../shared/eve-schema.json"
+#define P RW_TEST_PCAPS
+#define SCHEMA "../data/eve-schema.json"
 
 /* libpcap link types used below (Linux numbering). */
 enum {

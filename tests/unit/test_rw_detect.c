@@ -1486,7 +1486,7 @@ static void test_detect_alert_records_pass_the_eve_schema(void)
     int fd, n;
 
     RW_NEED_FILE(EVECHECK);
-    RW_NEED_FILE("../../../shared/eve-schema.json");
+    RW_NEED_FILE("../data/eve-schema.json");
     fd = mkstemp(path);
     CU_ASSERT_FATAL(fd >= 0);
     c.lines = fdopen(fd, "w");

@@ -180,7 +180,7 @@ static void test_engine_rejects_bad_settings_with_every_message(void)
  * one IPv4 packet 192.168.1.100:12345 -> 9.9.9.9:53, query example.com). */
 static void test_engine_packet_layer_classifies_real_dns_query(void)
 {
-    const char *path = RW_SHARED_PCAPS "format_linktype/dlt_raw_ipv4_dns.pcap";
+    const char *path = RW_TEST_PCAPS "format_linktype/dlt_raw_ipv4_dns.pcap";
     char ebuf[PCAP_ERRBUF_SIZE];
     struct capture_out c;
     struct rw_diag *d = rw_diag_new();
@@ -193,7 +193,7 @@ static void test_engine_packet_layer_classifies_real_dns_query(void)
     pcap_t *pc;
     int err;
 
-    RW_NEED_FILE(RW_SHARED_PCAPS "format_linktype/dlt_raw_ipv4_dns.pcap");
+    RW_NEED_FILE(RW_TEST_PCAPS "format_linktype/dlt_raw_ipv4_dns.pcap");
     pc = pcap_open_offline(path, ebuf);
     CU_ASSERT_PTR_NOT_NULL_FATAL(pc);
     CU_ASSERT_EQUAL_FATAL(pcap_next_ex(pc, &h, &data), 1);

@@ -16,7 +16,7 @@
 #include "rw_test.h"
 
 #define EVECHECK "../e2e/evecheck.py"
-#define EVE_SCHEMA "../../../shared/eve-schema.json"
+#define EVE_SCHEMA "../data/eve-schema.json"
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
