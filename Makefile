@@ -129,5 +129,7 @@ clean:
 # make install / uninstall (PREFIX, DESTDIR), and make bench.
 -include dist/install.mk
 -include tools/bench/bench.mk
+# reelwatch report: the investigation report (sources, chromium, make report-test).
+-include plugin/report/report.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

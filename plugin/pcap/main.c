@@ -22,6 +22,7 @@
 #include "rw_evefile.h"
 #include "rw_flowtable.h"
 #include "rw_queue.h"
+#include "rw_report.h"
 
 #define RW_VERSION "0.1.0"
 
@@ -1297,6 +1298,9 @@ int main(int argc, char **argv)
     char err[512], summary[256];
     int rc, eerr = 0, status = EXIT_OK, finished = 0;
 
+    /* `reelwatch report EVE...`: the investigation report (plugin/report). */
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return rw_report_main(argc - 1, argv + 1);
     memset(&o, 0, sizeof(o));
     memset(&h, 0, sizeof(h));
     h.o = &o;

@@ -1,0 +1,24 @@
+# plugin/report/report.mk — `reelwatch report` (docs/investigation.md): sources, the
+# browser check's package, and its test target.
+#
+#   make report-test   the report's e2e checks (tests/report/run.py): numbers against jq,
+#                      bad input, bounded memory, and the page rendered by headless
+#                      Chromium (screenshot in build/report/). Run by make e2e.
+
+REPORT_SRC := $(sort $(wildcard plugin/report/*.c))
+REPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(REPORT_SRC))
+
+# The report code is linked into the program and the unit tests; main.c dispatches to it.
+$(BIN): $(REPORT_OBJ)
+$(UNIT): $(REPORT_OBJ)
+CPPFLAGS += -Iplugin/report
+
+# Headless Chromium renders the report in the browser test; fonts-dejavu-core are the
+# fonts the page asks for first.
+DEB_PKGS += chromium fonts-dejavu-core
+
+.PHONY: report-test
+report-test: $(BIN) tools
+	python3 tests/report/run.py --bin $(BIN) --build $(BUILD)
+
+e2e: report-test

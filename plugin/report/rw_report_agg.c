@@ -1,0 +1,927 @@
+/* rw_report_agg.c — EVE records into the report's bounded tables; times and zones. */
+#include "rw_report_agg.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rw_alloc.h"
+
+/* ---- the bounded map ---- */
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int rw_report_map_init(struct rw_report_map *m, size_t cap, size_t elem)
+{
+    memset(m, 0, sizeof(*m));
+    m->cap = cap;
+    m->elem = elem;
+    m->nslots = 16;
+    while (m->nslots < cap * 2)
+        m->nslots *= 2;
+    m->slots = rw_calloc(m->nslots, sizeof(*m->slots));
+    return m->slots == NULL ? -1 : 0;
+}
+
+void rw_report_map_cleanup(struct rw_report_map *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        rw_free(m->keys[i]);
+    rw_free(m->keys);
+    rw_free(m->vals);
+    rw_free(m->slots);
+    memset(m, 0, sizeof(*m));
+}
+
+static int map_grow(struct rw_report_map *m)
+{
+    size_t na = m->alloc == 0 ? 64 : m->alloc * 2;
+    char **k;
+    unsigned char *v;
+
+    if (na > m->cap)
+        na = m->cap;
+    k = rw_realloc(m->keys, na * sizeof(*k));
+    if (k == NULL)
+        return -1;
+    m->keys = k;
+    v = rw_realloc(m->vals, na * m->elem);
+    if (v == NULL)
+        return -1;
+    m->vals = v;
+    m->alloc = na;
+    return 0;
+}
+
+void *rw_report_map_get(struct rw_report_map *m, const char *key, int create)
+{
+    size_t mask = m->nslots - 1, i = (size_t)hash_str(key) & mask;
+    char *copy;
+
+    while (m->slots[i] != 0) {
+        size_t e = m->slots[i] - 1;
+
+        if (strcmp(m->keys[e], key) == 0)
+            return m->vals + e * m->elem;
+        i = (i + 1) & mask;
+    }
+    if (!create)
+        return NULL;
+    if (m->n >= m->cap || (m->n == m->alloc && map_grow(m) != 0)) {
+        m->overflow++;
+        return NULL;
+    }
+    copy = rw_strdup(key);
+    if (copy == NULL) {
+        m->overflow++;
+        return NULL;
+    }
+    m->keys[m->n] = copy;
+    memset(m->vals + m->n * m->elem, 0, m->elem);
+    m->slots[i] = (uint32_t)(m->n + 1);
+    return m->vals + m->n++ * m->elem;
+}
+
+void *rw_report_map_at(const struct rw_report_map *m, size_t i)
+{
+    return m->vals + i * m->elem;
+}
+
+const char *rw_report_map_key(const struct rw_report_map *m, size_t i)
+{
+    return m->keys[i];
+}
+
+/* ---- time ---- */
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned mo, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+
+    y -= mo <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *mo, unsigned *d)
+{
+    int64_t era;
+    unsigned doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = (unsigned)(z - era * 146097);
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *mo = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*mo <= 2);
+}
+
+static int digits(const char *s, int n, unsigned *out)
+{
+    unsigned v = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int rw_report_parse_time(const char *s, int64_t *out)
+{
+    unsigned y, mo, d, h, mi, se, zh = 0, zm = 0;
+    int64_t usec = 0, scale = 100000, secs;
+    const char *p;
+    int sign = 1;
+
+    if (strlen(s) < 19 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
+        s[7] != '-' || digits(s + 8, 2, &d) || s[10] != 'T' || digits(s + 11, 2, &h) ||
+        s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return -1;
+    p = s + 19;
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++) {
+            usec += (*p - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (*p == '+' || *p == '-') {
+        sign = *p == '-' ? -1 : 1;
+        p++;
+        if (digits(p, 2, &zh))
+            return -1;
+        p += 2;
+        if (*p == ':')
+            p++;
+        if (digits(p, 2, &zm) || zh > 23 || zm > 59)
+            return -1;
+        p += 2;
+    } else if (*p == 'Z') {
+        p++;
+    }
+    if (*p != '\0')
+        return -1;
+    secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    secs -= sign * (int64_t)(zh * 3600 + zm * 60);
+    *out = secs * 1000000 + usec;
+    return 0;
+}
+
+long rw_report_tz_offset(const struct rw_report *r, int64_t t)
+{
+    struct tm tm;
+    time_t secs;
+
+    if (!r->tz_zoneinfo)
+        return r->tz_fixed;
+    secs = (time_t)(t >= 0 ? t / 1000000 : -((-t + 999999) / 1000000));
+    if (localtime_r(&secs, &tm) == NULL)
+        return 0;
+    return tm.tm_gmtoff;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+int64_t rw_report_bucket_of(const struct rw_report *r, int64_t t, int day)
+{
+    int64_t local = floor_div(t, 1000000) + rw_report_tz_offset(r, t);
+
+    return floor_div(local, day ? 86400 : 3600);
+}
+
+static void fmt_local_secs(int64_t local, int what, char *buf, size_t n)
+{
+    int64_t days = floor_div(local, 86400), rem = local - days * 86400, y;
+    unsigned mo, d;
+
+    civil_from_days(days, &y, &mo, &d);
+    if (what == 1)
+        snprintf(buf, n, "%04lld-%02u-%02u", (long long)y, mo, d);
+    else if (what == 2)
+        snprintf(buf, n, "%02u:%02u", (unsigned)(rem / 3600), (unsigned)(rem % 3600 / 60));
+    else
+        snprintf(buf, n, "%04lld-%02u-%02u %02u:%02u:%02u", (long long)y, mo, d,
+                 (unsigned)(rem / 3600), (unsigned)(rem % 3600 / 60), (unsigned)(rem % 60));
+}
+
+void rw_report_fmt_time(const struct rw_report *r, int64_t t, int what, char *buf, size_t n)
+{
+    if (t == RW_REPORT_NO_TIME) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    fmt_local_secs(floor_div(t, 1000000) + rw_report_tz_offset(r, t), what, buf, n);
+}
+
+void rw_report_fmt_bucket(int64_t b, int day, char *buf, size_t n)
+{
+    char d[16], h[8];
+
+    fmt_local_secs(b * (day ? 86400 : 3600), 1, d, sizeof(d));
+    if (day) {
+        snprintf(buf, n, "%s", d);
+        return;
+    }
+    fmt_local_secs(b * 3600, 2, h, sizeof(h));
+    snprintf(buf, n, "%s %s", d, h);
+}
+
+int rw_report_use_days(const struct rw_report *r)
+{
+    size_t i;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+
+    if (r->bucket_opt != RW_REPORT_BUCKET_AUTO)
+        return r->bucket_opt == RW_REPORT_BUCKET_DAY;
+    /* Hours while the flagged traffic fits in two days, days beyond. */
+    for (i = 0; i < r->hours.n; i++) {
+        const struct rw_report_point *p = rw_report_map_at(&r->hours, i);
+
+        lo = p->bucket < lo ? p->bucket : lo;
+        hi = p->bucket > hi ? p->bucket : hi;
+    }
+    return r->hours.n > 0 && hi - lo >= 48;
+}
+
+void rw_report_fmt_bytes(uint64_t v, char *buf, size_t n)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double x = (double)v;
+    unsigned u = 0;
+
+    while (x >= 1024 && u < 5) {
+        x /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, n, "%llu B", (unsigned long long)v);
+    else
+        snprintf(buf, n, "%.1f %s", x, units[u]);
+}
+
+/* ---- aggregation ---- */
+
+int rw_report_agg_init(struct rw_report *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->span.first = r->span.last = RW_REPORT_NO_TIME;
+    if (rw_report_map_init(&r->sensors, RW_REPORT_SENSORS_MAX, sizeof(struct rw_report_count)) ||
+        rw_report_map_init(&r->types, RW_REPORT_TYPES_MAX, sizeof(struct rw_report_count)) ||
+        rw_report_map_init(&r->rules, RW_REPORT_RULES_MAX, sizeof(struct rw_report_rule)) ||
+        rw_report_map_init(&r->dests, RW_REPORT_DESTS_MAX, sizeof(struct rw_report_dest)) ||
+        rw_report_map_init(&r->hosts, RW_REPORT_HOSTS_MAX, sizeof(struct rw_report_host)) ||
+        rw_report_map_init(&r->pairs, RW_REPORT_PAIRS_MAX, sizeof(struct rw_report_count)) ||
+        rw_report_map_init(&r->series, RW_REPORT_SERIES_MAX, sizeof(struct rw_report_series)) ||
+        rw_report_map_init(&r->hours, RW_REPORT_POINTS_MAX, sizeof(struct rw_report_point)) ||
+        rw_report_map_init(&r->days, RW_REPORT_POINTS_MAX, sizeof(struct rw_report_point)) ||
+        rw_report_map_init(&r->tls, RW_REPORT_TLS_MAX, sizeof(struct rw_report_tls)) ||
+        rw_report_map_init(&r->filekeys, RW_REPORT_FILES_MAX * 2, sizeof(struct rw_report_count)))
+        return -1;
+    return 0;
+}
+
+void rw_report_agg_cleanup(struct rw_report *r)
+{
+    rw_report_map_cleanup(&r->sensors);
+    rw_report_map_cleanup(&r->types);
+    rw_report_map_cleanup(&r->rules);
+    rw_report_map_cleanup(&r->dests);
+    rw_report_map_cleanup(&r->hosts);
+    rw_report_map_cleanup(&r->pairs);
+    rw_report_map_cleanup(&r->series);
+    rw_report_map_cleanup(&r->hours);
+    rw_report_map_cleanup(&r->days);
+    rw_report_map_cleanup(&r->tls);
+    rw_report_map_cleanup(&r->filekeys);
+    rw_free(r->files);
+    r->files = NULL;
+}
+
+/* Copies at most n-1 bytes of s, cut back to a UTF-8 character boundary. */
+static void copy_str(char *dst, size_t n, const char *s)
+{
+    size_t len = strlen(s);
+
+    if (len >= n) {
+        len = n - 1;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+}
+
+static const char *jstr(json_t *o, const char *path)
+{
+    char part[64];
+    const char *dot;
+    json_t *cur = o;
+
+    while (cur != NULL && (dot = strchr(path, '.')) != NULL) {
+        size_t len = (size_t)(dot - path);
+
+        if (len >= sizeof(part))
+            return NULL;
+        memcpy(part, path, len);
+        part[len] = '\0';
+        cur = json_object_get(cur, part);
+        path = dot + 1;
+    }
+    cur = cur != NULL ? json_object_get(cur, path) : NULL;
+    return json_is_string(cur) ? json_string_value(cur) : NULL;
+}
+
+static json_t *jget(json_t *o, const char *a, const char *b)
+{
+    json_t *x = json_object_get(o, a);
+
+    return b == NULL || x == NULL ? x : json_object_get(x, b);
+}
+
+/* A non-negative integer field, or 0. */
+static uint64_t juint(json_t *v)
+{
+    return json_is_integer(v) && json_integer_value(v) >= 0 ? (uint64_t)json_integer_value(v)
+                                                            : 0;
+}
+
+static void span_add(struct rw_report_span *s, int64_t t)
+{
+    if (t == RW_REPORT_NO_TIME)
+        return;
+    if (s->first == RW_REPORT_NO_TIME || t < s->first)
+        s->first = t;
+    if (s->last == RW_REPORT_NO_TIME || t > s->last)
+        s->last = t;
+}
+
+static struct rw_report_dest *dest_find(struct rw_report *r, const char *ip)
+{
+    return ip == NULL ? NULL : rw_report_map_get(&r->dests, ip, 0);
+}
+
+static unsigned series_of(struct rw_report *r, const char *list, const char *prefix)
+{
+    char key[160];
+    struct rw_report_series *s;
+    size_t n = r->series.n;
+
+    snprintf(key, sizeof(key), "%s %s", list, prefix);
+    s = rw_report_map_get(&r->series, key, 1);
+    if (s == NULL)
+        return 0; /* the first series stands for the rest; overflow is counted */
+    if (r->series.n != n) {
+        copy_str(s->list, sizeof(s->list), list);
+        copy_str(s->prefix, sizeof(s->prefix), prefix);
+        s->idx = (unsigned)n;
+    }
+    return s->idx;
+}
+
+/* Marks ip flagged from an alert naming its list and prefix. */
+static struct rw_report_dest *dest_learn(struct rw_report *r, const char *ip, const char *list,
+                                         const char *prefix)
+{
+    struct rw_report_dest *d;
+    size_t n = r->dests.n;
+
+    d = rw_report_map_get(&r->dests, ip, 1);
+    if (d == NULL)
+        return NULL;
+    if (r->dests.n != n) {
+        copy_str(d->list, sizeof(d->list), list);
+        copy_str(d->prefix, sizeof(d->prefix), prefix != NULL ? prefix : ip);
+        d->series = series_of(r, d->list, d->prefix);
+        d->seen.first = d->seen.last = RW_REPORT_NO_TIME;
+    }
+    return d;
+}
+
+void rw_report_agg_learn(struct rw_report *r, json_t *rec)
+{
+    const char *type = jstr(rec, "event_type"), *ip = jstr(rec, "dest_ip");
+    const char *list = jstr(rec, "alert.context.list");
+
+    if (type != NULL && strcmp(type, "alert") == 0 && ip != NULL && list != NULL)
+        dest_learn(r, ip, list, jstr(rec, "alert.context.prefix"));
+}
+
+static struct rw_report_host *host_get(struct rw_report *r, const char *ip)
+{
+    struct rw_report_host *h;
+    size_t n = r->hosts.n;
+
+    h = rw_report_map_get(&r->hosts, ip, 1);
+    if (h != NULL && r->hosts.n != n) {
+        h->idx = (unsigned)n;
+        h->seen.first = h->seen.last = RW_REPORT_NO_TIME;
+    }
+    return h;
+}
+
+/* Counts a host talking to a flagged destination (distinct pairs). */
+static void pair_add(struct rw_report *r, struct rw_report_dest *d, const char *dip,
+                     const char *hip)
+{
+    char key[128];
+    size_t n = r->pairs.n;
+
+    snprintf(key, sizeof(key), "%s %s", hip, dip);
+    if (rw_report_map_get(&r->pairs, key, 1) == NULL || r->pairs.n == n)
+        return;
+    if (d->nhosts < RW_REPORT_DEST_HOSTS_SHOWN)
+        copy_str(d->hosts[d->nhosts], sizeof(d->hosts[0]), hip);
+    d->nhosts++;
+}
+
+static void point_add(struct rw_report_map *m, unsigned host,
+                      unsigned series, int64_t bucket, uint64_t bytes)
+{
+    char key[96];
+    struct rw_report_point *p;
+
+    snprintf(key, sizeof(key), "%u %u %lld", host, series, (long long)bucket);
+    p = rw_report_map_get(m, key, 1);
+    if (p == NULL)
+        return;
+    p->host = host;
+    p->series = series;
+    p->bucket = bucket;
+    p->bytes += bytes;
+}
+
+static void on_flow(struct rw_report *r, json_t *rec, int64_t ts)
+{
+    const char *src = jstr(rec, "src_ip"), *dst = jstr(rec, "dest_ip");
+    const char *app = jstr(rec, "app_proto"), *ndpi = jstr(rec, "ndpi.protocol");
+    struct rw_report_dest *d;
+    struct rw_report_host *h;
+    const char *hip, *dip;
+    uint64_t bytes;
+    int64_t start;
+    const char *s = jstr(rec, "flow.start");
+
+    if (src == NULL || dst == NULL)
+        return;
+    if (s == NULL || rw_report_parse_time(s, &start) != 0)
+        start = ts;
+    d = dest_find(r, dst);
+    hip = src;
+    dip = dst;
+    bytes = juint(jget(rec, "flow", "bytes_toserver"));
+    if (d == NULL && (d = dest_find(r, src)) != NULL) {
+        /* The flagged side opened the connection (active FTP data): what the studio host
+         * sent went to the client. */
+        hip = dst;
+        dip = src;
+        bytes = juint(jget(rec, "flow", "bytes_toclient"));
+    }
+    if ((app != NULL && (strcmp(app, "tls") == 0 || strcmp(app, "quic") == 0 ||
+                         strcmp(app, "ssh") == 0)) ||
+        (ndpi != NULL && (strncmp(ndpi, "TLS", 3) == 0 || strncmp(ndpi, "QUIC", 4) == 0 ||
+                          strncmp(ndpi, "SSH", 3) == 0))) {
+        const char *sni = jstr(rec, "ndpi.hostname");
+        char key[400];
+        struct rw_report_tls *t;
+        uint64_t up = juint(jget(rec, "flow", "bytes_toserver"));
+
+        if (sni == NULL)
+            sni = jstr(rec, "tls.sni");
+        snprintf(key, sizeof(key), "%s %s %.255s", src, dst, sni != NULL ? sni : "");
+        t = rw_report_map_get(&r->tls, key, 1);
+        if (t != NULL) {
+            if (t->flows == 0) {
+                copy_str(t->host, sizeof(t->host), src);
+                copy_str(t->dest, sizeof(t->dest), dst);
+                copy_str(t->sni, sizeof(t->sni), sni != NULL ? sni : "");
+                t->flagged = d != NULL;
+                t->seen.first = t->seen.last = RW_REPORT_NO_TIME;
+            }
+            t->flows++;
+            t->bytes += up;
+            span_add(&t->seen, start);
+        }
+    }
+    if (d == NULL)
+        return;
+    r->flows_flagged++;
+    r->bytes_flagged += bytes;
+    d->flows++;
+    d->bytes += bytes;
+    span_add(&d->seen, start);
+    span_add(&d->seen, ts);
+    pair_add(r, d, dip, hip);
+    h = host_get(r, hip);
+    if (h == NULL)
+        return;
+    h->flows++;
+    h->bytes += bytes;
+    span_add(&h->seen, start);
+    point_add(&r->hours, h->idx, d->series, rw_report_bucket_of(r, start, 0), bytes);
+    point_add(&r->days, h->idx, d->series, rw_report_bucket_of(r, start, 1), bytes);
+}
+
+/* The listed file open under key (no fileinfo record yet), or NULL. */
+static struct rw_report_file *file_open(struct rw_report *r, const char *key)
+{
+    struct rw_report_count *c = rw_report_map_get(&r->filekeys, key, 0);
+
+    if (c == NULL || c->n == 0 || c->n > r->nfiles)
+        return NULL;
+    return r->files[c->n - 1].have_fileinfo ? NULL : &r->files[c->n - 1];
+}
+
+static struct rw_report_file *file_new(struct rw_report *r, const char *key, int64_t ts,
+                                       const char *snd, const char *rcv, const char *name,
+                                       unsigned series)
+{
+    struct rw_report_file *f;
+    struct rw_report_count *c;
+
+    if (r->nfiles == RW_REPORT_FILES_MAX)
+        return NULL;
+    if (r->files == NULL) {
+        r->files = rw_calloc(RW_REPORT_FILES_MAX, sizeof(*r->files));
+        if (r->files == NULL)
+            return NULL;
+    }
+    c = rw_report_map_get(&r->filekeys, key, 1);
+    if (c == NULL)
+        return NULL;
+    f = &r->files[r->nfiles++];
+    c->n = r->nfiles;
+    f->ts = ts;
+    f->series = series;
+    copy_str(f->sender, sizeof(f->sender), snd);
+    copy_str(f->receiver, sizeof(f->receiver), rcv);
+    copy_str(f->name, sizeof(f->name), name);
+    return f;
+}
+
+static void file_key(char *key, size_t n, json_t *rec, const char *name)
+{
+    snprintf(key, n, "%lld %.255s", (long long)json_integer_value(json_object_get(rec, "flow_id")),
+             name);
+}
+
+static void file_fill(struct rw_report_file *f, json_t *rec, json_t *fi)
+{
+    const char *v;
+
+    if ((v = jstr(rec, "app_proto")) != NULL)
+        copy_str(f->proto, sizeof(f->proto), v);
+    if ((v = jstr(fi, "magic")) != NULL)
+        copy_str(f->magic, sizeof(f->magic), v);
+    if ((v = jstr(fi, "state")) != NULL)
+        copy_str(f->state, sizeof(f->state), v);
+    if ((v = jstr(fi, "sha256")) != NULL)
+        copy_str(f->sha256, sizeof(f->sha256), v);
+    f->size = juint(json_object_get(fi, "size"));
+}
+
+static void on_fileinfo(struct rw_report *r, json_t *rec, int64_t ts)
+{
+    const char *dir = jstr(rec, "direction"), *src = jstr(rec, "src_ip");
+    const char *dst = jstr(rec, "dest_ip"), *name = jstr(rec, "fileinfo.filename");
+    json_t *fi = json_object_get(rec, "fileinfo");
+    const char *snd = src, *rcv = dst;
+    struct rw_report_dest *d;
+    struct rw_report_host *h;
+    struct rw_report_file *f;
+    char key[320];
+    uint64_t size = juint(json_object_get(fi, "size"));
+
+    if (src == NULL || dst == NULL || dir == NULL)
+        return;
+    if (strcmp(dir, "to_client") == 0) {
+        snd = dst;
+        rcv = src;
+    }
+    d = dest_find(r, rcv);
+    if (d == NULL)
+        return;
+    if (name == NULL)
+        name = "";
+    r->files_flagged++;
+    r->file_bytes_flagged += size;
+    d->files++;
+    d->file_bytes += size;
+    span_add(&d->seen, ts);
+    h = host_get(r, snd);
+    if (h != NULL) {
+        h->files++;
+        h->file_bytes += size;
+        span_add(&h->seen, ts);
+    }
+    file_key(key, sizeof(key), rec, name);
+    f = file_open(r, key);
+    if (f == NULL)
+        f = file_new(r, key, ts, snd, rcv, name, d->series);
+    if (f == NULL) {
+        r->files_unlisted++;
+        r->files_unlisted_bytes += size;
+        return;
+    }
+    f->ts = ts;
+    f->have_fileinfo = 1;
+    file_fill(f, rec, fi);
+}
+
+static void file_alert(struct rw_report *r, json_t *rec, int64_t ts, uint64_t sid,
+                       struct rw_report_dest *d)
+{
+    json_t *fi = json_object_get(rec, "fileinfo"), *groups, *g;
+    const char *name = jstr(fi, "filename");
+    struct rw_report_file *f;
+    char key[320];
+    size_t i;
+
+    if (name == NULL)
+        return;
+    file_key(key, sizeof(key), rec, name);
+    f = file_open(r, key);
+    if (f == NULL) {
+        f = file_new(r, key, ts, jstr(rec, "src_ip"), jstr(rec, "dest_ip"), name, d->series);
+        if (f == NULL)
+            return;
+        file_fill(f, rec, fi);
+    }
+    for (i = 0; i < f->nsids && f->sids[i] != sid; i++)
+        ;
+    if (i == f->nsids) {
+        if (f->nsids < RW_REPORT_FILE_SIDS_MAX)
+            f->sids[f->nsids++] = sid;
+        else
+            f->more_sids++;
+    }
+    groups = jget(rec, "alert", "context");
+    groups = json_object_get(groups, "type_groups");
+    json_array_foreach(groups, i, g) {
+        const char *s = json_string_value(g);
+        size_t len = strlen(f->groups);
+
+        if (s == NULL || strstr(f->groups, s) != NULL)
+            continue;
+        snprintf(f->groups + len, sizeof(f->groups) - len, "%s%s", len > 0 ? "," : "", s);
+    }
+}
+
+static void on_alert(struct rw_report *r, json_t *rec, int64_t ts)
+{
+    json_t *a = json_object_get(rec, "alert");
+    uint64_t sid = juint(json_object_get(a, "signature_id"));
+    const char *dst = jstr(rec, "dest_ip"), *src = jstr(rec, "src_ip");
+    const char *list = jstr(a, "context.list"), *level = jstr(a, "context.level");
+    struct rw_report_rule *ru;
+    struct rw_report_dest *d = NULL;
+    char key[32];
+    size_t n = r->rules.n;
+
+    snprintf(key, sizeof(key), "%llu", (unsigned long long)sid);
+    ru = rw_report_map_get(&r->rules, key, 1);
+    if (ru != NULL) {
+        if (r->rules.n != n) {
+            const char *v;
+
+            ru->sid = sid;
+            ru->seen.first = ru->seen.last = RW_REPORT_NO_TIME;
+            if ((v = jstr(a, "signature")) != NULL)
+                copy_str(ru->msg, sizeof(ru->msg), v);
+            if ((v = jstr(a, "category")) != NULL)
+                copy_str(ru->category, sizeof(ru->category), v);
+            if (level != NULL)
+                copy_str(ru->level, sizeof(ru->level), level);
+        }
+        ru->rev = juint(json_object_get(a, "rev"));
+        ru->severity = juint(json_object_get(a, "severity"));
+        ru->count++;
+        span_add(&ru->seen, ts);
+    }
+    if (dst != NULL && list != NULL)
+        d = dest_learn(r, dst, list, jstr(a, "context.prefix"));
+    else if (dst != NULL)
+        d = dest_find(r, dst);
+    if (d == NULL)
+        return;
+    r->alerts_flagged++;
+    d->alerts++;
+    span_add(&d->seen, ts);
+    if (src != NULL) {
+        struct rw_report_host *h = host_get(r, src);
+
+        pair_add(r, d, dst, src);
+        if (h != NULL) {
+            h->alerts++;
+            span_add(&h->seen, ts);
+        }
+    }
+    if (level != NULL && strcmp(level, "file") == 0)
+        file_alert(r, rec, ts, sid, d);
+}
+
+static void on_stats(struct rw_report_input *in, json_t *rec)
+{
+    json_t *s = json_object_get(rec, "stats");
+
+    in->have_stats = 1;
+    in->stat_pkts = juint(jget(jget(s, "decoder", NULL), "pkts", NULL));
+    in->stat_flows = juint(jget(jget(s, "flow", NULL), "total", NULL));
+    in->stat_alerts = juint(jget(jget(s, "detect", NULL), "alert", NULL));
+}
+
+/* Suricata's own record types: known, counted, not used. */
+static int suricata_type(const char *t)
+{
+    static const char *const names[] = {
+        "dns", "http", "tls", "ssh", "smtp", "ftp", "ftp_data", "smb", "nfs", "tftp",
+        "dhcp", "krb5", "snmp", "sip", "rdp", "rfb", "mqtt", "http2", "quic", "pgsql",
+        "ike", "anomaly", "netflow", "drop", "dcerpc", "bittorrent-dht", "frame",
+        "arp", "ldap", "modbus", "dnp3", "enip", "websocket", "pop3", "template"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(t, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+void rw_report_agg_record(struct rw_report *r, struct rw_report_input *in, json_t *rec)
+{
+    const char *type = jstr(rec, "event_type"), *ts_s = jstr(rec, "timestamp");
+    const char *sensor = jstr(rec, "host");
+    struct rw_report_count *c;
+    int64_t ts;
+
+    if (type == NULL || ts_s == NULL || rw_report_parse_time(ts_s, &ts) != 0) {
+        in->malformed++;
+        r->malformed++;
+        return;
+    }
+    in->records++;
+    r->records++;
+    span_add(&r->span, ts);
+    c = rw_report_map_get(&r->sensors, sensor != NULL ? sensor : "", 1);
+    if (c != NULL)
+        c->n++;
+    if (json_object_get(jget(rec, "alert", NULL), "context") != NULL ||
+        json_object_get(rec, "ndpi") != NULL)
+        r->from_reelwatch = 1;
+    if (strcmp(type, "alert") == 0) {
+        r->n_alert++;
+        on_alert(r, rec, ts);
+    } else if (strcmp(type, "flow") == 0) {
+        r->n_flow++;
+        on_flow(r, rec, ts);
+    } else if (strcmp(type, "fileinfo") == 0) {
+        r->n_fileinfo++;
+        on_fileinfo(r, rec, ts);
+    } else if (strcmp(type, "stats") == 0) {
+        r->n_stats++;
+        on_stats(in, rec);
+    } else if (suricata_type(type)) {
+        r->n_other_known++;
+        r->from_suricata = 1;
+    } else {
+        in->unknown++;
+        r->unknown++;
+        c = rw_report_map_get(&r->types, type, 1);
+        if (c != NULL)
+            c->n++;
+    }
+}
+
+/* ---- sorted views ---- */
+
+static const struct rw_report *sort_ctx;
+
+static int cmp_host(const void *a, const void *b)
+{
+    const struct rw_report_host *x = rw_report_map_at(&sort_ctx->hosts, *(const size_t *)a);
+    const struct rw_report_host *y = rw_report_map_at(&sort_ctx->hosts, *(const size_t *)b);
+
+    if (x->bytes != y->bytes)
+        return x->bytes < y->bytes ? 1 : -1;
+    return strcmp(rw_report_map_key(&sort_ctx->hosts, *(const size_t *)a),
+                  rw_report_map_key(&sort_ctx->hosts, *(const size_t *)b));
+}
+
+static int cmp_dest(const void *a, const void *b)
+{
+    const struct rw_report_dest *x = rw_report_map_at(&sort_ctx->dests, *(const size_t *)a);
+    const struct rw_report_dest *y = rw_report_map_at(&sort_ctx->dests, *(const size_t *)b);
+
+    if (x->bytes != y->bytes)
+        return x->bytes < y->bytes ? 1 : -1;
+    return strcmp(rw_report_map_key(&sort_ctx->dests, *(const size_t *)a),
+                  rw_report_map_key(&sort_ctx->dests, *(const size_t *)b));
+}
+
+static int cmp_rule(const void *a, const void *b)
+{
+    const struct rw_report_rule *x = rw_report_map_at(&sort_ctx->rules, *(const size_t *)a);
+    const struct rw_report_rule *y = rw_report_map_at(&sort_ctx->rules, *(const size_t *)b);
+
+    return x->sid < y->sid ? -1 : x->sid > y->sid;
+}
+
+static int cmp_tls(const void *a, const void *b)
+{
+    const struct rw_report_tls *x = rw_report_map_at(&sort_ctx->tls, *(const size_t *)a);
+    const struct rw_report_tls *y = rw_report_map_at(&sort_ctx->tls, *(const size_t *)b);
+
+    if (x->flagged != y->flagged)
+        return y->flagged - x->flagged;
+    if (x->bytes != y->bytes)
+        return x->bytes < y->bytes ? 1 : -1;
+    return strcmp(rw_report_map_key(&sort_ctx->tls, *(const size_t *)a),
+                  rw_report_map_key(&sort_ctx->tls, *(const size_t *)b));
+}
+
+static size_t *sorted(const struct rw_report *r, const struct rw_report_map *m,
+                      int (*cmp)(const void *, const void *))
+{
+    size_t *idx;
+
+    if (m->n == 0)
+        return NULL;
+    idx = rw_malloc(m->n * sizeof(*idx));
+    if (idx == NULL)
+        return NULL;
+    for (size_t i = 0; i < m->n; i++)
+        idx[i] = i;
+    sort_ctx = r; /* qsort has no context argument in C11; the report is single-threaded */
+    qsort(idx, m->n, sizeof(*idx), cmp);
+    sort_ctx = NULL;
+    return idx;
+}
+
+size_t *rw_report_sorted_hosts(const struct rw_report *r)
+{
+    return sorted(r, &r->hosts, cmp_host);
+}
+
+size_t *rw_report_sorted_dests(const struct rw_report *r)
+{
+    return sorted(r, &r->dests, cmp_dest);
+}
+
+size_t *rw_report_sorted_rules(const struct rw_report *r)
+{
+    return sorted(r, &r->rules, cmp_rule);
+}
+
+size_t *rw_report_sorted_tls(const struct rw_report *r)
+{
+    return sorted(r, &r->tls, cmp_tls);
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+    const struct rw_report_point *x = a, *y = b;
+
+    if (x->host != y->host)
+        return x->host < y->host ? -1 : 1;
+    if (x->bucket != y->bucket)
+        return x->bucket < y->bucket ? -1 : 1;
+    return x->series < y->series ? -1 : x->series > y->series;
+}
+
+struct rw_report_point *rw_report_points(const struct rw_report *r, int day, size_t *n)
+{
+    const struct rw_report_map *m = day ? &r->days : &r->hours;
+    struct rw_report_point *p;
+
+    *n = 0;
+    if (m->n == 0)
+        return NULL;
+    p = rw_malloc(m->n * sizeof(*p));
+    if (p == NULL)
+        return NULL;
+    memcpy(p, m->vals, m->n * sizeof(*p));
+    qsort(p, m->n, sizeof(*p), cmp_point);
+    *n = m->n;
+    return p;
+}
