@@ -1,6 +1,7 @@
 /* rw_report_agg.c — EVE records into the report's bounded tables; times and zones. */
 #include "rw_report_agg.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -293,6 +294,8 @@ int rw_report_agg_init(struct rw_report *r)
         rw_report_map_init(&r->types, RW_REPORT_TYPES_MAX, sizeof(struct rw_report_count)) ||
         rw_report_map_init(&r->rules, RW_REPORT_RULES_MAX, sizeof(struct rw_report_rule)) ||
         rw_report_map_init(&r->dests, RW_REPORT_DESTS_MAX, sizeof(struct rw_report_dest)) ||
+        rw_report_map_init(&r->prefixes, RW_REPORT_PREFIXES_MAX,
+                           sizeof(struct rw_report_prefix)) ||
         rw_report_map_init(&r->hosts, RW_REPORT_HOSTS_MAX, sizeof(struct rw_report_host)) ||
         rw_report_map_init(&r->pairs, RW_REPORT_PAIRS_MAX, sizeof(struct rw_report_count)) ||
         rw_report_map_init(&r->series, RW_REPORT_SERIES_MAX, sizeof(struct rw_report_series)) ||
@@ -310,6 +313,7 @@ void rw_report_agg_cleanup(struct rw_report *r)
     rw_report_map_cleanup(&r->types);
     rw_report_map_cleanup(&r->rules);
     rw_report_map_cleanup(&r->dests);
+    rw_report_map_cleanup(&r->prefixes);
     rw_report_map_cleanup(&r->hosts);
     rw_report_map_cleanup(&r->pairs);
     rw_report_map_cleanup(&r->series);
@@ -379,11 +383,6 @@ static void span_add(struct rw_report_span *s, int64_t t)
         s->last = t;
 }
 
-static struct rw_report_dest *dest_find(struct rw_report *r, const char *ip)
-{
-    return ip == NULL ? NULL : rw_report_map_get(&r->dests, ip, 0);
-}
-
 static unsigned series_of(struct rw_report *r, const char *list, const char *prefix)
 {
     char key[160];
@@ -393,7 +392,7 @@ static unsigned series_of(struct rw_report *r, const char *list, const char *pre
     snprintf(key, sizeof(key), "%s %s", list, prefix);
     s = rw_report_map_get(&r->series, key, 1);
     if (s == NULL)
-        return 0; /* the first series stands for the rest; overflow is counted */
+        return RW_REPORT_SERIES_OTHER; /* overflow counted; charted as "other" */
     if (r->series.n != n) {
         copy_str(s->list, sizeof(s->list), list);
         copy_str(s->prefix, sizeof(s->prefix), prefix);
@@ -402,20 +401,119 @@ static unsigned series_of(struct rw_report *r, const char *list, const char *pre
     return s->idx;
 }
 
-/* Marks ip flagged from an alert naming its list and prefix. */
-static struct rw_report_dest *dest_learn(struct rw_report *r, const char *ip, const char *list,
-                                         const char *prefix)
+/* "a.b.c.d[/len]" or an IPv6 one into its masked bytes; -1 if not an address. */
+static int parse_prefix(const char *text, int *v6, unsigned char addr[16], unsigned *len)
+{
+    char buf[64];
+    const char *slash = strchr(text, '/');
+    size_t alen = slash != NULL ? (size_t)(slash - text) : strlen(text);
+    unsigned max, l;
+
+    if (alen >= sizeof(buf))
+        return -1;
+    memcpy(buf, text, alen);
+    buf[alen] = '\0';
+    memset(addr, 0, 16);
+    *v6 = strchr(buf, ':') != NULL;
+    if (inet_pton(*v6 ? AF_INET6 : AF_INET, buf, addr) != 1)
+        return -1;
+    max = *v6 ? 128 : 32;
+    l = max;
+    if (slash != NULL) {
+        const char *p = slash + 1;
+
+        if (*p == '\0' || strlen(p) > 3)
+            return -1;
+        for (l = 0; *p != '\0'; p++) {
+            if (*p < '0' || *p > '9')
+                return -1;
+            l = l * 10 + (unsigned)(*p - '0');
+        }
+        if (l > max)
+            return -1;
+    }
+    for (unsigned bit = l; bit < max; bit++)
+        addr[bit / 8] &= (unsigned char)~(0x80u >> (bit % 8));
+    *len = l;
+    return 0;
+}
+
+static void prefix_key(char *key, size_t n, int v6, const unsigned char addr[16], unsigned len)
+{
+    char a[INET6_ADDRSTRLEN];
+
+    if (inet_ntop(v6 ? AF_INET6 : AF_INET, addr, a, sizeof(a)) == NULL)
+        a[0] = '\0';
+    snprintf(key, n, "%s/%u", a, len);
+}
+
+/* Remembers a flagged prefix named by an alert (the address itself when none is named). */
+static void prefix_learn(struct rw_report *r, const char *ip, const char *list,
+                         const char *prefix)
+{
+    struct rw_report_prefix *p;
+    unsigned char addr[16];
+    char key[80];
+    unsigned len;
+    int v6;
+    size_t n = r->prefixes.n;
+
+    if (parse_prefix(prefix != NULL ? prefix : ip, &v6, addr, &len) != 0 &&
+        parse_prefix(ip, &v6, addr, &len) != 0)
+        return;
+    prefix_key(key, sizeof(key), v6, addr, len);
+    p = rw_report_map_get(&r->prefixes, key, 1);
+    if (p == NULL || r->prefixes.n == n)
+        return;
+    copy_str(p->list, sizeof(p->list), list);
+    copy_str(p->prefix, sizeof(p->prefix), key);
+    p->series = series_of(r, p->list, p->prefix);
+    if (v6)
+        r->plen6[len] = 1;
+    else
+        r->plen4[len] = 1;
+}
+
+/* The longest flagged prefix holding ip, or NULL. */
+static const struct rw_report_prefix *flag_of(struct rw_report *r, const char *ip)
+{
+    unsigned char addr[16], m[16];
+    unsigned len;
+    int v6;
+    const unsigned char *lens;
+    char key[80];
+
+    if (ip == NULL || r->prefixes.n == 0 || parse_prefix(ip, &v6, addr, &len) != 0)
+        return NULL;
+    lens = v6 ? r->plen6 : r->plen4;
+    for (int l = (int)len; l >= 0; l--) {
+        const struct rw_report_prefix *p;
+
+        if (!lens[l])
+            continue;
+        memcpy(m, addr, 16);
+        for (unsigned bit = (unsigned)l; bit < len; bit++)
+            m[bit / 8] &= (unsigned char)~(0x80u >> (bit % 8));
+        prefix_key(key, sizeof(key), v6, m, (unsigned)l);
+        p = rw_report_map_get(&r->prefixes, key, 0);
+        if (p != NULL)
+            return p;
+    }
+    return NULL;
+}
+
+/* The flagged destination's entry, made on first use; NULL when its table is full. */
+static struct rw_report_dest *dest_get(struct rw_report *r, const char *ip,
+                                       const struct rw_report_prefix *fl)
 {
     struct rw_report_dest *d;
     size_t n = r->dests.n;
 
     d = rw_report_map_get(&r->dests, ip, 1);
-    if (d == NULL)
-        return NULL;
-    if (r->dests.n != n) {
-        copy_str(d->list, sizeof(d->list), list);
-        copy_str(d->prefix, sizeof(d->prefix), prefix != NULL ? prefix : ip);
-        d->series = series_of(r, d->list, d->prefix);
+    if (d != NULL && r->dests.n != n) {
+        copy_str(d->list, sizeof(d->list), fl->list);
+        copy_str(d->prefix, sizeof(d->prefix), fl->prefix);
+        d->series = fl->series;
         d->seen.first = d->seen.last = RW_REPORT_NO_TIME;
     }
     return d;
@@ -425,9 +523,13 @@ void rw_report_agg_learn(struct rw_report *r, json_t *rec)
 {
     const char *type = jstr(rec, "event_type"), *ip = jstr(rec, "dest_ip");
     const char *list = jstr(rec, "alert.context.list");
+    uint64_t overflow = r->prefixes.overflow;
 
+    /* Pass 2 meets the same alert and counts a refused prefix then, once. (A series is
+     * made once per new prefix, in whichever pass, so its refusals count here.) */
     if (type != NULL && strcmp(type, "alert") == 0 && ip != NULL && list != NULL)
-        dest_learn(r, ip, list, jstr(rec, "alert.context.prefix"));
+        prefix_learn(r, ip, list, jstr(rec, "alert.context.prefix"));
+    r->prefixes.overflow = overflow;
 }
 
 static struct rw_report_host *host_get(struct rw_report *r, const char *ip)
@@ -474,75 +576,85 @@ static void point_add(struct rw_report_map *m, unsigned host,
     p->bytes += bytes;
 }
 
+static int is_encrypted(json_t *rec)
+{
+    const char *app = jstr(rec, "app_proto"), *ndpi = jstr(rec, "ndpi.protocol");
+
+    return (app != NULL && (strcmp(app, "tls") == 0 || strcmp(app, "quic") == 0 ||
+                            strcmp(app, "ssh") == 0)) ||
+           (ndpi != NULL && (strncmp(ndpi, "TLS", 3) == 0 || strncmp(ndpi, "QUIC", 4) == 0 ||
+                             strncmp(ndpi, "SSH", 3) == 0));
+}
+
+static void tls_add(struct rw_report *r, json_t *rec, const char *src, const char *dst,
+                    int flagged, int64_t start)
+{
+    const char *sni = jstr(rec, "ndpi.hostname");
+    struct rw_report_tls *t;
+    char key[400];
+
+    if (sni == NULL)
+        sni = jstr(rec, "tls.sni");
+    snprintf(key, sizeof(key), "%s %s %.255s", src, dst, sni != NULL ? sni : "");
+    t = rw_report_map_get(&r->tls, key, 1);
+    if (t == NULL)
+        return;
+    if (t->flows == 0) {
+        copy_str(t->host, sizeof(t->host), src);
+        copy_str(t->dest, sizeof(t->dest), dst);
+        copy_str(t->sni, sizeof(t->sni), sni != NULL ? sni : "");
+        t->flagged = flagged;
+        t->seen.first = t->seen.last = RW_REPORT_NO_TIME;
+    }
+    t->flows++;
+    t->bytes += juint(jget(rec, "flow", "bytes_toserver"));
+    span_add(&t->seen, start);
+}
+
 static void on_flow(struct rw_report *r, json_t *rec, int64_t ts)
 {
     const char *src = jstr(rec, "src_ip"), *dst = jstr(rec, "dest_ip");
-    const char *app = jstr(rec, "app_proto"), *ndpi = jstr(rec, "ndpi.protocol");
+    const char *s = jstr(rec, "flow.start"), *hip = src, *dip = dst;
+    const struct rw_report_prefix *fl;
     struct rw_report_dest *d;
     struct rw_report_host *h;
-    const char *hip, *dip;
-    uint64_t bytes;
+    uint64_t bytes = juint(jget(rec, "flow", "bytes_toserver"));
     int64_t start;
-    const char *s = jstr(rec, "flow.start");
 
     if (src == NULL || dst == NULL)
         return;
     if (s == NULL || rw_report_parse_time(s, &start) != 0)
         start = ts;
-    d = dest_find(r, dst);
-    hip = src;
-    dip = dst;
-    bytes = juint(jget(rec, "flow", "bytes_toserver"));
-    if (d == NULL && (d = dest_find(r, src)) != NULL) {
+    fl = flag_of(r, dst);
+    if (fl == NULL && (fl = flag_of(r, src)) != NULL) {
         /* The flagged side opened the connection (active FTP data): what the studio host
          * sent went to the client. */
         hip = dst;
         dip = src;
         bytes = juint(jget(rec, "flow", "bytes_toclient"));
     }
-    if ((app != NULL && (strcmp(app, "tls") == 0 || strcmp(app, "quic") == 0 ||
-                         strcmp(app, "ssh") == 0)) ||
-        (ndpi != NULL && (strncmp(ndpi, "TLS", 3) == 0 || strncmp(ndpi, "QUIC", 4) == 0 ||
-                          strncmp(ndpi, "SSH", 3) == 0))) {
-        const char *sni = jstr(rec, "ndpi.hostname");
-        char key[400];
-        struct rw_report_tls *t;
-        uint64_t up = juint(jget(rec, "flow", "bytes_toserver"));
-
-        if (sni == NULL)
-            sni = jstr(rec, "tls.sni");
-        snprintf(key, sizeof(key), "%s %s %.255s", src, dst, sni != NULL ? sni : "");
-        t = rw_report_map_get(&r->tls, key, 1);
-        if (t != NULL) {
-            if (t->flows == 0) {
-                copy_str(t->host, sizeof(t->host), src);
-                copy_str(t->dest, sizeof(t->dest), dst);
-                copy_str(t->sni, sizeof(t->sni), sni != NULL ? sni : "");
-                t->flagged = d != NULL;
-                t->seen.first = t->seen.last = RW_REPORT_NO_TIME;
-            }
-            t->flows++;
-            t->bytes += up;
-            span_add(&t->seen, start);
-        }
-    }
-    if (d == NULL)
+    if (is_encrypted(rec))
+        tls_add(r, rec, src, dst, fl != NULL, start);
+    if (fl == NULL)
         return;
     r->flows_flagged++;
     r->bytes_flagged += bytes;
-    d->flows++;
-    d->bytes += bytes;
-    span_add(&d->seen, start);
-    span_add(&d->seen, ts);
-    pair_add(r, d, dip, hip);
+    d = dest_get(r, dip, fl);
+    if (d != NULL) {
+        d->flows++;
+        d->bytes += bytes;
+        span_add(&d->seen, start);
+        span_add(&d->seen, ts);
+        pair_add(r, d, dip, hip);
+    }
     h = host_get(r, hip);
     if (h == NULL)
         return;
     h->flows++;
     h->bytes += bytes;
     span_add(&h->seen, start);
-    point_add(&r->hours, h->idx, d->series, rw_report_bucket_of(r, start, 0), bytes);
-    point_add(&r->days, h->idx, d->series, rw_report_bucket_of(r, start, 1), bytes);
+    point_add(&r->hours, h->idx, fl->series, rw_report_bucket_of(r, start, 0), bytes);
+    point_add(&r->days, h->idx, fl->series, rw_report_bucket_of(r, start, 1), bytes);
 }
 
 /* The listed file open under key (no fileinfo record yet), or NULL. */
@@ -609,6 +721,7 @@ static void on_fileinfo(struct rw_report *r, json_t *rec, int64_t ts)
     const char *dst = jstr(rec, "dest_ip"), *name = jstr(rec, "fileinfo.filename");
     json_t *fi = json_object_get(rec, "fileinfo");
     const char *snd = src, *rcv = dst;
+    const struct rw_report_prefix *fl;
     struct rw_report_dest *d;
     struct rw_report_host *h;
     struct rw_report_file *f;
@@ -621,16 +734,19 @@ static void on_fileinfo(struct rw_report *r, json_t *rec, int64_t ts)
         snd = dst;
         rcv = src;
     }
-    d = dest_find(r, rcv);
-    if (d == NULL)
+    fl = flag_of(r, rcv);
+    if (fl == NULL)
         return;
     if (name == NULL)
         name = "";
     r->files_flagged++;
     r->file_bytes_flagged += size;
-    d->files++;
-    d->file_bytes += size;
-    span_add(&d->seen, ts);
+    d = dest_get(r, rcv, fl);
+    if (d != NULL) {
+        d->files++;
+        d->file_bytes += size;
+        span_add(&d->seen, ts);
+    }
     h = host_get(r, snd);
     if (h != NULL) {
         h->files++;
@@ -640,7 +756,7 @@ static void on_fileinfo(struct rw_report *r, json_t *rec, int64_t ts)
     file_key(key, sizeof(key), rec, name);
     f = file_open(r, key);
     if (f == NULL)
-        f = file_new(r, key, ts, snd, rcv, name, d->series);
+        f = file_new(r, key, ts, snd, rcv, name, fl->series);
     if (f == NULL) {
         r->files_unlisted++;
         r->files_unlisted_bytes += size;
@@ -652,7 +768,7 @@ static void on_fileinfo(struct rw_report *r, json_t *rec, int64_t ts)
 }
 
 static void file_alert(struct rw_report *r, json_t *rec, int64_t ts, uint64_t sid,
-                       struct rw_report_dest *d)
+                       const struct rw_report_prefix *fl)
 {
     json_t *fi = json_object_get(rec, "fileinfo"), *groups, *g;
     const char *name = jstr(fi, "filename");
@@ -665,7 +781,7 @@ static void file_alert(struct rw_report *r, json_t *rec, int64_t ts, uint64_t si
     file_key(key, sizeof(key), rec, name);
     f = file_open(r, key);
     if (f == NULL) {
-        f = file_new(r, key, ts, jstr(rec, "src_ip"), jstr(rec, "dest_ip"), name, d->series);
+        f = file_new(r, key, ts, jstr(rec, "src_ip"), jstr(rec, "dest_ip"), name, fl->series);
         if (f == NULL)
             return;
         file_fill(f, rec, fi);
@@ -696,8 +812,9 @@ static void on_alert(struct rw_report *r, json_t *rec, int64_t ts)
     uint64_t sid = juint(json_object_get(a, "signature_id"));
     const char *dst = jstr(rec, "dest_ip"), *src = jstr(rec, "src_ip");
     const char *list = jstr(a, "context.list"), *level = jstr(a, "context.level");
+    const struct rw_report_prefix *fl;
     struct rw_report_rule *ru;
-    struct rw_report_dest *d = NULL;
+    struct rw_report_dest *d;
     char key[32];
     size_t n = r->rules.n;
 
@@ -722,25 +839,28 @@ static void on_alert(struct rw_report *r, json_t *rec, int64_t ts)
         span_add(&ru->seen, ts);
     }
     if (dst != NULL && list != NULL)
-        d = dest_learn(r, dst, list, jstr(a, "context.prefix"));
-    else if (dst != NULL)
-        d = dest_find(r, dst);
-    if (d == NULL)
+        prefix_learn(r, dst, list, jstr(a, "context.prefix"));
+    fl = flag_of(r, dst);
+    if (fl == NULL)
         return;
     r->alerts_flagged++;
-    d->alerts++;
-    span_add(&d->seen, ts);
+    d = dest_get(r, dst, fl);
+    if (d != NULL) {
+        d->alerts++;
+        span_add(&d->seen, ts);
+    }
     if (src != NULL) {
         struct rw_report_host *h = host_get(r, src);
 
-        pair_add(r, d, dst, src);
+        if (d != NULL)
+            pair_add(r, d, dst, src);
         if (h != NULL) {
             h->alerts++;
             span_add(&h->seen, ts);
         }
     }
     if (level != NULL && strcmp(level, "file") == 0)
-        file_alert(r, rec, ts, sid, d);
+        file_alert(r, rec, ts, sid, fl);
 }
 
 static void on_stats(struct rw_report_input *in, json_t *rec)

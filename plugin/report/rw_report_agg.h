@@ -10,16 +10,18 @@
 
 /*
  * Every table has a fixed cap. A record that would need a new entry past the cap is still
- * counted in the totals, and the table's `overflow` counter says how many entries were
- * refused; the report prints every non-zero overflow, so nothing is dropped silently.
+ * counted in the totals, and the table's `overflow` counter says how many records found no
+ * room; the report prints every non-zero overflow, so nothing is dropped silently.
  */
 #define RW_REPORT_LINE_MAX_BYTES (1024 * 1024) /* longer EVE lines are skipped, counted */
 #define RW_REPORT_STR_MAX_BYTES 512            /* names, SNI, signatures kept (UTF-8 safe cut) */
 #define RW_REPORT_INPUTS_MAX 4096              /* EVE files on one command line */
 #define RW_REPORT_HOSTS_MAX 4096               /* hosts that sent to flagged ranges */
-#define RW_REPORT_DESTS_MAX 4096               /* flagged destinations */
+#define RW_REPORT_DESTS_MAX 4096               /* flagged destinations with their own row */
+#define RW_REPORT_PREFIXES_MAX 65536           /* flagged prefixes named by alerts */
 #define RW_REPORT_PAIRS_MAX 65536              /* host-destination pairs */
 #define RW_REPORT_SERIES_MAX 64                /* destination list + prefix combinations */
+#define RW_REPORT_SERIES_OTHER RW_REPORT_SERIES_MAX /* the series of those past the cap */
 #define RW_REPORT_POINTS_MAX 262144            /* timeline cells (host, series, bucket) */
 #define RW_REPORT_FILES_MAX 10000              /* files to flagged ranges listed one by one */
 #define RW_REPORT_FILE_SIDS_MAX 8              /* rules listed per file */
@@ -72,6 +74,14 @@ struct rw_report_rule {
     char category[128];
     char level[16];
     struct rw_report_span seen;
+};
+
+/* A flagged prefix, learnt from an alert's alert.context.list and .prefix: every address
+ * in it is flagged, whether or not an alert named that address. */
+struct rw_report_prefix {
+    char list[64];
+    char prefix[64]; /* normalised: masked address / length */
+    unsigned series;
 };
 
 struct rw_report_dest {
@@ -151,6 +161,9 @@ struct rw_report {
     struct rw_report_map sensors;  /* name -> count */
     struct rw_report_map types;    /* unknown event_type -> count */
     struct rw_report_map rules;    /* sid -> rule */
+    struct rw_report_map prefixes; /* flagged prefix -> prefix */
+    unsigned char plen4[33];       /* prefix lengths present, IPv4 */
+    unsigned char plen6[129];      /* ... and IPv6 */
     struct rw_report_map dests;    /* flagged address -> dest */
     struct rw_report_map hosts;    /* sender to flagged -> host */
     struct rw_report_map pairs;    /* "host dest" -> count */

@@ -53,6 +53,21 @@ static void esc(FILE *f, const char *s)
     }
 }
 
+/* "dprk 175.45.176.0/22", or "other lists and prefixes" past the series cap. */
+static void esc_series(FILE *f, const struct rw_report *r, unsigned idx)
+{
+    const struct rw_report_series *s;
+
+    if (idx >= r->series.n) {
+        fputs("other lists and prefixes", f);
+        return;
+    }
+    s = rw_report_map_at(&r->series, idx);
+    esc(f, s->list);
+    fputc(' ', f);
+    esc(f, s->prefix);
+}
+
 static void esc_time(FILE *f, const struct rw_report *r, int64_t t)
 {
     char b[32];
@@ -256,7 +271,6 @@ static void chart_host(const struct chart_ctx *c, FILE *f, const char *ip,
         rw_report_fmt_bucket(p[i].bucket, c->day, b, sizeof(b));
         for (j = i; j < np && p[j].bucket == p[i].bucket; j++) {
             double h = (double)p[j].bytes / (double)ymax * plot_h;
-            const struct rw_report_series *s = rw_report_map_at(&r->series, p[j].series);
 
             y -= h;
             fprintf(f,
@@ -264,9 +278,7 @@ static void chart_host(const struct chart_ctx *c, FILE *f, const char *ip,
                     "fill=\"%s\"><title>%s: %" PRIu64 " bytes to ",
                     chart_x(c, (double)p[j].bucket + 0.1), y, w, h > 0.5 ? h : 0.5,
                     palette[p[j].series % 8], b, p[j].bytes);
-            esc(f, s->list);
-            fputc(' ', f);
-            esc(f, s->prefix);
+            esc_series(f, r, p[j].series);
             fputs("</title></rect>\n", f);
         }
     }
@@ -294,12 +306,12 @@ static void html_legend(const struct rw_report *r, FILE *f)
 {
     fputs("<div class=\"legend\">", f);
     for (size_t i = 0; i < r->series.n; i++) {
-        const struct rw_report_series *s = rw_report_map_at(&r->series, i);
-
-        fprintf(f, "<i style=\"background:%s\"></i>", palette[s->idx % 8]);
-        esc(f, s->list);
-        fputc(' ', f);
-        esc(f, s->prefix);
+        fprintf(f, "<i style=\"background:%s\"></i>", palette[i % 8]);
+        esc_series(f, r, (unsigned)i);
+    }
+    if (r->series.overflow > 0) {
+        fprintf(f, "<i style=\"background:%s\"></i>", palette[RW_REPORT_SERIES_OTHER % 8]);
+        esc_series(f, r, RW_REPORT_SERIES_OTHER);
     }
     fputs("<i style=\"background:none\"></i>&#9660; a file sent (hover for its name)</div>\n",
           f);
@@ -457,8 +469,8 @@ static void html_dests(const struct rw_report *r, FILE *f)
 {
     size_t *idx = rw_report_sorted_dests(r);
 
-    fputs("<h2 id=\"destinations\">Flagged destinations</h2>\n<p>Addresses an alert placed "
-          "in a flagged list.</p>\n<table id=\"dests-table\">\n<tr><th>address</th><th>list"
+    fputs("<h2 id=\"destinations\">Flagged destinations</h2>\n<p>Addresses in a prefix that "
+          "an alert placed in a flagged list.</p>\n<table id=\"dests-table\">\n<tr><th>address</th><th>list"
           "</th><th>prefix</th><th>first seen</th><th>last seen</th><th class=\"n\">bytes "
           "sent to it</th><th class=\"n\">flows</th><th class=\"n\">files</th><th class=\"n\">"
           "alerts</th><th>hosts that talked to it</th></tr>\n",
@@ -501,6 +513,7 @@ static void html_limits(const struct rw_report *r, FILE *f)
         const struct rw_report_map *m;
     } maps[] = {{"sensors", &r->sensors},      {"unknown types", &r->types},
                 {"rules", &r->rules},          {"destinations", &r->dests},
+                {"flagged prefixes", &r->prefixes},
                 {"hosts", &r->hosts},          {"host-destination pairs", &r->pairs},
                 {"list and prefix series", &r->series}, {"hourly cells", &r->hours},
                 {"daily cells", &r->days},     {"encrypted upload rows", &r->tls},
@@ -525,7 +538,7 @@ static void html_limits(const struct rw_report *r, FILE *f)
             continue;
         any = 1;
         fprintf(f, "<li class=\"warn\">table of %s full at %zu: %" PRIu64
-                   " entries not kept (their records still count in the totals)</li>\n",
+                   " records found no room (they still count in the totals)</li>\n",
                 maps[i].name, maps[i].m->cap, maps[i].m->overflow);
     }
     if (r->files_unlisted > 0)

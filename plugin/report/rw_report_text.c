@@ -199,6 +199,7 @@ static void text_limits(const struct rw_report *r, FILE *f)
         const struct rw_report_map *m;
     } maps[] = {{"sensors", &r->sensors},        {"unknown types", &r->types},
                 {"rules", &r->rules},            {"destinations", &r->dests},
+                {"flagged prefixes", &r->prefixes},
                 {"hosts", &r->hosts},            {"host-destination pairs", &r->pairs},
                 {"series", &r->series},          {"hourly cells", &r->hours},
                 {"daily cells", &r->days},       {"encrypted rows", &r->tls},
@@ -217,7 +218,7 @@ static void text_limits(const struct rw_report *r, FILE *f)
     }
     for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
         if (maps[i].m->overflow > 0)
-            fprintf(f, "  table full: %s (%zu kept): %" PRIu64 " entries not kept\n",
+            fprintf(f, "  table full: %s (%zu kept): %" PRIu64 " records found no room\n",
                     maps[i].name, maps[i].m->cap, maps[i].m->overflow);
     if (r->files_unlisted > 0)
         fprintf(f, "  files not listed: %" PRIu64 " (%" PRIu64 " bytes); counted in totals\n",
