@@ -33,7 +33,7 @@
 #define RW_REPORT_CHART_HOSTS_MAX 50           /* hosts charted in HTML (largest first) */
 #define RW_REPORT_ROWS_MAX 500                 /* rows per table in HTML and text */
 
-/* A bounded map from a string key to a fixed-size zeroed value (open addressing). */
+/* A bounded map from a string key to a fixed-size zeroed value (rw_report_map.c). */
 struct rw_report_map {
     size_t cap;        /* most entries */
     size_t n;          /* entries */
@@ -189,7 +189,7 @@ void rw_report_agg_learn(struct rw_report *r, json_t *rec);
 /* Pass 2: one parsed record of input in. Bad or unknown records are counted, not fatal. */
 void rw_report_agg_record(struct rw_report *r, struct rw_report_input *in, json_t *rec);
 
-/* "2024-03-14T09:00:02.180480+0000" -> microseconds since the epoch, UTC; -1 if bad. */
+/* Times (rw_report_time.c). "2024-03-14T09:00:02.180480+0000" -> microseconds since the epoch, UTC; -1 if bad. */
 int rw_report_parse_time(const char *s, int64_t *out);
 /* The report zone's offset east of UTC at t (microseconds), in seconds. */
 long rw_report_tz_offset(const struct rw_report *r, int64_t t);
