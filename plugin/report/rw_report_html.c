@@ -1,5 +1,6 @@
 /* rw_report_html.c — the report as one self-contained, printable HTML page with SVG charts. */
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include "rw_alloc.h"
@@ -100,7 +101,7 @@ static const char css[] =
     "th{background:#f1f3f5}tr:nth-child(even) td{background:#fafbfc}"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
     ".mono{font-family:\"DejaVu Sans Mono\",\"Liberation Mono\",monospace;font-size:11.5px;"
-    "overflow-wrap:anywhere}.hash{word-break:break-all;min-width:16em}.t{white-space:nowrap}"
+    "overflow-wrap:anywhere}td.name{min-width:11em}.hash{word-break:break-all;min-width:16em}.t{white-space:nowrap}"
     ".flag{color:#c0392b;font-weight:bold}.warn{color:#a04000}"
     ".legend{font-size:12px;margin:2px 0 8px}.legend i{display:inline-block;width:11px;"
     "height:11px;margin:0 4px 0 12px;vertical-align:-1px}"
@@ -126,6 +127,13 @@ static void html_head(const struct rw_report *r, FILE *f)
                "ranges, when, to where, and which files &mdash; from reelwatch EVE records. "
                "Times in %s.</p>\n",
             r->tz_label);
+}
+
+/* A table with no row says so, rather than showing bare headers. */
+static void empty_row(FILE *f, size_t rows, int cols, const char *what)
+{
+    if (rows == 0)
+        fprintf(f, "<tr><td colspan=\"%d\">%s</td></tr>\n", cols, what);
 }
 
 static void card(FILE *f, const char *id, uint64_t v, const char *label)
@@ -285,11 +293,12 @@ static void chart_host(const struct chart_ctx *c, FILE *f, const char *ip,
     for (i = 0; i < r->nfiles; i++) {
         const struct rw_report_file *x = &r->files[i];
         int64_t local = x->ts / 1000000 + rw_report_tz_offset(r, x->ts);
-        double pos = (double)local / (c->day ? 86400.0 : 3600.0), cx;
+        double pos = (double)local / (c->day ? 86400.0 : 3600.0), whole = floor(pos), cx;
 
         if (strcmp(x->sender, ip) != 0)
             continue;
-        cx = chart_x(c, pos);
+        /* Within its bucket's bar, at the file's time of the hour or day. */
+        cx = chart_x(c, whole + 0.1 + 0.8 * (pos - whole));
         fprintf(f,
                 "<path class=\"file\" d=\"M%.2f %d l-5 -9 h10 z\" fill=\"%s\" stroke=\"#1b1f23\" "
                 "stroke-width=\"0.6\"><title>",
@@ -386,7 +395,7 @@ static void html_files(const struct rw_report *r, FILE *f)
         esc(f, x->receiver);
         fputs("</td><td>", f);
         esc(f, x->proto);
-        fputs("</td><td class=\"mono\">", f);
+        fputs("</td><td class=\"mono name\">", f);
         esc(f, x->name);
         fputs("</td><td>", f);
         esc(f, x->groups);
@@ -399,6 +408,7 @@ static void html_files(const struct rw_report *r, FILE *f)
             fprintf(f, "%s%" PRIu64, s > 0 ? " " : "", x->sids[s]);
         fputs("</td></tr>\n", f);
     }
+    empty_row(f, r->nfiles, 10, "No file was sent to a flagged range.");
     fputs("</table>\n", f);
     if (r->nfiles > RW_REPORT_ROWS_MAX || r->files_unlisted > 0)
         fprintf(f, "<p class=\"warn\">%zu of %" PRIu64 " files shown; --format text or json "
@@ -429,6 +439,7 @@ static void html_rules(const struct rw_report *r, FILE *f)
         esc_time(f, r, ru->seen.last);
         fputs("</td></tr>\n", f);
     }
+    empty_row(f, r->rules.n, 8, "No alert.");
     fputs("</table>\n", f);
     rw_free(idx);
 }
@@ -461,6 +472,7 @@ static void html_tls(const struct rw_report *r, FILE *f)
         esc_time(f, r, t->seen.last);
         fputs("</td></tr>\n", f);
     }
+    empty_row(f, r->tls.n, 7, "No TLS, QUIC or SSH flow.");
     fputs("</table>\n", f);
     rw_free(idx);
 }
@@ -502,6 +514,7 @@ static void html_dests(const struct rw_report *r, FILE *f)
             fprintf(f, " and %" PRIu64 " more", d->nhosts - RW_REPORT_DEST_HOSTS_SHOWN);
         fputs("</td></tr>\n", f);
     }
+    empty_row(f, r->dests.n, 10, "No flagged destination.");
     fputs("</table>\n", f);
     rw_free(idx);
 }

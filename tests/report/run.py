@@ -418,7 +418,8 @@ def check_browser(a, tmp, eves):
     for name, eve, hosts in eves:
         html = os.path.join(outdir, name + '-report.html')
         png = os.path.join(outdir, name + '-report.png')
-        p = run([a.bin, 'report', '-o', html, eve])
+        # From the EVE's directory, so the page names the input as an analyst would.
+        p = run([a.bin, 'report', '-o', html, os.path.basename(eve)], cwd=os.path.dirname(eve))
         equal('browser %s: report written' % name, p.returncode, 0)
         if os.path.exists(png):
             os.unlink(png)
