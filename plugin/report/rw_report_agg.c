@@ -451,9 +451,10 @@ static void on_fileinfo(struct rw_report *r, json_t *rec, int64_t ts)
     char key[320];
     uint64_t size = juint(json_object_get(fi, "size"));
 
-    if (src == NULL || dst == NULL || dir == NULL)
+    /* Suricata 7 writes no direction in fileinfo: its src_ip is then the file's sender. */
+    if (src == NULL || dst == NULL)
         return;
-    if (strcmp(dir, "to_client") == 0) {
+    if (dir != NULL && strcmp(dir, "to_client") == 0) {
         snd = dst;
         rcv = src;
     }
@@ -625,7 +626,9 @@ void rw_report_agg_record(struct rw_report *r, struct rw_report_input *in, json_
     }
     in->records++;
     r->records++;
-    span_add(&r->span, ts);
+    /* Suricata stamps stats with the wall clock, not packet time: not part of the case. */
+    if (strcmp(type, "stats") != 0)
+        span_add(&r->span, ts);
     c = rw_report_map_get(&r->sensors, sensor != NULL ? sensor : "", 1);
     if (c != NULL)
         c->n++;
