@@ -142,6 +142,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: reelwatch [options] -r PATH | -i IFACE [BPF filter ...]\n"
+            "       reelwatch report [-o OUT] [--format html|text|json] [--tz ZONE] EVE...\n"
             "\n"
             "  -r PATH           replay a pcap/pcapng file, or every capture in a directory\n"
             "                    in name order\n"
