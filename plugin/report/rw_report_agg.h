@@ -15,6 +15,7 @@
  */
 #define RW_REPORT_LINE_MAX_BYTES (1024 * 1024) /* longer EVE lines are skipped, counted */
 #define RW_REPORT_STR_MAX_BYTES 512            /* names, SNI, signatures kept (UTF-8 safe cut) */
+#define RW_REPORT_KEY_MAX_BYTES 256            /* table keys (addresses, names): longer are cut */
 #define RW_REPORT_INPUTS_MAX 4096              /* EVE files on one command line */
 #define RW_REPORT_HOSTS_MAX 4096               /* hosts that sent to flagged ranges */
 #define RW_REPORT_DESTS_MAX 4096               /* flagged destinations with their own row */

@@ -123,10 +123,12 @@ static void html_head(const struct rw_report *r, FILE *f)
                "<meta name=\"generator\" content=\"reelwatch report\">\n");
     fprintf(f, "<title>reelwatch investigation report %s .. %s</title>\n", a, b);
     fprintf(f, "<style>%s</style>\n</head>\n<body>\n", css);
-    fprintf(f, "<h1>Investigation report</h1>\n<p class=\"sub\">What left for flagged address "
-               "ranges, when, to where, and which files &mdash; from reelwatch EVE records. "
-               "Times in %s.</p>\n",
-            r->tz_label);
+    fputs("<h1>Investigation report</h1>\n<p class=\"sub\">What left for flagged address "
+          "ranges, when, to where, and which files &mdash; from reelwatch EVE records. "
+          "Times in ",
+          f);
+    esc(f, r->tz_label);
+    fputs(".</p>\n", f);
 }
 
 /* A table with no row says so, rather than showing bare headers. */
@@ -158,7 +160,9 @@ static void html_case(const struct rw_report *r, FILE *f)
     esc_time(f, r, r->span.first);
     fputs(" &ndash; ", f);
     esc_time(f, r, r->span.last);
-    fprintf(f, " %s</td></tr>\n<tr><th>Sensors</th><td>", r->tz_label);
+    fputc(' ', f);
+    esc(f, r->tz_label);
+    fputs("</td></tr>\n<tr><th>Sensors</th><td>", f);
     for (size_t i = 0; i < r->sensors.n; i++) {
         const struct rw_report_count *c = rw_report_map_at(&r->sensors, i);
         const char *k = rw_report_map_key(&r->sensors, i);
@@ -306,7 +310,9 @@ static void chart_host(const struct chart_ctx *c, FILE *f, const char *ip,
         esc_time(f, r, x->ts);
         fputs(" ", f);
         esc(f, x->name);
-        fprintf(f, " (%" PRIu64 " bytes) to %s</title></path>\n", x->size, x->receiver);
+        fprintf(f, " (%" PRIu64 " bytes) to ", x->size);
+        esc(f, x->receiver);
+        fputs("</title></path>\n", f);
     }
     fputs("</svg>\n", f);
 }

@@ -59,8 +59,21 @@ static int map_grow(struct rw_report_map *m)
 
 void *rw_report_map_get(struct rw_report_map *m, const char *key, int create)
 {
-    size_t mask = m->nslots - 1, i = (size_t)hash_str(key) & mask;
+    char cut[RW_REPORT_KEY_MAX_BYTES];
+    size_t mask = m->nslots - 1, i, len = strnlen(key, sizeof(cut));
     char *copy;
+
+    /* Keys come from EVE strings: a longer one is cut (at a UTF-8 character boundary), so
+     * every entry costs at most RW_REPORT_KEY_MAX_BYTES of key. */
+    if (len == sizeof(cut)) {
+        len--;
+        while (len > 0 && ((unsigned char)key[len] & 0xC0) == 0x80)
+            len--;
+        memcpy(cut, key, len);
+        cut[len] = '\0';
+        key = cut;
+    }
+    i = (size_t)hash_str(key) & mask;
 
     while (m->slots[i] != 0) {
         size_t e = m->slots[i] - 1;

@@ -81,9 +81,11 @@ static void text_timeline(const struct rw_report *r, FILE *f)
         const struct rw_report_host *h = rw_report_map_at(&r->hosts, hidx[k]);
         uint64_t rows = 0;
 
-        fprintf(f, "  %s: %" PRIu64 " bytes in %" PRIu64 " flows, %" PRIu64 " files, %" PRIu64
+        fputs("  ", f);
+        put_safe(f, rw_report_map_key(&r->hosts, hidx[k]));
+        fprintf(f, ": %" PRIu64 " bytes in %" PRIu64 " flows, %" PRIu64 " files, %" PRIu64
                    " alerts\n",
-                rw_report_map_key(&r->hosts, hidx[k]), h->bytes, h->flows, h->files, h->alerts);
+                h->bytes, h->flows, h->files, h->alerts);
         for (size_t i = 0; i < n; i++) {
             uint64_t sum = 0;
             size_t j;
@@ -112,11 +114,19 @@ static void text_files(const struct rw_report *r, FILE *f)
         char t[32];
 
         rw_report_fmt_time(r, x->ts, 0, t, sizeof(t));
-        fprintf(f, "  %s  %s -> %s  %s  %" PRIu64 " bytes  %s  ", t, x->sender, x->receiver,
-                x->proto[0] != '\0' ? x->proto : "-", x->size,
-                x->state[0] != '\0' ? x->state : "-");
+        fprintf(f, "  %s  ", t);
+        put_safe(f, x->sender);
+        fputs(" -> ", f);
+        put_safe(f, x->receiver);
+        fputs("  ", f);
+        put_safe(f, x->proto[0] != '\0' ? x->proto : "-");
+        fprintf(f, "  %" PRIu64 " bytes  ", x->size);
+        put_safe(f, x->state[0] != '\0' ? x->state : "-");
+        fputs("  ", f);
         put_safe(f, x->name);
-        fprintf(f, "  [%s]  sids", x->groups[0] != '\0' ? x->groups : "-");
+        fputs("  [", f);
+        put_safe(f, x->groups[0] != '\0' ? x->groups : "-");
+        fputs("]  sids", f);
         for (unsigned s = 0; s < x->nsids; s++)
             fprintf(f, "%c%" PRIu64, s == 0 ? ' ' : ',', x->sids[s]);
         if (x->nsids == 0)
@@ -157,8 +167,12 @@ static void text_tls(const struct rw_report *r, FILE *f)
     for (size_t k = 0; idx != NULL && k < r->tls.n && k < RW_REPORT_ROWS_MAX; k++) {
         const struct rw_report_tls *t = rw_report_map_at(&r->tls, idx[k]);
 
-        fprintf(f, "  %s -> %s  %" PRIu64 " flows  %" PRIu64 " bytes  %s  sni ", t->host,
-                t->dest, t->flows, t->bytes, t->flagged ? "FLAGGED" : "-");
+        fputs("  ", f);
+        put_safe(f, t->host);
+        fputs(" -> ", f);
+        put_safe(f, t->dest);
+        fprintf(f, "  %" PRIu64 " flows  %" PRIu64 " bytes  %s  sni ", t->flows, t->bytes,
+                t->flagged ? "FLAGGED" : "-");
         put_safe(f, t->sni[0] != '\0' ? t->sni : "-");
         fputc('\n', f);
     }
@@ -176,15 +190,19 @@ static void text_dests(const struct rw_report *r, FILE *f)
 
         rw_report_fmt_time(r, d->seen.first, 0, a, sizeof(a));
         rw_report_fmt_time(r, d->seen.last, 0, b, sizeof(b));
-        fprintf(f, "  %s  ", rw_report_map_key(&r->dests, idx[k]));
+        fputs("  ", f);
+        put_safe(f, rw_report_map_key(&r->dests, idx[k]));
+        fputs("  ", f);
         put_safe(f, d->list);
         fputc(' ', f);
         put_safe(f, d->prefix);
         fprintf(f, "  first %s, last %s, %" PRIu64 " bytes, %" PRIu64 " flows, %" PRIu64
                    " files, %" PRIu64 " alerts, hosts",
                 a, b, d->bytes, d->flows, d->files, d->alerts);
-        for (uint64_t i = 0; i < d->nhosts && i < RW_REPORT_DEST_HOSTS_SHOWN; i++)
-            fprintf(f, " %s", d->hosts[i]);
+        for (uint64_t i = 0; i < d->nhosts && i < RW_REPORT_DEST_HOSTS_SHOWN; i++) {
+            fputc(' ', f);
+            put_safe(f, d->hosts[i]);
+        }
         if (d->nhosts > RW_REPORT_DEST_HOSTS_SHOWN)
             fprintf(f, " (+%" PRIu64 ")", d->nhosts - RW_REPORT_DEST_HOSTS_SHOWN);
         fputc('\n', f);

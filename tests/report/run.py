@@ -260,6 +260,11 @@ BAD_LINES = [
     b'{"timestamp": "2024-03-14T09:00:00.000000+0000", "event_type": "flow", "x": "'
     + b'A' * (1024 * 1024 + 10) + b'"}',                          # oversized
     b'{"timestamp": "2024-03-14T09:00:00.000000+0000", "event_type": "fileinfo"',  # cut
+    # an alert from a "host" whose address is a terminal escape and 5000 bytes long
+    b'{"timestamp": "2024-03-14T09:00:05.000000+0000", "event_type": "alert", "flow_id": 9,'
+    b' "src_ip": "\\u001b[2J' + b'B' * 5000 + b'", "dest_ip": "175.45.176.23",'
+    b' "alert": {"signature_id": 9100005, "context": {"list": "dprk",'
+    b' "prefix": "175.45.176.0/22", "level": "flow"}}}',
 ]
 
 
@@ -279,7 +284,7 @@ def check_bad(a, tmp, demo_eve):
     equal('bad: counts per input',
           [{k: i[k] for k in ('lines', 'records', 'malformed', 'oversized', 'unknown')}
            for i in rep['inputs']],
-          [{'lines': 10 + 29, 'records': 3 + 29, 'malformed': 6, 'oversized': 1, 'unknown': 2},
+          [{'lines': 11 + 29, 'records': 4 + 29, 'malformed': 6, 'oversized': 1, 'unknown': 2},
            {'lines': 29, 'records': 29, 'malformed': 0, 'oversized': 0, 'unknown': 0}])
     equal('bad: unknown types named', rep['unknown_types'], {'mystery': 2})
     equal('bad: Suricata types counted', rep['records']['other'], 1)
@@ -296,6 +301,10 @@ def check_bad(a, tmp, demo_eve):
     text = run([a.bin, 'report', '--format', 'text', bad]).stdout.decode()
     check('bad: text escapes control bytes',
           '<script>alert(1)</script>\\x1b[31m"&.txt' in text and '\x1b' not in text, text)
+    check('bad: a long hostile address is cut to 255 bytes, escaped',
+          '  \\x1b[2J' + 'B' * 251 + ': 0 bytes in 0 flows, 0 files, 1 alerts\n' in text, text)
+    check('bad: html escapes the hostile address',
+          '&#xFFFD;[2J' + 'B' * 251 + ' ' in html and '\x1b' not in html, 'raw escape')
     check('bad: text shows the counts',
           '  malformed lines 6, oversized lines 1 (over 1048576 bytes), unknown event types 2\n'
           '  unknown event_type mystery: 2\n' in text, text)
