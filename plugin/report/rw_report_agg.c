@@ -771,3 +771,22 @@ struct rw_report_point *rw_report_points(const struct rw_report *r, int day, siz
     *n = m->n;
     return p;
 }
+
+size_t rw_report_points_of(const struct rw_report_point *p, size_t n, unsigned host,
+                           size_t *count)
+{
+    size_t lo = 0, hi = n, end;
+
+    while (lo < hi) { /* the first point of host or after it */
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (p[mid].host < host)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (end = lo; end < n && p[end].host == host; end++)
+        ;
+    *count = end - lo;
+    return lo;
+}

@@ -213,6 +213,9 @@ size_t *rw_report_sorted_rules(const struct rw_report *r);
 size_t *rw_report_sorted_tls(const struct rw_report *r);
 /* The timeline points of one granularity sorted by host, bucket, series (caller frees). */
 struct rw_report_point *rw_report_points(const struct rw_report *r, int day, size_t *n);
+/* Where host's points start in such an array, and how many there are (binary search). */
+size_t rw_report_points_of(const struct rw_report_point *p, size_t n, unsigned host,
+                           size_t *count);
 
 /* Writers: 0, or -1 when writing failed (errno set). */
 int rw_report_write_html(const struct rw_report *r, FILE *f);

@@ -357,19 +357,14 @@ static void html_timelines(const struct rw_report *r, FILE *f)
     for (size_t k = 0; k < r->hosts.n && k < RW_REPORT_CHART_HOSTS_MAX; k++) {
         const struct rw_report_host *h = rw_report_map_at(&r->hosts, hidx[k]);
         const char *ip = rw_report_map_key(&r->hosts, hidx[k]);
-        size_t i = 0, j;
-
-        while (i < n && p[i].host != h->idx)
-            i++;
-        for (j = i; j < n && p[j].host == h->idx; j++)
-            ;
+        size_t cnt, i = rw_report_points_of(p, n, h->idx, &cnt);
         fputs("<section class=\"host\">\n<h3>", f);
         esc(f, ip);
         fputs(" &mdash; ", f);
         esc_bytes(f, h->bytes);
         fprintf(f, " in %" PRIu64 " flows, %" PRIu64 " files, %" PRIu64 " alerts</h3>\n",
                 h->flows, h->files, h->alerts);
-        chart_host(&c, f, ip, p + i, j - i);
+        chart_host(&c, f, ip, p + i, cnt);
         fputs("</section>\n", f);
     }
     if (r->hosts.n > RW_REPORT_CHART_HOSTS_MAX)

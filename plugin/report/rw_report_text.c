@@ -86,14 +86,14 @@ static void text_timeline(const struct rw_report *r, FILE *f)
         fprintf(f, ": %" PRIu64 " bytes in %" PRIu64 " flows, %" PRIu64 " files, %" PRIu64
                    " alerts\n",
                 h->bytes, h->flows, h->files, h->alerts);
-        for (size_t i = 0; i < n; i++) {
+        size_t cnt, from = rw_report_points_of(p, n, h->idx, &cnt);
+
+        for (size_t i = from; i < from + cnt; i++) {
             uint64_t sum = 0;
             size_t j;
             char b[32];
 
-            if (p[i].host != h->idx)
-                continue;
-            for (j = i; j < n && p[j].host == h->idx && p[j].bucket == p[i].bucket; j++)
+            for (j = i; j < from + cnt && p[j].bucket == p[i].bucket; j++)
                 sum += p[j].bytes;
             rw_report_fmt_bucket(p[i].bucket, day, b, sizeof(b));
             if (rows++ < RW_REPORT_ROWS_MAX)
@@ -285,20 +285,18 @@ static json_t *json_hosts(const struct rw_report *r)
     for (size_t k = 0; hidx != NULL && k < r->hosts.n; k++) {
         const struct rw_report_host *h = rw_report_map_at(&r->hosts, hidx[k]);
         json_t *days = json_object(), *hours = json_object();
+        size_t cd, fd = rw_report_points_of(pd, nd, h->idx, &cd);
+        size_t ch, fh = rw_report_points_of(ph, nh, h->idx, &ch);
         char b[32];
 
-        for (size_t i = 0; i < nd; i++) {
-            if (pd[i].host != h->idx)
-                continue;
+        for (size_t i = fd; i < fd + cd; i++) {
             rw_report_fmt_bucket(pd[i].bucket, 1, b, sizeof(b));
             json_object_set_new(days, b,
                                 json_integer((json_int_t)(json_integer_value(
                                                               json_object_get(days, b)) +
                                                           (json_int_t)pd[i].bytes)));
         }
-        for (size_t i = 0; i < nh; i++) {
-            if (ph[i].host != h->idx)
-                continue;
+        for (size_t i = fh; i < fh + ch; i++) {
             rw_report_fmt_bucket(ph[i].bucket, 0, b, sizeof(b));
             json_object_set_new(hours, b,
                                 json_integer((json_int_t)(json_integer_value(
