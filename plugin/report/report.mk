@@ -2,8 +2,9 @@
 # browser check's package, and its test target.
 #
 #   make report-test   the report's e2e checks (tests/report/run.py): numbers against jq,
-#                      bad input, bounded memory, and the page rendered by headless
-#                      Chromium (screenshot in build/report/). Run by make e2e.
+#                      Suricata's own EVE, bad input, bounded memory, and the page
+#                      rendered by headless Chromium (screenshots in BUILD/report/). Run
+#                      by make e2e, so make asan runs it on the sanitizer build too.
 
 REPORT_SRC := $(sort $(wildcard plugin/report/*.c))
 REPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(REPORT_SRC))
@@ -18,7 +19,7 @@ CPPFLAGS += -Iplugin/report
 DEB_PKGS += chromium fonts-dejavu-core
 
 .PHONY: report-test
-report-test: $(BIN) tools
+report-test: $(BIN) tools $(BUILD)/tools/bench/rw_benchgen
 	python3 tests/report/run.py --bin $(BIN) --build $(BUILD)
 
 e2e: report-test
