@@ -22,9 +22,10 @@ own (never with the report's code):
              one-line errors and exit statuses, and no output file
   caps       a generated EVE past every table's cap: peak RSS stays under a bound, and
              every overflow is reported
-  browser    Debian's headless Chromium renders the demo's and the days' reports to PNG and
-             dumps the DOM: the charts, bars, file markers and tables are there, and the
-             console logged no error
+  browser    Debian's headless Chromium renders the demo's and the days' reports to PNG,
+             prints them to PDF and dumps the DOM: the charts, bars, file markers and
+             tables are there, and the console logged nothing (a control page with a
+             failing script proves the console check can fail)
 
 The runner ends with "N passed, N failed" and exits 1 on any failure. Screenshots go to
 BUILD/report/ (docs/img/ holds a copy of the days report's).
@@ -424,13 +425,14 @@ def check_caps(a, tmp):
               '\n'.join(l for l in text.split('\n') if 'table' in l or 'listed' in l))
 
 
-def chromium(html, png, tmp, dump=False):
+def chromium(html, out, tmp, mode='screenshot'):
     prof = tempfile.mkdtemp(dir=tmp)
     cmd = [a_chromium, '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
            '--no-first-run', '--disable-background-networking', '--disable-component-update',
            '--disable-sync', '--user-data-dir=' + prof, '--enable-logging=stderr', '--v=0',
            '--window-size=1280,2000', '--hide-scrollbars']
-    cmd += ['--dump-dom'] if dump else ['--screenshot=' + png]
+    cmd += {'dom': ['--dump-dom'], 'screenshot': ['--screenshot=' + str(out)],
+            'pdf': ['--print-to-pdf=' + str(out), '--no-pdf-header-footer']}[mode]
     return run(cmd + ['file://' + html], timeout=120)
 
 
@@ -440,8 +442,7 @@ a_chromium = None
 def console_errors(stderr):
     """Console messages chromium logged at error level, and uncaught exceptions."""
     return [l for l in stderr.split('\n')
-            if 'Uncaught' in l or ('CONSOLE' in l and 'ERROR' in l)
-            or re.search(r'console\(\d+\)', l) or 'net::ERR' in l]
+            if 'Uncaught' in l or re.search(r'CONSOLE[:(]\d+', l) or 'net::ERR' in l]
 
 
 def check_browser(a, tmp, eves):
@@ -451,6 +452,16 @@ def check_browser(a, tmp, eves):
         return
     outdir = os.path.join(a.build, 'report')
     os.makedirs(outdir, exist_ok=True)
+    # The console check must be able to fail: a page with a failing script and a missing
+    # image trips it.
+    bad = os.path.join(tmp, 'console-control.html')
+    with open(bad, 'w') as f:
+        f.write('<!DOCTYPE html><html><body><img src="nope.png">'
+                '<script>console.error("control"); undefined_function();</script></body></html>')
+    p = chromium(bad, None, tmp, 'dom')
+    check('browser: the console check sees a console error and an uncaught exception',
+          len(console_errors(p.stderr.decode('utf-8', 'replace'))) >= 2,
+          p.stderr.decode('utf-8', 'replace')[-800:])
     for name, eve, hosts in eves:
         html = os.path.join(outdir, name + '-report.html')
         png = os.path.join(outdir, name + '-report.png')
@@ -464,7 +475,11 @@ def check_browser(a, tmp, eves):
         check('browser %s: screenshot' % name, p.returncode == 0 and os.path.getsize(png) > 20000,
               err[-500:])
         equal('browser %s: no console error' % name, console_errors(err), [])
-        p = chromium(os.path.abspath(html), None, tmp, dump=True)
+        pdf = os.path.join(tmp, name + '-report.pdf')
+        p = chromium(os.path.abspath(html), pdf, tmp, 'pdf')
+        check('browser %s: prints to PDF' % name, p.returncode == 0 and os.path.exists(pdf)
+              and open(pdf, 'rb').read(5) == b'%PDF-', p.stderr.decode('utf-8', 'replace')[-500:])
+        p = chromium(os.path.abspath(html), None, tmp, 'dom')
         dom = p.stdout.decode('utf-8', 'replace')
         equal('browser %s: no console error in dump' % name,
               console_errors(p.stderr.decode('utf-8', 'replace')), [])
