@@ -23,3 +23,12 @@ report-test: $(BIN) tools $(BUILD)/tools/bench/rw_benchgen
 	python3 tests/report/run.py --bin $(BIN) --build $(BUILD)
 
 e2e: report-test
+
+# make lint's banned-function grep, over the report's sources too (cppcheck already reads
+# all of plugin/).
+.PHONY: report-lint
+report-lint:
+	@! grep -nE '\b(atoi|atol|sprintf|strcpy|strcat|strtok|gets)\s*\(' $(REPORT_SRC) \
+	  || { echo "lint: banned function above" >&2; exit 1; }
+
+lint: report-lint
