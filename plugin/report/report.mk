@@ -15,8 +15,8 @@ $(UNIT): $(REPORT_OBJ)
 CPPFLAGS += -Iplugin/report
 
 # Headless Chromium renders the report in the browser test; fonts-dejavu-core are the
-# fonts the page asks for first.
-DEB_PKGS += chromium fonts-dejavu-core
+# fonts the page asks for first; tzdata holds the zones --tz names (the tests use Asia/Tokyo).
+DEB_PKGS += chromium fonts-dejavu-core tzdata
 
 .PHONY: report-test
 report-test: $(BIN) tools $(BUILD)/tools/bench/rw_benchgen
