@@ -31,6 +31,10 @@ FLOOD_FLOWS = 1000000
 FLOOD_BASE_FLOWS = 1000
 PREFIXES = 1000000
 SLICE_BYTES = 20000000
+KEEPALIVE_SESSIONS = (4096, 20000)
+# tshark --export-objects numbers at most 500 objects of one name: the cross-check runs on
+# the 20 MB slice and on a keep-alive capture small enough for that.
+CROSSCHECK_SESSIONS = 512
 
 
 def say(msg):
@@ -45,11 +49,12 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def cached(out, producer, args):
-    """Runs producer+args (which writes out) unless out's .sig names the same inputs."""
+def cached(out, producer, args, also=()):
+    """Runs producer+args (which writes out and the files in also) unless out's .sig names
+    the same inputs and every file is there."""
     sig = sha256_file(producer) + " " + " ".join(args)
     sig_path = out + ".sig"
-    if os.path.exists(out) and os.path.exists(sig_path):
+    if os.path.exists(out) and os.path.exists(sig_path) and all(map(os.path.exists, also)):
         with open(sig_path) as f:
             if f.read() == sig:
                 say(f"bench: reusing {out} (generator unchanged)")
@@ -268,10 +273,20 @@ def bench(a):
     t_start = time.perf_counter()
 
     say(f"bench: machine: {machine()}")
-    cached(pcap, a.gen, ["bench", pcap, str(a.bytes)])
+    cached(pcap, a.gen, ["bench", pcap, str(a.bytes)], also=[truth_path(pcap)])
     cached(flood, a.pcapgen, ["flood", str(FLOOD_FLOWS), flood])
     cached(flood_small, a.pcapgen, ["flood", str(FLOOD_BASE_FLOWS), flood_small])
     rules_1m = make_rules_1m(a.rules, bench_dir, a.gen)
+    ka = {}
+    for n in KEEPALIVE_SESSIONS:
+        ka[n] = os.path.join(bench_dir, f"keepalive_{n}.pcap")
+        cached(ka[n], a.gen, ["keepalive", str(n), ka[n]], also=[truth_path(ka[n])])
+    slice_pcap = os.path.join(bench_dir, "slice.pcap")
+    ka_small = os.path.join(bench_dir, f"keepalive_{CROSSCHECK_SESSIONS}.pcap")
+    cached(slice_pcap, a.gen, ["bench", slice_pcap, str(SLICE_BYTES)],
+           also=[truth_path(slice_pcap)])
+    cached(ka_small, a.gen, ["keepalive", str(CROSSCHECK_SESSIONS), ka_small],
+           also=[truth_path(ka_small)])
 
     floor_out = os.path.join(bench_dir, "floor.txt")
     load_before = os.getloadavg()[0]
@@ -327,6 +342,28 @@ def bench(a):
     pf = per_flow_runs(a, bench_dir, flood, flood_small)
     f_base, f_1m, charged = pf["f_base"], pf["f_1m"], pf["charged"]
     memcap_mib, flood_flows, evicted = pf["memcap_mib"], pf["flood_flows"], pf["evicted"]
+
+    say("bench: ground truth (issue 17): every upload in every mode, against the oracle")
+    truth_ok = True
+    truth_lines = []
+    for cap in (slice_pcap, ka_small):
+        good, line = crosscheck_tshark(a, cap)
+        truth_ok = truth_ok and good
+        truth_lines.append(line)
+        say(line)
+    reuse = {"alerts only": (os.path.join(out_alert, "eve.json"), res["rw_alert"]["rss"]),
+             "default output": (os.path.join(out_all, "eve.json"), res["rw_all"]["rss"]),
+             "alerts only, 2 workers": (os.path.join(out_alert_w2, "eve.json"),
+                                        res["rw_alert_w2"]["rss"]),
+             "default output, 2 workers": (os.path.join(out_all_w2, "eve.json"),
+                                           res["rw_all_w2"]["rss"])}
+    good, ls = truth_runs(a, pcap, "bench.pcap", reuse)
+    truth_ok = truth_ok and good
+    truth_lines += ls
+    for n in KEEPALIVE_SESSIONS:
+        good, ls = truth_runs(a, ka[n], f"{n} concurrent keep-alive HTTP sessions")
+        truth_ok = truth_ok and good
+        truth_lines += ls
 
     # What the runs wrote: sanity, so a fast run that did nothing is seen.
     ta, sa, _, st_a = eve_counts(os.path.join(out_alert, "eve.json"))
@@ -422,6 +459,10 @@ def bench(a):
     same = (ta2, sa2, tall2, sall2, pall2) == (ta, sa, tall, sall, pall)
     lines.append(f"  2 workers:      {'the same record and alert counts as one' if same else 'DIFFERENT: '}"
                  f"{'' if same else f'{dict(ta2)} {dict(sa2)} / {dict(tall2)} {dict(sall2)}'}")
+    lines.append("ground truth (issue 17; 'seen': a fileinfo record with the oracle's name, size "
+                 "and type, or in alerts-only mode every file alert the oracle implies):")
+    lines += truth_lines
+    lines.append(f"ground truth: {'every upload seen and exactly the implied alerts, in every mode' if truth_ok else 'FAILED: uploads missed or alerts differ (see above)'}")
     lines.append(f"bench: total {time.perf_counter() - t_start:.0f} s")
 
     say("")
@@ -432,8 +473,261 @@ def bench(a):
     with open(os.path.join(bench_dir, "results.json"), "w") as f:
         json.dump({"machine": machine(), "packets": pkts, "wire_bytes": wire,
                    "file_bytes": size, "runs": res, "load_1m": t_1m, "load_default": t_def,
-                   "flood_1m": f_1m, "flood_1k": f_base, "flood_flows": flood_flows},
+                   "flood_1m": f_1m, "flood_1k": f_base, "flood_flows": flood_flows,
+                   "truth_ok": truth_ok, "truth": truth_lines},
                   f, indent=1)
+    if not truth_ok:
+        raise SystemExit("bench: ground truth: FAILED (uploads missed or alerts differ)")
+
+
+# The ground truth (issue 17): rw_benchgen writes OUT.truth.tsv beside each capture, one
+# row per upload with the sids the default rules imply (bench_oracle.c says how).
+FILE_SIDS = {9100001, 9100002, 9100006}
+FLOW_SIDS = {9100003, 9100005}
+HOST_SIDS = {9100004}
+MODES = [("alerts only", ["--set", "eve.types=alert,stats"], 1, True),
+         ("default output", [], 1, False),
+         ("alerts only, 2 workers", ["--set", "eve.types=alert,stats"], 2, True),
+         ("default output, 2 workers", [], 2, False),
+         ("alerts only, 4 workers", ["--set", "eve.types=alert,stats"], 4, True),
+         ("default output, 4 workers", [], 4, False)]
+
+
+def truth_path(pcap):
+    return (pcap[:-5] if pcap.endswith(".pcap") else pcap) + ".truth.tsv"
+
+
+def load_truth(path):
+    rows = []
+    with open(path) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            r = dict(zip(head, line.rstrip("\n").split("\t")))
+            r["size"] = int(r["size"])
+            r["sids"] = [] if r["sids"] == "-" else [int(x) for x in r["sids"].split(",")]
+            rows.append(r)
+    return rows
+
+
+def alert_key(sid, src, sport, dst, dport, name):
+    """What identifies one alert: file alerts by flow and file name, flow alerts by flow,
+    host alerts by sender (the window spans the sender's flows)."""
+    if sid in HOST_SIDS:
+        return (sid, src)
+    if sid in FLOW_SIDS:
+        return (sid, src, int(sport), dst, int(dport))
+    return (sid, src, int(sport), dst, int(dport), name)
+
+
+def expected_alerts(truth):
+    exp = collections.Counter()
+    for r in truth:
+        for sid in r["sids"]:
+            exp[alert_key(sid, r["sender"], r["sport"], r["receiver"], r["dport"],
+                          r["filename"])] += 1
+    return exp
+
+
+def upload_key(src, sport, dst, dport, name):
+    return (src, int(sport), dst, int(dport), name)
+
+
+def fmt_upload(k):
+    return f"{k[0]}:{k[1]} -> {k[2]}:{k[3]} {k[4]}"
+
+
+def check_truth(mode, eve_path, truth, alerts_only, rss=None):
+    """Compares one run's EVE output with the oracle: (ok, summary lines)."""
+    files = collections.defaultdict(list)
+    got = collections.Counter()
+    file_alerts = collections.Counter()
+    stats = None
+    with open(eve_path) as f:
+        for line in f:
+            rec = json.loads(line)
+            t = rec.get("event_type")
+            if t == "fileinfo" and rec.get("direction") == "to_server":
+                fi = rec["fileinfo"]
+                files[upload_key(rec["src_ip"], rec["src_port"], rec["dest_ip"],
+                                 rec["dest_port"], fi.get("filename", ""))].append(fi)
+            elif t == "alert":
+                sid = rec["alert"]["signature_id"]
+                name = rec.get("fileinfo", {}).get("filename", "")
+                got[alert_key(sid, rec["src_ip"], rec["src_port"], rec["dest_ip"],
+                              rec["dest_port"], name)] += 1
+                if sid in FILE_SIDS:
+                    file_alerts[(sid,) + upload_key(rec["src_ip"], rec["src_port"],
+                                                     rec["dest_ip"], rec["dest_port"], name)] += 1
+            elif t == "stats":
+                stats = rec["stats"]
+    exp = expected_alerts(truth)
+    missing_alerts = exp - got
+    extra_alerts = got - exp
+    seen, missing, wrong = 0, [], []
+    observable = 0
+    for r in truth:
+        k = upload_key(r["sender"], r["sport"], r["receiver"], r["dport"], r["filename"])
+        if alerts_only:
+            fsids = [s for s in r["sids"] if s in FILE_SIDS]
+            if not fsids:
+                continue
+            observable += 1
+            if all(file_alerts[(s,) + k] > 0 for s in fsids):
+                seen += 1
+                for s in fsids:
+                    file_alerts[(s,) + k] -= 1
+            else:
+                missing.append(fmt_upload(k))
+            continue
+        observable += 1
+        recs = files.get(k, [])
+        hit = None
+        for i, fi in enumerate(recs):
+            if fi.get("size") == r["size"] and fi.get("magic", "").startswith(r["magic"]):
+                hit = i
+                break
+        if hit is not None:
+            recs.pop(hit)
+            seen += 1
+        elif recs:
+            fi = recs.pop(0)
+            wrong.append(f"{fmt_upload(k)}: size {fi.get('size')} magic "
+                         f"'{fi.get('magic', '')[:40]}' state {fi.get('state')}, expected "
+                         f"{r['size']} '{r['magic']}'")
+        else:
+            missing.append(fmt_upload(k))
+    extra_files = sum(len(v) for k, v in files.items()
+                      if v and not k[4].startswith("/") and k[4] != "")
+    ok = seen == observable and not missing_alerts and not extra_alerts
+    n_exp, n_got = sum(exp.values()), sum(got.values())
+    pressure = stats.get("memcap", {}).get("pressure", "?") if stats else "?"
+    fl = stats.get("flow", {}) if stats else {}
+    what = "file alerts" if alerts_only else "fileinfo: name, size, type"
+    lines = [f"  {'OK  ' if ok else 'FAIL'} {mode:<27} {seen} of {observable} uploads seen "
+             f"({what}); alerts {n_got - sum(extra_alerts.values())} of {n_exp} expected, "
+             f"{sum(extra_alerts.values())} extra (total {n_got})"
+             + (f"; peak RSS {rss / MIB:.1f} MiB" if rss else "")
+             + f"; memcap.pressure {pressure}; flows evicted "
+               f"{fl.get('mgr', {}).get('flows_evicted', '?')}"]
+    if alerts_only and observable < len(truth):
+        lines.append(f"       ({len(truth) - observable} of {len(truth)} uploads imply no file "
+                     "alert, so alerts-only output cannot show them: stills to unflagged hosts)")
+    if extra_files:
+        lines.append(f"       {extra_files} fileinfo records on upload flows the oracle does "
+                     "not list")
+    for label, items in (("missing", missing), ("wrong", wrong),
+                         ("missing alert", [str(k) for k in missing_alerts.elements()]),
+                         ("extra alert", [str(k) for k in extra_alerts.elements()])):
+        for item in items[:5]:
+            lines.append(f"       {label}: {item}")
+        if len(items) > 5:
+            lines.append(f"       ... and {len(items) - 5} more {label}")
+    by_sid = collections.Counter(k[0] for k in got.elements())
+    lines.append(f"       alerts by sid {dict(sorted(by_sid.items()))}")
+    return ok, lines
+
+
+def truth_runs(a, pcap, label, reuse=None):
+    """Every mode on pcap, each checked against the oracle: (all ok, lines).
+    reuse maps a mode name to an EVE file and peak RSS a timed run already wrote."""
+    truth = load_truth(truth_path(pcap))
+    bench_dir = os.path.join(a.build, "bench")
+    lines = [f"{label}: {len(truth)} uploads in the oracle ({truth_path(pcap)})"]
+    all_ok = True
+    for mode, extra, workers, alerts_only in MODES:
+        if reuse and mode in reuse:
+            eve, rss = reuse[mode]
+        else:
+            d = os.path.join(bench_dir, "truth-" + re.sub(r"[^a-z0-9]+", "-",
+                                                          (label + " " + mode).lower()))
+            os.makedirs(d, exist_ok=True)
+            eve = os.path.join(d, "eve.json")
+            if os.path.exists(eve):
+                os.unlink(eve)
+            cmd = [a.bin, "-r", pcap, "-c", a.rules, "-l", d] + extra
+            if workers > 1:
+                cmd += ["--workers", str(workers)]
+            _, _, rss, code = run_once(cmd, os.path.join(d, "stdout"))
+            if code != 0:
+                lines.append(f"  FAIL {mode}: exit code {code}: {' '.join(cmd)}")
+                all_ok = False
+                continue
+        ok, ls = check_truth(mode, eve, truth, alerts_only, rss)
+        all_ok = all_ok and ok
+        lines += ls
+        say("bench: checked" + ls[0][6:])
+    return all_ok, lines
+
+
+def crosscheck_tshark(a, pcap):
+    """The oracle checked once by someone else: tshark lists the capture's POSTs (sender,
+    receiver, ports, multipart filename) and exports their bodies (--export-objects http);
+    the file part of each body is typed by file(1) with the same magic as reelwatch.
+    Returns (ok, line)."""
+    truth = load_truth(truth_path(pcap))
+    d = os.path.join(a.build, "bench", "tshark-" + os.path.basename(pcap))
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    p = subprocess.run(["tshark", "-r", pcap, "-Y", "http.request.method==POST", "-T", "fields",
+                        "-E", "separator=/t", "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst",
+                        "-e", "tcp.dstport", "-e", "mime_multipart.header.content-disposition"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True, text=True)
+    posts = [line.split("\t") for line in p.stdout.splitlines() if line]
+    subprocess.run(["tshark", "-r", pcap, "--export-objects", f"http,{d}"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    # Objects are numbered upload, upload(1), ... in packet order: the requests' multipart
+    # bodies and the JSON answers, alternately.
+    bodies = []
+    names = sorted((n for n in os.listdir(d) if n.startswith("upload")),
+                   key=lambda n: int(n[7:-1]) if "(" in n else 0)
+    magic = f"{os.path.join(a.rules, 'studio.magic')}:/usr/share/misc/magic.mgc"
+    for n in names:
+        with open(os.path.join(d, n), "rb") as f:
+            data = f.read()
+        if not data.startswith(b"--"):
+            continue
+        boundary = data.split(b"\r\n", 1)[0]
+        body = data[data.index(b"\r\n\r\n") + 4:data.rindex(b"\r\n" + boundary + b"--")]
+        part = os.path.join(d, "part")
+        with open(part, "wb") as f:
+            f.write(body)
+        t = subprocess.run(["file", "-b", "-m", magic, part], stdout=subprocess.PIPE,
+                           text=True, check=True).stdout.strip()
+        bodies.append((len(body), t))
+    agree, first_bad = 0, None
+    for i, r in enumerate(truth):
+        ok = i < len(posts) and i < len(bodies)
+        if ok:
+            src, sport, dst, dport, disp = (posts[i] + [""] * 5)[:5]
+            ok = (src, sport, dst, dport) == (r["sender"], r["sport"], r["receiver"], r["dport"]) \
+                and f'filename="{r["filename"]}"' in disp \
+                and bodies[i][0] == r["size"] and bodies[i][1].startswith(r["magic"])
+        if ok:
+            agree += 1
+        elif first_bad is None:
+            first_bad = f"first disagreement: oracle row {i + 1} {r['filename']}"
+    ok = agree == len(truth) == len(posts) == len(bodies)
+    shutil.rmtree(d, ignore_errors=True)
+    return ok, (f"  {'OK  ' if ok else 'FAIL'} oracle vs tshark on {os.path.basename(pcap)}: "
+                f"{agree} of {len(truth)} oracle uploads agree with tshark's {len(posts)} POSTs "
+                f"and {len(bodies)} exported bodies (sender, receiver, ports, filename, size, "
+                f"file(1) type)" + (f"; {first_bad}" if first_bad else ""))
+
+
+def truth_only(a):
+    """--truth PCAP...: every mode on each capture against its oracle; exit 1 on a miss."""
+    ok = True
+    for pcap in a.truth:
+        if a.crosscheck:
+            good, line = crosscheck_tshark(a, pcap)
+            ok = ok and good
+            say(line)
+        good, lines = truth_runs(a, pcap, os.path.basename(pcap))
+        ok = ok and good
+        for line in lines:
+            say(line)
+    if not ok:
+        raise SystemExit(1)
 
 
 def profile(a):
@@ -493,7 +787,15 @@ def main():
                     help="only the memory-per-flow part (SYN floods of 1000 and 1M flows)")
     ap.add_argument("--wait-idle", type=int, default=0, metavar="SECONDS",
                     help="wait up to SECONDS for a 1-minute load average below 0.5")
+    ap.add_argument("--truth", nargs="+", metavar="PCAP",
+                    help="only the ground-truth check: every mode on each capture (which "
+                         "has CAPTURE.truth.tsv beside it)")
+    ap.add_argument("--crosscheck", action="store_true",
+                    help="with --truth: first check each oracle against tshark and file(1)")
     a = ap.parse_args()
+    if a.truth:
+        truth_only(a)
+        return
     tools = () if a.per_flow else ("tcpdump", "ndpiReader")
     for tool in tools + (("perf", "valgrind") if a.profile else ()):
         if shutil.which(tool) is None:
