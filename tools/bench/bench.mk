@@ -23,6 +23,11 @@ BENCH_WAIT_IDLE ?= 0
 BENCH_DEB_PKGS := tcpdump libndpi-bin tshark file tcpreplay iproute2
 PROF_DEB_PKGS  := linux-perf valgrind
 
+# Live capture (tools/bench/live.py, tests/ops/live_rate.py) replays captures with tcpreplay;
+# the ops test's fixed-rate case also needs the generator.
+DEB_PKGS += tcpreplay
+ops-test: $(BENCH_GEN)
+
 .PHONY: bench bench-deps bench-tools bench-profile
 
 # The generator includes tools/rw_pcapgen.c (its builders), so it depends on it.

@@ -35,6 +35,7 @@ KEEPALIVE_SESSIONS = (4096, 20000)
 # tshark --export-objects numbers at most 500 objects of one name: the cross-check runs on
 # the 20 MB slice and on a keep-alive capture small enough for that.
 CROSSCHECK_SESSIONS = 512
+LIVE_BYTES = 100000000  # the live burst: 100 MB of the bench's mixed traffic
 
 
 def say(msg):
@@ -287,6 +288,8 @@ def bench(a):
            also=[truth_path(slice_pcap)])
     cached(ka_small, a.gen, ["keepalive", str(CROSSCHECK_SESSIONS), ka_small],
            also=[truth_path(ka_small)])
+    live_pcap = os.path.join(bench_dir, "live.pcap")
+    cached(live_pcap, a.gen, ["bench", live_pcap, str(LIVE_BYTES)], also=[truth_path(live_pcap)])
 
     floor_out = os.path.join(bench_dir, "floor.txt")
     load_before = os.getloadavg()[0]
@@ -364,6 +367,11 @@ def bench(a):
         good, ls = truth_runs(a, ka[n], f"{n} concurrent keep-alive HTTP sessions")
         truth_ok = truth_ok and good
         truth_lines += ls
+
+    say("bench: live burst")
+    live_ok, live_lines = live_burst(a, live_pcap)
+    for line in live_lines:
+        say(line)
 
     # What the runs wrote: sanity, so a fast run that did nothing is seen.
     ta, sa, _, st_a = eve_counts(os.path.join(out_alert, "eve.json"))
@@ -463,6 +471,8 @@ def bench(a):
                  "and type, or in alerts-only mode every file alert the oracle implies):")
     lines += truth_lines
     lines.append(f"ground truth: {'every upload seen and exactly the implied alerts, in every mode' if truth_ok else 'FAILED: uploads missed or alerts differ (see above)'}")
+    lines += live_lines
+    lines.append(f"live burst: {'0 kernel drops and the offline alerts with the default settings' if live_ok else 'FAILED: drops or alerts differ with the default settings (see above)'}")
     lines.append(f"bench: total {time.perf_counter() - t_start:.0f} s")
 
     say("")
@@ -474,10 +484,13 @@ def bench(a):
         json.dump({"machine": machine(), "packets": pkts, "wire_bytes": wire,
                    "file_bytes": size, "runs": res, "load_1m": t_1m, "load_default": t_def,
                    "flood_1m": f_1m, "flood_1k": f_base, "flood_flows": flood_flows,
-                   "truth_ok": truth_ok, "truth": truth_lines},
+                   "truth_ok": truth_ok, "truth": truth_lines, "live_ok": live_ok,
+                   "live": live_lines},
                   f, indent=1)
     if not truth_ok:
         raise SystemExit("bench: ground truth: FAILED (uploads missed or alerts differ)")
+    if not live_ok:
+        raise SystemExit("bench: live burst: FAILED (drops or alerts differ)")
 
 
 # The ground truth (issue 17): rw_benchgen writes OUT.truth.tsv beside each capture, one
@@ -714,6 +727,87 @@ def crosscheck_tshark(a, pcap):
                 f"file(1) type)" + (f"; {first_bad}" if first_bad else ""))
 
 
+def alert_list(eve):
+    """Every alert as (sid, sender, sport, receiver, dport, file name), sorted."""
+    out = []
+    with open(eve) as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec.get("event_type") == "alert":
+                out.append((rec["alert"]["signature_id"], rec["src_ip"], rec["src_port"],
+                            rec["dest_ip"], rec["dest_port"],
+                            rec.get("fileinfo", {}).get("filename", "")))
+    return sorted(out)
+
+
+LIVE_MODES = [("default output", [], 1, False, 0),
+              ("alerts only, 2 workers", ["--set", "eve.types=alert,stats"], 2, True, 0),
+              ("default output, -B 2048 (libpcap's default)", [], 1, False, 2048)]
+
+
+def live_burst(a, pcap):
+    """tcpreplay --topspeed of pcap into reelwatch listening live with its defaults on a
+    veth pair (tools/bench/live.py), against an offline replay of the same capture and the
+    oracle. The -B 2048 row shows what libpcap's own buffer did; it is not judged.
+    Returns (ok, lines)."""
+    import live
+    truth = load_truth(truth_path(pcap))
+    bench_dir = os.path.join(a.build, "bench")
+    lines = [f"live burst (issue 17 item 6): tcpreplay --topspeed of {os.path.basename(pcap)} "
+             f"({os.path.getsize(pcap) / 1e6:.0f} MB) on a veth pair, the sensor in its own "
+             "network namespace"]
+    if os.geteuid() != 0 or shutil.which("tcpreplay") is None or shutil.which("ip") is None:
+        lines.append("  SKIP live burst: needs root, ip (iproute2) and tcpreplay")
+        return True, lines
+    all_ok = True
+    offline = {}
+    for mode, extra, workers, alerts_only, bkib in LIVE_MODES:
+        key = (tuple(extra), workers)
+        if key not in offline:
+            d = os.path.join(bench_dir, "live-offline-" + str(len(offline)))
+            os.makedirs(d, exist_ok=True)
+            eve = os.path.join(d, "eve.json")
+            if os.path.exists(eve):
+                os.unlink(eve)
+            cmd = [a.bin, "-r", pcap, "-c", a.rules, "-l", d] + extra
+            if workers > 1:
+                cmd += ["--workers", str(workers)]
+            run_once(cmd)
+            offline[key] = alert_list(eve)
+        args = argparse.Namespace(bin=a.bin, rules=a.rules, pcap=pcap,
+                                  out=os.path.join(bench_dir, "live-" + re.sub(
+                                      r"[^a-z0-9]+", "-", mode.lower())),
+                                  mbps=0, topspeed=True, workers=workers,
+                                  alerts_only=alerts_only, buffer_kib=bkib, settle=3.0)
+        r = live.run(args)
+        judged = bkib == 0
+        if not r.get("eve") or not os.path.exists(r["eve"]):
+            lines.append(f"  FAIL {mode}: no EVE output: {r.get('stderr', '')[-300:]}")
+            all_ok = all_ok and not judged
+            continue
+        got = alert_list(r["eve"])
+        exp = offline[key]
+        missing = collections.Counter(exp) - collections.Counter(got)
+        extra_a = collections.Counter(got) - collections.Counter(exp)
+        good, tl = check_truth(mode, r["eve"], truth, alerts_only)
+        drops, ifdrops = r.get("kernel_drops"), r.get("kernel_ifdrops")
+        sent, recv = r.get("sent_packets") or 0, r.get("kernel_packets") or 0
+        ok = (r.get("rc") == 0 and drops == 0 and ifdrops == 0 and recv >= sent > 0 and
+              not missing and not extra_a and good)
+        if judged:
+            all_ok = all_ok and ok
+        tag = ("OK  " if ok else "FAIL") if judged else "ref "
+        lines.append(f"  {tag} {mode:<44} sent {sent} packets at {r.get('mbps', 0):.0f} Mbit/s, "
+                     f"{r.get('pps', 0) / 1e3:.0f}k packets/s; kernel drops {drops} "
+                     f"({100.0 * (drops or 0) / max(recv, 1):.2f}%), interface drops {ifdrops}; "
+                     f"alerts {len(got) - sum(extra_a.values())} of the offline "
+                     f"{len(exp)}, {sum(extra_a.values())} extra; "
+                     f"{re.search(r'[0-9]+ of [0-9]+ uploads seen', tl[0]).group(0)}; peak RSS "
+                     f"{(r.get('peak_rss_kib') or 0) / 1024:.1f} MiB; memcap.pressure "
+                     f"{r.get('memcap_pressure')}")
+    return all_ok, lines
+
+
 def truth_only(a):
     """--truth PCAP...: every mode on each capture against its oracle; exit 1 on a miss."""
     ok = True
@@ -792,9 +886,18 @@ def main():
                          "has CAPTURE.truth.tsv beside it)")
     ap.add_argument("--crosscheck", action="store_true",
                     help="with --truth: first check each oracle against tshark and file(1)")
+    ap.add_argument("--live", metavar="PCAP",
+                    help="only the live burst, with PCAP (which has PCAP.truth.tsv beside it)")
     a = ap.parse_args()
     if a.truth:
         truth_only(a)
+        return
+    if a.live:
+        good, lines = live_burst(a, a.live)
+        for line in lines:
+            say(line)
+        if not good:
+            raise SystemExit(1)
         return
     tools = () if a.per_flow else ("tcpdump", "ndpiReader")
     for tool in tools + (("perf", "valgrind") if a.profile else ()):
