@@ -26,6 +26,8 @@ PROF_DEB_PKGS  := linux-perf valgrind
 # Live capture (tools/bench/live.py, tests/ops/live_rate.py) replays captures with tcpreplay;
 # the ops test's fixed-rate case also needs the generator.
 DEB_PKGS += tcpreplay
+# Suricata 7 is the bench's peer (tools/bench/suricata/); bookworm itself has 6.
+DEB_BPO_PKGS += suricata
 ops-test: $(BENCH_GEN)
 
 .PHONY: bench bench-deps bench-tools bench-profile
