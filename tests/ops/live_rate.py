@@ -16,7 +16,6 @@ usage: tests/ops/live_rate.py --bin build/reelwatch --build build
 
 import argparse
 import collections
-import json
 import os
 import re
 import shutil
@@ -26,7 +25,7 @@ import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, "tools", "bench"))
-import bench  # noqa: E402  (tools/bench/bench.py: the oracle comparison)
+import truth  # noqa: E402  (tools/bench/truth.py: the oracle comparison)
 import live  # noqa: E402  (tools/bench/live.py: the veth pair and tcpreplay)
 
 CAPTURE_BYTES = 60000000
@@ -53,19 +52,6 @@ def eq(name, expected, actual):
         bad(name, f"expected: {expected!r}\n  actual:   {actual!r}")
 
 
-def alert_list(eve):
-    """Every alert as (sid, sender, sport, receiver, dport, file name), sorted."""
-    out = []
-    with open(eve) as f:
-        for line in f:
-            rec = json.loads(line)
-            if rec.get("event_type") == "alert":
-                out.append((rec["alert"]["signature_id"], rec["src_ip"], rec["src_port"],
-                            rec["dest_ip"], rec["dest_port"],
-                            rec.get("fileinfo", {}).get("filename", "")))
-    return sorted(out)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default="build/reelwatch")
@@ -86,7 +72,7 @@ def main():
         g = subprocess.run([gen, "bench", pcap, str(CAPTURE_BYTES)], check=True,
                            stdout=subprocess.PIPE, text=True)
         packets = int(re.search(r"wrote (\d+) packets", g.stdout).group(1))
-        truth = bench.load_truth(bench.truth_path(pcap))
+        oracle = truth.load_truth(truth.truth_path(pcap))
         offline = {}
         for mode, extra, workers, alerts_only in (
                 ("default output", [], 1, False),
@@ -99,10 +85,10 @@ def main():
             eq(f"offline {mode}: reelwatch exit 0", 0,
                subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode)
             off_eve = os.path.join(off_dir, "eve.json")
-            good, lines = bench.check_truth("offline " + mode, off_eve, truth, alerts_only)
+            good, lines = truth.check_truth("offline " + mode, off_eve, oracle, alerts_only)
             (ok if good else bad)(lines[0].strip()[5:],
                                   "\n  ".join(lines[1:]))
-            offline[mode] = alert_list(off_eve)
+            offline[mode] = truth.alert_list(off_eve)
             if why:
                 SKIP[0] += 1
                 print(f"SKIP live {mode}: {why}", flush=True)
@@ -124,13 +110,13 @@ def main():
                f"(measured {r.get('mbps', 0):.0f} Mbit/s)", (0, 0),
                (r.get("kernel_drops"), r.get("kernel_ifdrops")))
             if r.get("eve") and os.path.exists(r["eve"]):
-                live_alerts = alert_list(r["eve"])
+                live_alerts = truth.alert_list(r["eve"])
                 diff = (collections.Counter(offline[mode]) - collections.Counter(live_alerts),
                         collections.Counter(live_alerts) - collections.Counter(offline[mode]))
                 eq(f"live {mode}: the offline run's {len(offline[mode])} alerts, no more, "
                    "no fewer", ([], []), (sorted(diff[0].elements())[:5],
                                           sorted(diff[1].elements())[:5]))
-                good, lines = bench.check_truth("live " + mode, r["eve"], truth, alerts_only)
+                good, lines = truth.check_truth("live " + mode, r["eve"], oracle, alerts_only)
                 (ok if good else bad)(lines[0].strip()[5:],
                                       "\n  ".join(lines[1:]))
             else:
