@@ -642,7 +642,7 @@ def suricata_peer(a, captures):
             cmd = ["suricata", "--runmode", "single", "-c", conf, "-S",
                    os.path.join(sdir, "reelwatch-peer.rules"), "-r", pcap, "-l", d, "-k", "none"]
             if cap_i == 0:
-                r = measure(f"suricata --runmode single, {mode}", cmd, 1)
+                r = measure(f"suricata, {mode}", cmd, 1)
                 runs[mode] = r
                 rss = r["rss"]
             else:
