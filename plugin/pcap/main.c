@@ -2,6 +2,7 @@
 /* setresuid/getresuid and friends are GNU extensions. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <grp.h>
 #include <poll.h>
@@ -148,7 +149,8 @@ static void usage(FILE *fp)
             "                    in name order\n"
             "  -i IFACE          capture live on IFACE\n"
             "  -s SNAPLEN        live: bytes captured per packet (default 262144)\n"
-            "  -B KIB            live: kernel buffer size in KiB\n"
+            "  -B KIB            live: kernel buffer size in KiB, per worker\n"
+            "                    (default 65536)\n"
             "  -p                live: do not put the interface in promiscuous mode\n"
             "  -c PATH           rule file or directory of rule files\n"
             "                    (default: " RW_DEFAULT_RULES ")\n"
@@ -292,7 +294,7 @@ static int parse_args(struct host_opts *o, int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'B':
-            if (parse_int_opt("-B", optarg, 1, 4 * 1024 * 1024, &o->live.buffer_kib) != 0)
+            if (parse_int_opt("-B", optarg, 1, INT_MAX / 1024, &o->live.buffer_kib) != 0)
                 return EXIT_USAGE;
             break;
         case 'p':

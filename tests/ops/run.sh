@@ -489,5 +489,13 @@ got $PSD_SIZE" "$(cat "$T/srv.log")"
     fi
 fi
 
+echo "== live capture at a fixed rate with the default settings (tests/ops/live_rate.py)"
+python3 tests/ops/live_rate.py --bin "$BIN" --build "$BUILD"
+case $? in
+0) ok "live fixed rate: 0 drops, the offline alerts, every upload" ;;
+77) skip "live fixed rate: see above" ;;
+*) bad "live fixed rate: see above" ;;
+esac
+
 echo "ops-test: $PASS passed, $FAIL failed, $SKIP skipped"
 [ "$FAIL" -eq 0 ]
