@@ -7,8 +7,12 @@
 #define RW_DECODE_MAX_ENCAP_DEPTH 4   /* tunnels (VXLAN, GRE) inside each other */
 #define RW_IPV6_MAX_EXT_HEADERS 16    /* extension headers walked before giving up */
 
-/* Flow table */
-#define RW_FLOW_MEMCAP_DEFAULT_BYTES (64ULL * 1024 * 1024)
+/* Flow table. flow.memcap bounds every per-flow byte: the host's record, the core's state,
+ * nDPI's while classifying, the stream's held bytes, the parser and the open files
+ * (docs/architecture.md). The default holds 4,212 HTTP flows open at once with the
+ * 41 KiB HTTP parser and nDPI's state (about 53 KiB each, 213 MiB: e2e busy_http), four
+ * times the ~1,024 sessions a busy studio link keeps open (docs/performance.md). */
+#define RW_FLOW_MEMCAP_DEFAULT_BYTES (256ULL * 1024 * 1024)
 #define RW_FLOW_MEMCAP_MIN_BYTES (64ULL * 1024)
 
 /* Idle timeouts, seconds of packet time (Suricata's defaults, but closed). A TCP flow

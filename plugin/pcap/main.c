@@ -162,7 +162,7 @@ static void usage(FILE *fp)
             "                    wall time (live); 0, the default: one at the end only\n"
             "  --set NAME=VALUE  override a setting: a rule-set variable such as\n"
             "                    home_net=10.0.0.0/8,fd00::/8, eve.types=alert,stats,\n"
-            "                    flow.memcap=64MiB, flow.timeout.tcp_established=600s ...\n"
+            "                    flow.memcap=256MiB, flow.timeout.tcp_closed=5s ...\n"
             "  -T                load and check rules and settings, then exit\n"
             "  -v                more messages on stderr\n"
             "  -V, --version     print the version\n"
