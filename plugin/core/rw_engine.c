@@ -63,7 +63,6 @@ struct engine_counters {
     uint64_t app[8];          /* flows per enum engine_app */
     uint64_t expect_hits;     /* flows an announcement named */
     uint64_t light_flows;     /* flows no rule or record type could use: counted only */
-    uint64_t cls_shed;        /* classifications ended early to free memory */
 };
 
 /* The core's state for one flow. Kept small (a flood of flows that never send a byte
@@ -582,10 +581,9 @@ size_t rw_engine_flow_shed(struct rw_engine *e, struct rw_flow *f)
 {
     if (f == NULL)
         return 0;
-    if (f->cls.ndpi != NULL && !f->cls.done) {
+    /* The host counts it (exception_policy.flow.memcap.bypass). */
+    if (f->cls.ndpi != NULL && !f->cls.done)
         rw_classify_flow_finish(e->classify, &f->cls);
-        e->stats.cls_shed++;
-    }
     return rw_engine_flow_bytes(f);
 }
 
@@ -1249,7 +1247,6 @@ static void engine_add_counters(const struct rw_engine *w, struct engine_counter
     for (size_t i = 0; i < sizeof(c->app) / sizeof(c->app[0]); i++)
         c->app[i] += w->stats.app[i];
     c->expect_hits += w->stats.expect_hits;
-    c->cls_shed += w->stats.cls_shed;
     c->light_flows += w->stats.light_flows;
     fs->open_now += w->fstats.open_now;
     fs->nomem += w->fstats.nomem;
