@@ -134,6 +134,7 @@ struct gbuf {
 struct cmd_args {
     uint64_t n;
     uint64_t seed;
+    const char *oracle; /* busy-http: where to write the files' oracle (NULL: nowhere) */
 };
 
 static const uint8_t gen_router_mac[6] = { 0x02, 0x52, 0x57, 0x00, 0x00, 0x01 };
@@ -3514,6 +3515,120 @@ static void cmd_threshold(struct gen *g, const struct cmd_args *a)
     gbufs_done(g, &mov, 1);
 }
 
+
+/* ---------------------------------------------------------------------------------- */
+/* busy-http: more HTTP flows open at once than the old fixed parser cap (issue 17)     */
+
+#define GEN_BUSY_BG 4200u          /* keep-alive GETs held open across the uploads */
+#define GEN_BUSY_UPLOADS 12u       /* PUTs to the flagged range while they are open */
+#define GEN_BUSY_MOV_BYTES 100000u /* each odd upload's MOV: past 64 KiB in one flow */
+
+/*
+ * busy-http: GEN_BUSY_BG studio hosts (10.2.0.1 up, 200 per /24) each open a connection
+ * to one of 50 web servers in 198.51.100.0/24 (TEST-NET-2: no list holds it) and send a
+ * GET, which stays unanswered; with all of them open, GEN_BUSY_UPLOADS workstations
+ * (10.1.2.11 up, one upload each, so no host window counts two) open a connection each
+ * (ports 56001 up) to 175.45.176.80..83 in turn, then PUT a file on each: busy_01.psd,
+ * busy_02.mov, ... (odd numbers the 12328-byte PSD, even ones a GEN_BUSY_MOV_BYTES ProRes
+ * MOV), each answered 201 and closed; then every GET is answered 304 (no body) and
+ * closed. At the uploads GEN_BUSY_BG + 1 HTTP flows are open at once. With an oracle
+ * path, the uploads are written there as a files TSV (tests/e2e run.py files_tsv).
+ */
+static void cmd_busy_http(struct gen *g, const struct cmd_args *a)
+{
+    static const char *const hosts[] = {"175.45.176.80", "175.45.176.81", "175.45.176.82",
+                                        "175.45.176.83"};
+    struct gen_host *cl = calloc(GEN_BUSY_BG, sizeof(*cl));
+    struct gen_host srv[50], ws[GEN_BUSY_UPLOADS], kp[4];
+    struct gen_tcp *bg = calloc(GEN_BUSY_BG, sizeof(*bg));
+    struct gen_tcp up[GEN_BUSY_UPLOADS];
+    struct gen_path p;
+    struct gbuf mov = { 0 };
+    FILE *tsv = NULL;
+    char addr[64], uri[96], name[32];
+    size_t i;
+
+    if (cl == NULL || bg == NULL) {
+        gen_fail(g, "out of memory");
+        goto out;
+    }
+    if (a->oracle != NULL) {
+        tsv = fopen(a->oracle, "w");
+        if (tsv == NULL) {
+            gen_fail(g, a->oracle);
+            goto out;
+        }
+        fprintf(tsv, "flow\tapp_proto\tfilename\tsize\tsha256\tdirection\ttransfer\ttruncated"
+                     "\tcredentials\tnotes\n");
+    }
+    for (i = 0; i < 50; i++) {
+        gen_snprintf(g, addr, sizeof(addr), "198.51.100.%zu", i + 1);
+        host_init(g, &srv[i], addr, 0, 52);
+    }
+    for (i = 0; i < GEN_BUSY_UPLOADS; i++) {
+        gen_snprintf(g, addr, sizeof(addr), "10.1.2.%zu", 11 + i);
+        host_init(g, &ws[i], addr, 1, 128);
+    }
+    for (i = 0; i < 4; i++)
+        host_init(g, &kp[i], hosts[i], 0, 46);
+    build_mov_n(&mov, g, GEN_BUSY_MOV_BYTES);
+    for (i = 0; i < GEN_BUSY_BG; i++) {
+        struct gbuf req = { 0 };
+
+        gen_snprintf(g, addr, sizeof(addr), "10.2.%zu.%zu", i / 200, i % 200 + 1);
+        host_init(g, &cl[i], addr, 1, 128);
+        path_init(&p, &cl[i], (uint16_t)(40000 + i % 20000), &srv[i % 50], 80, NULL);
+        gen_tcp_init(&bg[i], g, &p, GEN_MS);
+        gen_tcp_open(&bg[i]);
+        gen_snprintf(g, uri, sizeof(uri), "/assets/%zu.json", i);
+        gen_snprintf(g, addr, sizeof(addr), "198.51.100.%zu", i % 50 + 1);
+        build_http_request(&req, "GET", uri, addr, "", NULL, NULL);
+        gen_tcp_send_buf(&bg[i], GEN_C2S, &req);
+        gbufs_done(g, &req, 1);
+    }
+    for (i = 0; i < GEN_BUSY_UPLOADS; i++) {
+        path_init(&p, &ws[i], (uint16_t)(56001 + i), &kp[i % 4], 80, NULL);
+        gen_tcp_init(&up[i], g, &p, 2 * GEN_MS);
+        gen_tcp_open(&up[i]);
+    }
+    for (i = 0; i < GEN_BUSY_UPLOADS; i++) {
+        struct gbuf req = { 0 };
+        int is_mov = (i & 1) != 0;
+
+        gen_snprintf(g, name, sizeof(name), "busy_%02zu.%s", i + 1, is_mov ? "mov" : "psd");
+        gen_snprintf(g, uri, sizeof(uri), "/dav/ep07/%s", name);
+        if (is_mov)
+            build_http_request(&req, "PUT", uri, hosts[i % 4],
+                               "Authorization: " GEN_HTTP_AUTH "\r\n", "video/quicktime", &mov);
+        else
+            build_psd_put(&req, hosts[i % 4], uri, "Authorization: " GEN_HTTP_AUTH "\r\n",
+                          "image/vnd.adobe.photoshop");
+        http_exchange(&up[i], &req, "201 Created", NULL);
+        gen_tcp_close(&up[i], GEN_C2S);
+        gbufs_done(g, &req, 1);
+        if (tsv != NULL)
+            fprintf(tsv, "10.1.2.%zu:%zu -> %s:80\thttp\t%s\t%u\t-\ttoserver\tupload\tno\t"
+                         "Authorization: " GEN_HTTP_AUTH "\tPUT %s while %u GETs are open; "
+                         "201 Created\n",
+                    11 + i, 56001 + i, hosts[i % 4], name, is_mov ? GEN_BUSY_MOV_BYTES : 12328u, uri,
+                    GEN_BUSY_BG);
+    }
+    for (i = 0; i < GEN_BUSY_BG; i++) {
+        struct gbuf r = { 0 };
+
+        build_http_status(&r, g, "304 Not Modified", NULL);
+        gen_tcp_send_buf(&bg[i], GEN_S2C, &r);
+        gbufs_done(g, &r, 1);
+        gen_tcp_close(&bg[i], GEN_C2S);
+    }
+out:
+    if (tsv != NULL && fclose(tsv) != 0)
+        gen_fail(g, a->oracle);
+    gbufs_done(g, &mov, 1);
+    free(bg);
+    free(cl);
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* main                                                                                */
 
@@ -3536,6 +3651,7 @@ static void usage(FILE *f)
                "       rw_pcapgen spread OUT.pcap\n"
                "       rw_pcapgen fragments OUT.pcap\n"
                "       rw_pcapgen threshold OUT.pcap\n"
+               "       rw_pcapgen busy-http OUT.pcap [ORACLE.tsv]\n"
                "Writes a deterministic capture (Ethernet, pcap); see pcaps/README.md.\n",
             (unsigned long long)GEN_FLOOD_MAX, (unsigned long long)GEN_FLOOD_SEED);
 }
@@ -3588,7 +3704,7 @@ int main(int argc, char **argv)
         { "spread", cmd_spread },
         { "fragments", cmd_fragments }, { "threshold", cmd_threshold },
     };
-    struct cmd_args a = { 0, GEN_FLOOD_SEED };
+    struct cmd_args a = { 0, GEN_FLOOD_SEED, NULL };
     size_t i;
 
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
@@ -3598,6 +3714,10 @@ int main(int argc, char **argv)
     for (i = 0; argc == 3 && i < sizeof(simple) / sizeof(simple[0]); i++)
         if (strcmp(argv[1], simple[i].name) == 0)
             return run(simple[i].fn, argv[2], &a, GEN_SEED);
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "busy-http") == 0) {
+        a.oracle = argc == 4 ? argv[3] : NULL;
+        return run(cmd_busy_http, argv[2], &a, GEN_SEED);
+    }
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "flood") == 0 &&
         parse_u64(argv[2], GEN_FLOOD_MAX, &a.n) == 0 &&
         (argc == 4 || parse_u64(argv[4], UINT64_MAX, &a.seed) == 0))

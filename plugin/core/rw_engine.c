@@ -62,7 +62,6 @@ struct engine_counters {
     uint64_t files;           /* files that ended (event layer) */
     uint64_t app[8];          /* flows per enum engine_app */
     uint64_t expect_hits;     /* flows an announcement named */
-    uint64_t parsers_refused; /* flows left as volume: RW_APP_PARSERS_MAX were alive */
     uint64_t light_flows;     /* flows no rule or record type could use: counted only */
 };
 
@@ -131,7 +130,6 @@ struct rw_engine {
      * not each carry one. */
     struct rw_detect_flow view;
     struct engine_counters stats;
-    size_t parsers_alive;
     struct rw_pool *flows;                /* struct rw_flow, this engine's (worker's) own */
     /*
      * Workers (rw_engine_worker_new). The engine rw_engine_new made owns the rule set,
@@ -541,12 +539,52 @@ size_t rw_engine_flow_state_bytes(const struct rw_engine *e)
     return sizeof(struct rw_flow);
 }
 
+/* What the flow's protocol parser holds now (0 without one). */
+static size_t engine_parser_bytes(const struct rw_flow *f)
+{
+    switch (f->app) {
+    case APP_HTTP:
+        return rw_http_bytes(f->p.http);
+    case APP_FTP:
+        return rw_ftp_bytes(f->p.ftp);
+    case APP_SMB:
+        return rw_smb_bytes(f->p.smb);
+    case APP_TFTP:
+        return rw_tftp_bytes(f->p.tftp);
+    default:
+        return 0;
+    }
+}
+
 size_t rw_engine_flow_bytes(const struct rw_flow *f)
 {
     if (f == NULL)
         return 0;
     return sizeof(*f) + rw_classify_flow_bytes(&f->cls) + rw_stream_bytes(f->stream) +
-           rw_files_bytes(f->files) + (f->hit != NULL ? sizeof(*f->hit) : 0);
+           rw_files_bytes(f->files) + (f->hit != NULL ? sizeof(*f->hit) : 0) +
+           engine_parser_bytes(f);
+}
+
+unsigned rw_engine_flow_keep(const struct rw_flow *f)
+{
+    if (f == NULL || !f->rules_apply)
+        return RW_FLOW_KEEP_NONE;
+    if (f->cls.ndpi != NULL && !f->cls.done)
+        return RW_FLOW_KEEP_SHED;
+    if ((f->files != NULL && rw_files_open_count(f->files) > 0) ||
+        ((f->app == APP_FTP_DATA || f->app == APP_RAW) && f->data_id != 0))
+        return RW_FLOW_KEEP_FILE;
+    return RW_FLOW_KEEP_RULE;
+}
+
+size_t rw_engine_flow_shed(struct rw_engine *e, struct rw_flow *f)
+{
+    if (f == NULL)
+        return 0;
+    /* The host counts it (exception_policy.flow.memcap.bypass). */
+    if (f->cls.ndpi != NULL && !f->cls.done)
+        rw_classify_flow_finish(e->classify, &f->cls);
+    return rw_engine_flow_bytes(f);
 }
 
 /* ---- the flow as the rules and the parsers see it ------------------------------------ */
@@ -781,12 +819,6 @@ static void engine_app_set(struct rw_engine *e, struct rw_flow *f, uint8_t app)
 {
     struct rw_xfer_sink sink = engine_sink(f);
 
-    if (app >= APP_HTTP && app <= APP_TFTP && app != APP_FTP_DATA &&
-        e->parsers_alive >= RW_APP_PARSERS_MAX) {
-        e->stats.parsers_refused++;
-        f->app = APP_OPAQUE;
-        return;
-    }
     f->app = app;
     e->stats.app[app]++;
     switch (app) {
@@ -809,9 +841,7 @@ static void engine_app_set(struct rw_engine *e, struct rw_flow *f, uint8_t app)
         /* No memory for the parser: the flow is volume only. */
         e->stats.flow_state_oom++;
         f->app = APP_OPAQUE;
-        return;
     }
-    e->parsers_alive++;
 }
 
 /* Opens the announced file on this flow (FTP data connection, TFTP transfer). */
@@ -1013,8 +1043,6 @@ static void engine_app_gap(struct rw_flow *f, uint8_t dir, uint64_t n)
 /* Ends the parser: files still open are closed by it (or by rw_files_end after). */
 static void engine_app_end(struct rw_flow *f)
 {
-    if (f->app >= APP_HTTP && f->app <= APP_TFTP && f->app != APP_FTP_DATA)
-        f->e->parsers_alive--;
     switch (f->app) {
     case APP_HTTP:
         rw_http_end(f->p.http);
@@ -1219,7 +1247,6 @@ static void engine_add_counters(const struct rw_engine *w, struct engine_counter
     for (size_t i = 0; i < sizeof(c->app) / sizeof(c->app[0]); i++)
         c->app[i] += w->stats.app[i];
     c->expect_hits += w->stats.expect_hits;
-    c->parsers_refused += w->stats.parsers_refused;
     c->light_flows += w->stats.light_flows;
     fs->open_now += w->fstats.open_now;
     fs->nomem += w->fstats.nomem;
@@ -1261,6 +1288,6 @@ void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counte
     /* Flows no rule or record could use, only counted: Suricata calls such flows bypassed. */
     all[k++] = (struct rw_counter){"flow_bypassed.closed", st.light_flows};
     all[k++] = (struct rw_counter){"memcap.pressure", st.flow_state_oom + fs.nomem + fs.refused +
-                                                      st.parsers_refused + expect_nomem};
+                                                      expect_nomem};
     (void)engine_emit(e, rw_eve_stats_record(ts_us, all, k));
 }

@@ -1284,3 +1284,8 @@ int rw_http_credentials_seen(const struct rw_http *h)
 {
     return h != NULL && h->cred_seen;
 }
+
+size_t rw_http_bytes(const struct rw_http *h)
+{
+    return h == NULL ? 0 : sizeof(*h);
+}

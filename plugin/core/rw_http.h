@@ -176,4 +176,8 @@ const struct rw_http_counters *rw_http_counters(const struct rw_http *h);
  * Proxy-Authorization or Cookie (for the flow record and rules), else 0. */
 int rw_http_credentials_seen(const struct rw_http *h);
 
+/* rw_http_bytes is the memory h holds now, in bytes (its fixed allocation), for a host's
+ * flow memcap accounting. 0 for NULL. O(1). */
+size_t rw_http_bytes(const struct rw_http *h);
+
 #endif
