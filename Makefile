@@ -128,6 +128,8 @@ clean:
 -include tests/fuzz/fuzz.mk
 # make install / uninstall (PREFIX, DESTDIR), and make bench.
 -include dist/install.mk
+# The version (VERSION), make deb, deb-test, standalone-test, spdx-check.
+include dist/package.mk
 -include tools/bench/bench.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -23,7 +23,9 @@
 #include "rw_flowtable.h"
 #include "rw_queue.h"
 
-#define RW_VERSION "0.1.0"
+/* RW_VERSION comes from the file VERSION at the top of the tree, the one place that holds
+ * it: the Makefile passes it as -DRW_VERSION (dist/package.mk); built any other way, -V's
+ * use of it does not compile. */
 
 /* The rule set -c defaults to. The source tree's build keeps the relative "rules" so that
  * `make run` works from the checkout; `make install` builds its binary with
