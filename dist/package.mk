@@ -1,5 +1,14 @@
-# dist/package.mk — the version, Debian packages and the project's self-containment checks;
+# dist/package.mk — the version and the Debian packages;
 # included by the top-level Makefile (after dist/install.mk).
+#
+#   make deb              build/deb/reelwatch_<version>_<arch>.deb with debhelper
+#                         (dpkg-buildpackage in a copy of the tree under build/deb/src), and
+#                         reelwatch-suricata_<version>_<arch>.deb when make suricata built
+#                         build/suricata/reelwatch-suricata.so; lintian's output goes to
+#                         build/deb/lintian.txt (and the terminal)
+#   make deb-test         as root: build the .deb, install it with apt, replay the demo with
+#                         the installed binary, upgrade over itself keeping an edited list,
+#                         purge, and check nothing is left (tests/deb/run.sh)
 
 # The one place the version lives: the file VERSION. main.c gets it as RW_VERSION (reelwatch
 # -V), the manual page through install.mk's @VERSION@, debian/changelog from make deb.
@@ -7,3 +16,18 @@ RW_VERSION := $(shell cat VERSION)
 
 $(MAIN_OBJ) $(INST_MAIN_OBJ): VERSION
 $(MAIN_OBJ) $(INST_MAIN_OBJ): CPPFLAGS += -DRW_VERSION='"$(RW_VERSION)"'
+
+# Debian's packaging tools, for make deb and its test.
+DEB_PKGS += debhelper dpkg-dev lintian fakeroot adduser git
+
+DEB_OUT  := $(BUILD)/deb
+
+.PHONY: deb deb-test
+
+deb:
+	@sh dist/mkdeb.sh $(DEB_OUT) $(RW_VERSION) $(BUILD)/suricata/reelwatch-suricata.so
+
+deb-test:
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "deb-test: skipped: installing the package with apt needs root"; exit 0; fi; \
+	$(MAKE) --no-print-directory deb && sh tests/deb/run.sh $(DEB_OUT) $(RW_VERSION)
