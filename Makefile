@@ -101,6 +101,7 @@ test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory ops-test
+	@$(MAKE) --no-print-directory standalone-test
 	@$(MAKE) --no-print-directory deb-test
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(CI_FUZZ_SECONDS)

@@ -1,4 +1,4 @@
-# dist/package.mk — the version and the Debian packages;
+# dist/package.mk — the version, Debian packages and the project's self-containment checks;
 # included by the top-level Makefile (after dist/install.mk).
 #
 #   make deb              build/deb/reelwatch_<version>_<arch>.deb with debhelper
@@ -9,6 +9,8 @@
 #   make deb-test         as root: build the .deb, install it with apt, replay the demo with
 #                         the installed binary, upgrade over itself keeping an edited list,
 #                         purge, and check nothing is left (tests/deb/run.sh)
+#   make standalone-test  the unit suite and a few end-to-end cases from a copy of the
+#                         checkout with nothing beside it (tests/standalone/run.sh)
 
 # The one place the version lives: the file VERSION. main.c gets it as RW_VERSION (reelwatch
 # -V), the manual page through install.mk's @VERSION@, debian/changelog from make deb.
@@ -22,7 +24,7 @@ DEB_PKGS += debhelper dpkg-dev lintian fakeroot adduser git
 
 DEB_OUT  := $(BUILD)/deb
 
-.PHONY: deb deb-test
+.PHONY: deb deb-test standalone-test
 
 deb:
 	@sh dist/mkdeb.sh $(DEB_OUT) $(RW_VERSION) $(BUILD)/suricata/reelwatch-suricata.so
@@ -31,3 +33,6 @@ deb-test:
 	@if [ "$$(id -u)" != 0 ]; then \
 	  echo "deb-test: skipped: installing the package with apt needs root"; exit 0; fi; \
 	$(MAKE) --no-print-directory deb && sh tests/deb/run.sh $(DEB_OUT) $(RW_VERSION)
+
+standalone-test:
+	@sh tests/standalone/run.sh
