@@ -11,6 +11,8 @@
 #                         purge, and check nothing is left (tests/deb/run.sh)
 #   make standalone-test  the unit suite and a few end-to-end cases from a copy of the
 #                         checkout with nothing beside it (tests/standalone/run.sh)
+#   make spdx-check       every source file the project wrote opens with its SPDX line
+#                         (tools/spdx.py --check; make lint runs it, --fix adds them)
 
 # The one place the version lives: the file VERSION. main.c gets it as RW_VERSION (reelwatch
 # -V), the manual page through install.mk's @VERSION@, debian/changelog from make deb.
@@ -24,7 +26,7 @@ DEB_PKGS += debhelper dpkg-dev lintian fakeroot adduser git
 
 DEB_OUT  := $(BUILD)/deb
 
-.PHONY: deb deb-test standalone-test
+.PHONY: deb deb-test standalone-test spdx-check
 
 deb:
 	@sh dist/mkdeb.sh $(DEB_OUT) $(RW_VERSION) $(BUILD)/suricata/reelwatch-suricata.so
@@ -36,3 +38,6 @@ deb-test:
 
 standalone-test:
 	@sh tests/standalone/run.sh
+
+spdx-check:
+	@python3 tools/spdx.py --check
