@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # reelwatch — one plain Makefile for the core, the standalone host, tests and tools.
 #
 #   make run     install missing Debian packages, build, replay pcaps/demo.pcap

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # dist/install.mk — make install / uninstall / ops-test; included by the top-level Makefile.
 #
 #   make install   [PREFIX=/usr/local] [DESTDIR=]   build an installed variant and copy it

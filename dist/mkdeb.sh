@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mkdeb.sh — build the Debian packages with dpkg-buildpackage in a copy of the tree.
 #
 #   dist/mkdeb.sh OUTDIR VERSION PLUGIN_SO

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # dist/package.mk — the version, Debian packages and the project's self-containment checks;
 # included by the top-level Makefile (after dist/install.mk).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """spdx.py — every source file the project wrote opens with its SPDX licence line.
 
     python3 tools/spdx.py --check     list the files without one; exit 1 if any (make lint)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_eve.h — EVE JSON records (Suricata's format) built with jansson. */
 #ifndef RW_EVE_H
 #define RW_EVE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c — reelwatch, the standalone libpcap host: options, capture loop, flows into the core. */
 /* setresuid/getresuid and friends are GNU extensions. */
 #define _GNU_SOURCE

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh — the Debian package on this machine: install, run, upgrade, purge (make deb-test).
 #
 #   tests/deb/run.sh OUTDIR VERSION      (as root, after make deb)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh — the suite needs nothing outside the checkout (make standalone-test).
 #
 #   tests/standalone/run.sh [E2E_CASE...]
