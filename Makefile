@@ -116,6 +116,7 @@ asan: deps
 	  unit e2e
 
 lint:
+	@python3 tools/spdx.py --check
 	@! grep -nE '\b(atoi|atol|sprintf|strcpy|strcat|strtok|gets)\s*\(' $(CORE_SRC) $(HOST_SRC) plugin/pcap/main.c \
 	  || { echo "lint: banned function above" >&2; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
