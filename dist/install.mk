@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # dist/install.mk — make install / uninstall / ops-test; included by the top-level Makefile.
 #
 #   make install   [PREFIX=/usr/local] [DESTDIR=]   build an installed variant and copy it
@@ -54,9 +55,9 @@ $(INST_MAIN_OBJ): plugin/pcap/main.c $(INST_STAMP)
 $(INST_BIN): $(LIB_OBJ) $(INST_MAIN_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Placeholders in the unit and the man page: @SBINDIR@, @CONFDIR@, @LOGDIR@.
+# Placeholders in the unit and the man page: @SBINDIR@, @CONFDIR@, @LOGDIR@, @VERSION@.
 RW_SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONFDIR@|$(RW_CONFDIR)|g' \
-               -e 's|@LOGDIR@|$(RW_LOGDIR)|g'
+               -e 's|@LOGDIR@|$(RW_LOGDIR)|g' -e 's|@VERSION@|$(RW_VERSION)|g'
 
 install: $(INST_BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(RW_CONFDIR)/lists $(DESTDIR)$(MANDIR)/man8 \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_pcapgen.c — deterministic generator of reelwatch's test captures (pcaps/README.md). */
 
 /*

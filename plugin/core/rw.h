@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw.h — the public API of the reelwatch detection core; the one header a host includes. */
 #ifndef RW_H
 #define RW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_engine.c — the detection core's entry points: ties classification, rules and EVE together. */
 #include <dirent.h>
 #include <gcrypt.h>

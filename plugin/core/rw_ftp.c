@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_ftp.c — FTP control channel parser: pairs transfer commands with announced data endpoints. */
 #include "rw_ftp.h"
 

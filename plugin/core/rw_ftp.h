@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_ftp.h — the FTP control channel: logins, announced data connections, transfer commands. */
 #ifndef RW_FTP_H
 #define RW_FTP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_limits.h — every bound on attacker- or author-controlled input, units in the name. */
 #ifndef RW_LIMITS_H
 #define RW_LIMITS_H

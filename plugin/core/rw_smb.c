@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_smb.c — SMB2/SMB3 ([MS-SMB2]) and SMB1 ([MS-CIFS]) files: names, data streamed, closes. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_smb.h — SMB2/SMB3 and SMB1 over TCP: files moved by CREATE, WRITE, READ and CLOSE. */
 #ifndef RW_SMB_H
 #define RW_SMB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_tftp.c — TFTP (RFC 1350, RFC 2347, RFC 2348): requests announce, DATA blocks are files. */
 #include <string.h>
 #include <strings.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_tftp.h — TFTP: read and write requests announce transfers; DATA blocks carry the file. */
 #ifndef RW_TFTP_H
 #define RW_TFTP_H

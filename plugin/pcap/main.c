@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c — reelwatch, the standalone libpcap host: options, capture loop, flows into the core. */
 /* setresuid/getresuid and friends are GNU extensions. */
 #define _GNU_SOURCE
@@ -25,7 +26,9 @@
 #include "rw_queue.h"
 #include "rw_report.h"
 
-#define RW_VERSION "0.1.0"
+/* RW_VERSION comes from the file VERSION at the top of the tree, the one place that holds
+ * it: the Makefile passes it as -DRW_VERSION (dist/package.mk); built any other way, -V's
+ * use of it does not compile. */
 
 /* The rule set -c defaults to. The source tree's build keeps the relative "rules" so that
  * `make run` works from the checkout; `make install` builds its binary with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_capture.c — opening capture files, directories and live interfaces; the progress line. */
 #include "rw_capture.h"
 

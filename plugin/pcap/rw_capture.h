@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_capture.h — libpcap sources for the standalone host: files, directories, interfaces. */
 #ifndef RW_CAPTURE_H
 #define RW_CAPTURE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_decode.c — link, network and transport decoding for the standalone host. */
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_decode.h — link, network and transport decoding for the standalone host. */
 #ifndef RW_DECODE_H
 #define RW_DECODE_H

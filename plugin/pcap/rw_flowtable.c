@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_flowtable.c — bidirectional flow table: keyed hash, per-class LRU timeouts, memcap. */
 #include "rw_flowtable.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_flowtable.h — the standalone host's bidirectional flow table with timeouts and memcap. */
 #ifndef RW_FLOWTABLE_H
 #define RW_FLOWTABLE_H

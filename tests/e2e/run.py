@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """run.py — replays every end-to-end case in tests/e2e and checks its EVE output exactly.
 
 A case is a directory tests/e2e/<name>/ with a case.yaml:

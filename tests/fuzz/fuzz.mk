@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/fuzz/fuzz.mk — libFuzzer targets; included at the end of the top-level Makefile.
 #
 #   make fuzz                       build $(BUILD)/fuzz/fuzz_<target> for every target:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_decode.c — libFuzzer target: frames through decode, flow table, nDPI and EVE writing. */
 #include <stddef.h>
 #include <stdint.h>

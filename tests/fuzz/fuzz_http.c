@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_http.c — libFuzzer target: the HTTP/1.x parser (rw_http), alone. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """mkcorpus.py — (re)writes the seed corpora of the libFuzzer targets from real data.
 
     python3 tests/fuzz/mkcorpus.py [--shared tests/data/pcaps] [--pcapgen build/tools/rw_pcapgen]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/ops/run.sh — operations tests (make ops-test): install into a temporary DESTDIR and
 # run the installed binary, the documentation's examples, periodic stats, the EVE
 # directory rules, the privilege drop on a live capture, and a live capture on a veth pair

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_decode.c — the packet decoder on real captures, hand-built frames and truncations. */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_engine.c — the core's public API: both input layers, settings and the output interface. */
 #include <CUnit/CUnit.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_flowtable.c — flow table: keys, directions, TCP states, timeouts, memcap, OOM. */
 #include <CUnit/CUnit.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_ftp.c — the FTP control channel: announcements, transfers, logins, TLS, hostile input. */
 #define _GNU_SOURCE /* memmem */
 #include <CUnit/CUnit.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_http.c — HTTP/1.x parser: bodies as files, multipart, chunked, pipelining, gaps, hostile input. */
 #include <CUnit/CUnit.h>
 #include <stdarg.h>

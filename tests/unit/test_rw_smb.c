@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_smb.c — SMB files from hand-built sessions: names, offsets, compounds, splits, lies. */
 #include <CUnit/CUnit.h>
 #include <stdio.h>

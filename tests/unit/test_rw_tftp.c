@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_tftp.c — TFTP requests announce transfers; DATA blocks, wraps, losses, errors. */
 #include <CUnit/CUnit.h>
 #include <netinet/in.h>

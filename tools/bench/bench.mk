@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tools/bench/bench.mk — make bench: reelwatch against the read floor, tcpdump and ndpiReader.
 #
 #   make bench            build, generate (or reuse) build/bench/bench.pcap (>= 1 GB), time

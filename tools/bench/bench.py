@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """make bench: reelwatch against the libpcap read floor, tcpdump and ndpiReader.
 
 Whole processes are timed (wall clock, median of --runs) and their peak RSS is read from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_benchgen.c — the benchmark's captures and rule inputs (make bench, docs/performance.md). */
 
 /*
