@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 # fuzz_decode's link index (fuzz_decode.c, fuzz_decode_dlts) for each LINKTYPE_/DLT_ value.
 DECODE_LINKS = {1: 0, 113: 1, 276: 2, 12: 3, 101: 4, 228: 5, 229: 6, 0: 7, 108: 8, 239: 9,
-                127: 10, 105: 11}
+                127: 10, 105: 11, 104: 13}
 DECODE_LINK_UNKNOWN = 12
 
 DECODE_BUDGET = 4000        # bytes of packet data per decode seed
@@ -76,6 +76,23 @@ SHARED = [
 # rw_pcapgen captures: (command, decode seed, pcapfile seed whole).
 GENERATED = [("vlan", 1, 1), ("ipv6", 1, 1), ("timeouts", 1, 1), ("evasion", 1, 0),
              ("demo", 1, 0)]
+
+# rw_pcapgen --encap KIND SCENARIO: the same traffic in each encapsulation of a span port.
+ENCAP = [("pppoe", "demo"), ("mpls", "demo"), ("mpls-pw", "demo"), ("erspan1", "demo"),
+         ("erspan2", "demo"), ("erspan3", "demo"), ("geneve", "demo"), ("ipip", "demo"),
+         ("ip6ip", "ipv6"), ("teredo", "ipv6"), ("chdlc", "demo")]
+
+
+def encap_seeds(w, pcapgen, tmp):
+    """One decode seed per encapsulation: the first packets of the wrapped capture."""
+    for (kind, cmd) in ENCAP:
+        out = os.path.join(tmp, "encap_%s.pcap" % kind)
+        subprocess.run([pcapgen, "--encap", kind, cmd, out], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(out, "rb") as f:
+            cap = Capture(f.read())
+        w.put("decode", "gen_encap_" + kind.replace("-", "_"), decode_seed(cap.records),
+              "rw_pcapgen --encap %s %s first packets" % (kind, cmd), "project")
 
 
 class Capture:
@@ -445,6 +462,7 @@ def main():
                                                 gen["ipv6"].records).items()):
             w.put("decode", "link_%d" % link, seed,
                   "rw_pcapgen demo and ipv6: IP packets under link type %d" % link, "project")
+        encap_seeds(w, a.pcapgen, tmp)
         out = os.path.join(tmp, "flood.pcap")
         subprocess.run([a.pcapgen, "flood", "300", out], check=True, stdout=subprocess.DEVNULL)
         with open(out, "rb") as f:
