@@ -329,6 +329,57 @@ def ftp_session(lines):
     return ftp_frame(ev)
 
 
+# fuzz_smtp: hand-written sessions (fuzz_ftp's framing) and the TCP payloads of the
+# shared SMTP captures in packet order (the captures are clean: no reordering to undo).
+SMTP_SEED_BUDGET = 16384
+SMTP_SHARED = ["other_upload/smtp_bdat_png_attachment.pcap",
+               "other_upload/smtp_exe_attachment_upload_964KB.pcap"]
+SMTP_MSG = ("Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n"
+            "Content-Type: text/plain\r\n\r\nhello\r\n--b1\r\n"
+            "Content-Type: image/png; name=\"a.png\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n"
+            "Content-Disposition: attachment; filename*=UTF-8''b%20c.png\r\n\r\n"
+            "iVBORw0KGgo=\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n"
+            "Content-Disposition: attachment; filename=q.txt\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\na=3Db=\r\nc  \r\n"
+            "--b1--\r\n")
+SMTP_OPEN = ["S 220 mx ESMTP", "C EHLO ws", "S 250-mx", "S 250 CHUNKING", "C MAIL FROM:<a@b>",
+             "S 250 ok", "C RCPT TO:<c@d>", "S 250 ok"]
+SMTP_SESSIONS = [
+    ("data_multipart", SMTP_OPEN + ["C DATA", "S 354 go", (0, SMTP_MSG.encode() + b"..x\r\n.\r\n"),
+                                    "S 250 queued", "C QUIT", "S 221 bye"]),
+    ("bdat_chunks", SMTP_OPEN + [(0, b"BDAT 40\r\n" + SMTP_MSG.encode()[:40]), "S 250 ok",
+                                 (0, b"BDAT %d LAST\r\n" % (len(SMTP_MSG) - 40) +
+                                  SMTP_MSG.encode()[40:]), "S 250 ok", ("end",)]),
+    ("refused_rset_tls", SMTP_OPEN + ["C DATA", "S 554 no", "C RSET", "S 250 ok", "C STARTTLS",
+                                      "S 220 go", (0, bytes([0x16, 3, 1, 0, 5]) + b"hello")]),
+    ("gap_in_data", SMTP_OPEN + ["C DATA", "S 354 go", (0, SMTP_MSG.encode()[:200]), ("gap", 0, 50),
+                                 (0, SMTP_MSG.encode()[250:] + b".\r\n")]),
+]
+
+
+def tcp_payloads(cap, port, budget):
+    """(dir, payload) of the TCP segments of an Ethernet/IPv4 capture, in packet order:
+    dir 0 to the server port, 1 from it; at most budget bytes."""
+    out, used = [], 0
+    for (_, _, _, _, _, link, p) in cap.records:
+        if link != 1 or len(p) < 34 or p[12:14] != b"\x08\x00" or p[23] != 6:
+            continue
+        ihl = (p[14] & 15) * 4
+        tot = struct.unpack(">H", p[16:18])[0]
+        t = 14 + ihl
+        if len(p) < t + 20:
+            continue
+        sport, dport = struct.unpack(">HH", p[t:t + 4])
+        data = p[t + (p[t + 12] >> 4) * 4:14 + tot]
+        if not data or used >= budget:
+            continue
+        data = data[:budget - used]
+        used += len(data)
+        out.append((0 if dport == port else 1, data))
+    return out
+
+
 LOGIN_ANON = ["S 220 ProFTPD Server ready.", "C USER anonymous", "S 331 Password required",
               "C PASS guest@example.org", "S 230 Anonymous access granted", "C TYPE I",
               "S 200 Type set to I"]
@@ -536,6 +587,17 @@ def main():
         w.put("expect", name, data, "hand-written rw_expect operations", "project")
     for (name, data) in FTP_SESSIONS:
         w.put("ftp", name, ftp_session(data), "hand-written FTP control session", "project")
+    for (name, data) in SMTP_SESSIONS:
+        w.put("smtp", name, ftp_session(data), "hand-written SMTP session", "project")
+    for rel in SMTP_SHARED:
+        with open(os.path.join(a.shared, rel), "rb") as f:
+            cap = Capture(f.read())
+        row = man.get(rel, {})
+        w.put("smtp", safe(rel), ftp_frame(tcp_payloads(cap, 25, SMTP_SEED_BUDGET)),
+              "shared:%s (%s@%s %s) first TCP payloads" % (rel, row.get("repository", "?"),
+                                                         row.get("commit", "?"),
+                                                         row.get("source_path", "?")),
+              row.get("licence", "?"))
 
     total = 0
     with open(os.path.join(HERE, "corpus.tsv"), "w") as f:
