@@ -3528,6 +3528,137 @@ static void cmd_threshold(struct gen *g, const struct cmd_args *a)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* SMTP (smtp-upload): mail with production files attached                              */
+
+/* RFC 2045 6.8 base64 in lines of 76 characters, each ending in CRLF. */
+static void gb_base64(struct gbuf *b, const uint8_t *p, size_t n)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t col = 0;
+
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        char q[4] = { al[v >> 18 & 63], al[v >> 12 & 63], i + 1 < n ? al[v >> 6 & 63] : '=',
+                      i + 2 < n ? al[v & 63] : '=' };
+
+        gb_put(b, q, 4);
+        col += 4;
+        if (col == 76 || i + 3 >= n) {
+            gb_str(b, "\r\n");
+            col = 0;
+        }
+    }
+}
+
+/* RFC 2045 6.7 quoted-printable that keeps every byte: "=" and bytes outside 33..126
+ * (but SP and TAB before a printable byte) as =XX, LF included, so lines are only soft
+ * breaks ("=" CRLF) before 76 columns, the last one too: the decoded body is exactly p. */
+static void gb_qp(struct gbuf *b, const uint8_t *p, size_t n)
+{
+    size_t col = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int blank_ok = (p[i] == ' ' || p[i] == '\t') && i + 1 < n && p[i + 1] > 32 &&
+                       p[i + 1] < 127;
+        char e[4];
+
+        if ((p[i] >= 33 && p[i] <= 126 && p[i] != '=') || blank_ok)
+            snprintf(e, sizeof(e), "%c", p[i]);
+        else
+            snprintf(e, sizeof(e), "=%02X", p[i]);
+        if (col + strlen(e) > 75) {
+            gb_str(b, "=\r\n");
+            col = 0;
+        }
+        gb_str(b, e);
+        col += strlen(e);
+    }
+    gb_str(b, "=\r\n");
+}
+
+/* RFC 5321 4.5.2: a line of the message starting with "." gets one more. */
+static void gb_dot_stuff(struct gbuf *out, const struct gbuf *in)
+{
+    for (size_t i = 0; i < in->len; i++) {
+        if (in->p[i] == '.' && (i == 0 || in->p[i - 1] == '\n'))
+            gb_put(out, ".", 1);
+        gb_put(out, in->p + i, 1);
+    }
+}
+
+static void smtp_say(struct gen_tcp *s, const char *cmd, const char *reply)
+{
+    gen_tcp_send_str(s, GEN_C2S, cmd);
+    gen_tcp_send_str(s, GEN_S2C, reply);
+}
+
+/*
+ * smtp-upload: 10.20.30.40 mails two production files to a server in 175.45.176.0/22
+ * (the demo's flagged range) on port 25. Message 1 goes with DATA (RFC 5321): a text part
+ * holding a line that starts with a dot (sent dot-stuffed) and ep07_bg_forest.psd, the
+ * demo's PSD (300040 bytes), in base64, named by Content-Disposition. Message 2 goes with
+ * BDAT (RFC 3030) in chunks of 4000 bytes: ep07_sc012.xstage (20480 bytes) in quoted-
+ * printable, named by Content-Type alone. Suricata 7 reports the PSD and not the xstage.
+ */
+static void cmd_smtp_upload(struct gen *g, const struct cmd_args *a)
+{
+    struct gbuf f[2] = { { 0 }, { 0 } }, m[3] = { { 0 }, { 0 }, { 0 } };
+    struct gen_host ws, mx;
+    struct gen_path p;
+    struct gen_tcp s;
+    char cmd[64];
+
+    (void)a;
+    host_init(g, &ws, "10.20.30.40", 1, 128);
+    host_init(g, &mx, "175.45.176.25", 0, 46);
+    build_psd(&f[0], GEN_PSD_WIDTH, GEN_PSD_HEIGHT);
+    build_xstage(&f[1], g);
+    gb_str(&m[0], "From: artist@studio.example\r\nTo: drop@example.net\r\n"
+                  "Subject: ep07 backgrounds\r\nMIME-Version: 1.0\r\n"
+                  "Content-Type: multipart/mixed; boundary=\"=_reel_1\"\r\n\r\n"
+                  "--=_reel_1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                  "forest plate attached\r\n.the line above the dot\r\n"
+                  "--=_reel_1\r\nContent-Type: image/vnd.adobe.photoshop\r\n"
+                  "Content-Transfer-Encoding: base64\r\n"
+                  "Content-Disposition: attachment; filename=\"ep07_bg_forest.psd\"\r\n\r\n");
+    gb_base64(&m[0], f[0].p, f[0].len);
+    gb_str(&m[0], "--=_reel_1--\r\n");
+    gb_dot_stuff(&m[1], &m[0]);
+    gb_str(&m[1], ".\r\n");
+    gb_str(&m[2], "From: artist@studio.example\r\nSubject: sc012\r\nMIME-Version: 1.0\r\n"
+                  "Content-Type: application/octet-stream; name=ep07_sc012.xstage\r\n"
+                  "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    gb_qp(&m[2], f[1].p, f[1].len);
+
+    path_init(&p, &ws, 50225, &mx, 25, NULL);
+    gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    gen_tcp_send_str(&s, GEN_S2C, "220 mx.example.net ESMTP Postfix\r\n");
+    smtp_say(&s, "EHLO ws40.studio.example\r\n",
+             "250-mx.example.net\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n");
+    smtp_say(&s, "MAIL FROM:<artist@studio.example>\r\n", "250 2.1.0 Ok\r\n");
+    smtp_say(&s, "RCPT TO:<drop@example.net>\r\n", "250 2.1.5 Ok\r\n");
+    smtp_say(&s, "DATA\r\n", "354 End data with <CR><LF>.<CR><LF>\r\n");
+    gen_tcp_send_buf(&s, GEN_C2S, &m[1]);
+    gen_tcp_send_str(&s, GEN_S2C, "250 2.0.0 Ok: queued as 4F1A2\r\n");
+    smtp_say(&s, "MAIL FROM:<artist@studio.example>\r\n", "250 2.1.0 Ok\r\n");
+    smtp_say(&s, "RCPT TO:<drop@example.net>\r\n", "250 2.1.5 Ok\r\n");
+    for (size_t off = 0; off < m[2].len; off += 4000) {
+        size_t n = m[2].len - off < 4000 ? m[2].len - off : 4000;
+
+        gen_snprintf(g, cmd, sizeof(cmd), "BDAT %zu%s\r\n", n, off + n == m[2].len ? " LAST" : "");
+        gen_tcp_send_str(&s, GEN_C2S, cmd);
+        gen_tcp_send(&s, GEN_C2S, m[2].p + off, n, NULL);
+        gen_tcp_send_str(&s, GEN_S2C, "250 2.0.0 Ok\r\n");
+    }
+    smtp_say(&s, "QUIT\r\n", "221 2.0.0 Bye\r\n");
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, f, 2);
+    gbufs_done(g, m, 3);
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* Encapsulations (--encap): the same capture as a span or remote span port sees it     */
 
 /*
@@ -3789,6 +3920,7 @@ static void usage(FILE *f)
                "       rw_pcapgen spread OUT.pcap\n"
                "       rw_pcapgen fragments OUT.pcap\n"
                "       rw_pcapgen threshold OUT.pcap\n"
+               "       rw_pcapgen smtp-upload OUT.pcap\n"
                "Writes a deterministic capture (Ethernet, pcap); see pcaps/README.md.\n"
                "Any of these may start with --encap KIND to wrap every frame in KIND: pppoe,\n"
                "  mpls, mpls-pw, erspan1, erspan2, erspan3, geneve, teredo (IPv6 packets\n"
@@ -3844,6 +3976,7 @@ int main(int argc, char **argv)
         { "raw", cmd_raw },           { "days", cmd_days },       { "parallel", cmd_parallel },
         { "spread", cmd_spread },
         { "fragments", cmd_fragments }, { "threshold", cmd_threshold },
+        { "smtp-upload", cmd_smtp_upload },
     };
     struct cmd_args a = { 0, GEN_FLOOD_SEED, GEN_ENCAP_NONE };
     size_t i;
