@@ -3687,12 +3687,18 @@ static const struct {
     const char *name;
     int dlt;
 } gen_encaps[] = {
-    [GEN_ENCAP_NONE] = { "none", DLT_EN10MB },       [GEN_ENCAP_PPPOE] = { "pppoe", DLT_EN10MB },
-    [GEN_ENCAP_MPLS] = { "mpls", DLT_EN10MB },       [GEN_ENCAP_MPLS_PW] = { "mpls-pw", DLT_EN10MB },
-    [GEN_ENCAP_ERSPAN1] = { "erspan1", DLT_EN10MB }, [GEN_ENCAP_ERSPAN2] = { "erspan2", DLT_EN10MB },
-    [GEN_ENCAP_ERSPAN3] = { "erspan3", DLT_EN10MB }, [GEN_ENCAP_GENEVE] = { "geneve", DLT_EN10MB },
-    [GEN_ENCAP_TEREDO] = { "teredo", DLT_EN10MB },   [GEN_ENCAP_IPIP] = { "ipip", DLT_EN10MB },
-    [GEN_ENCAP_IP6IP] = { "ip6ip", DLT_EN10MB },     [GEN_ENCAP_CHDLC] = { "chdlc", 104 },
+    [GEN_ENCAP_NONE] = { "none", DLT_EN10MB },
+    [GEN_ENCAP_PPPOE] = { "pppoe", DLT_EN10MB },
+    [GEN_ENCAP_MPLS] = { "mpls", DLT_EN10MB },
+    [GEN_ENCAP_MPLS_PW] = { "mpls-pw", DLT_EN10MB },
+    [GEN_ENCAP_ERSPAN1] = { "erspan1", DLT_EN10MB },
+    [GEN_ENCAP_ERSPAN2] = { "erspan2", DLT_EN10MB },
+    [GEN_ENCAP_ERSPAN3] = { "erspan3", DLT_EN10MB },
+    [GEN_ENCAP_GENEVE] = { "geneve", DLT_EN10MB },
+    [GEN_ENCAP_TEREDO] = { "teredo", DLT_EN10MB },
+    [GEN_ENCAP_IPIP] = { "ipip", DLT_EN10MB },
+    [GEN_ENCAP_IP6IP] = { "ip6ip", DLT_EN10MB },
+    [GEN_ENCAP_CHDLC] = { "chdlc", 104 }, /* DLT_C_HDLC */
 };
 
 #define GEN_ENCAP_N (int)(sizeof(gen_encaps) / sizeof(gen_encaps[0]))

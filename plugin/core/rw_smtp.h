@@ -1,4 +1,4 @@
-/* rw_smtp.h — SMTP sessions: the messages a client sends (DATA and BDAT), read for attachments. */
+/* rw_smtp.h — SMTP sessions: the mail a client sends (DATA, BDAT), read for attachments. */
 #ifndef RW_SMTP_H
 #define RW_SMTP_H
 

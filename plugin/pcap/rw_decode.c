@@ -139,9 +139,11 @@ const char *const rw_decode_counter_path[RW_DEC_COUNTER_N] = {
     [RW_DEC_EV_GENEVE_UNKNOWN_PAYLOAD_TYPE] = "decoder.event.geneve.unknown_payload_type",
     [RW_DEC_EV_CHDLC_PKT_TOO_SMALL] = "decoder.event.chdlc.pkt_too_small",
     [RW_DEC_EV_IPV6_IPV4_IN_IPV6_TOO_SMALL] = "decoder.event.ipv6.ipv4_in_ipv6_too_small",
-    [RW_DEC_EV_IPV6_IPV4_IN_IPV6_WRONG_IP_VERSION] = "decoder.event.ipv6.ipv4_in_ipv6_wrong_version",
+    [RW_DEC_EV_IPV6_IPV4_IN_IPV6_WRONG_IP_VERSION] =
+        "decoder.event.ipv6.ipv4_in_ipv6_wrong_version",
     [RW_DEC_EV_IPV6_IPV6_IN_IPV6_TOO_SMALL] = "decoder.event.ipv6.ipv6_in_ipv6_too_small",
-    [RW_DEC_EV_IPV6_IPV6_IN_IPV6_WRONG_IP_VERSION] = "decoder.event.ipv6.ipv6_in_ipv6_wrong_version",
+    [RW_DEC_EV_IPV6_IPV6_IN_IPV6_WRONG_IP_VERSION] =
+        "decoder.event.ipv6.ipv6_in_ipv6_wrong_version",
 };
 
 static int rw_dec_ip(struct rw_dec *d, const uint8_t *p, uint32_t cap, uint32_t wire);

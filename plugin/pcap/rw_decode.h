@@ -15,8 +15,8 @@
  * RW_DEC_TOO_MANY_LAYERS), so nothing is dropped silently; a flow packet bumps none.
  * Layer counters (ethernet, vlan, ipv4, tcp, gre ...) count each header reached, outer and
  * inner; tunnels (VXLAN, GRE, ERSPAN, Geneve, Teredo, IP in IP, Ethernet over MPLS) nest
- * at most RW_DECODE_MAX_ENCAP_DEPTH deep. decoder.invalid also covers unsupported link types and 802.11, radiotap and
- * NFLOG frames that hold no IP packet (management, protected, malformed) and PPPoE
+ * at most RW_DECODE_MAX_ENCAP_DEPTH deep. decoder.invalid also covers unsupported link
+ * types and 802.11, radiotap and NFLOG frames that hold no IP packet (management, protected, malformed) and PPPoE
  * discovery frames (PADI ... PADT).
  */
 enum rw_decode_counter {

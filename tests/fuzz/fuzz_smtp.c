@@ -1,4 +1,4 @@
-/* fuzz_smtp.c — libFuzzer target: the SMTP session parser and its MIME reader (rw_smtp, rw_mime). */
+/* fuzz_smtp.c — libFuzzer target: the SMTP parser and its MIME reader (rw_smtp, rw_mime). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -262,7 +262,8 @@ static void test_decode_pppoe_malformed_counted_by_reason(void)
         size_t cut;   /* bytes of frame kept; 0: all */
         enum rw_decode_counter want;
     } cases[] = {
-        {"session code 0x09", 0x8864, 0x09, {0x00, 0x21}, 32, 0xffff, 0, RW_DEC_EV_PPPOE_WRONG_CODE},
+        {"session code 0x09", 0x8864, 0x09, {0x00, 0x21}, 32, 0xffff, 0,
+         RW_DEC_EV_PPPOE_WRONG_CODE},
         {"session length 0", 0x8864, 0, {0x00, 0x21}, 32, 0, 0, RW_DEC_EV_PPPOE_PKT_TOO_SMALL},
         {"session header cut", 0x8864, 0, {0x00, 0x21}, 32, 0xffff, 19,
          RW_DEC_EV_PPPOE_PKT_TOO_SMALL},
