@@ -37,6 +37,27 @@ enum {
 #define RW_ERSPAN3_SUBHDR 8u  /* platform specific sub-header, when the O bit is set */
 #define RW_GENEVE_HDR 8u
 
+/* The 16-bit big-endian value at the cursor, without moving it: 0, or -1 when short. */
+static int rw_dec_peek_u16(const struct rw_cur *c, uint16_t *v)
+{
+    struct rw_cur k = *c;
+
+    return rw_rd_u16be(&k, v);
+}
+
+/* The IP version nibble of the first of cap bytes at p: 0, or -1 when cap is 0. */
+static int rw_dec_peek_version(const uint8_t *p, uint32_t cap, unsigned *ver)
+{
+    struct rw_cur c;
+    uint8_t b;
+
+    rw_cur_init(&c, p, cap);
+    if (rw_rd_u8(&c, &b) != 0)
+        return -1;
+    *ver = b >> 4;
+    return 0;
+}
+
 /* Adds a VLAN id taken from a tunnel header (ERSPAN) to the flow key, as Suricata does;
  * 1, or 0 after counting too many layers. */
 static int rw_dec_tunnel_vlan(struct rw_dec *d, uint16_t vid)
@@ -151,6 +172,7 @@ int rw__dec_mpls(struct rw_dec *d, const uint8_t *p, uint32_t cap, uint32_t wire
 {
     struct rw_cur c;
     uint32_t shim, label, n;
+    unsigned ver;
 
     rw__dec_count(d, RW_DEC_MPLS);
     rw_cur_init(&c, p, cap);
@@ -177,9 +199,9 @@ int rw__dec_mpls(struct rw_dec *d, const uint8_t *p, uint32_t cap, uint32_t wire
             return rw__dec_drop(d, RW_DEC_EV_MPLS_BAD_LABEL_RESERVED);
         break;
     }
-    if (cap < RW_MPLS_PW_CW)
+    if (cap < RW_MPLS_PW_CW || rw_dec_peek_version(p, cap, &ver) != 0)
         return rw__dec_drop(d, RW_DEC_EV_MPLS_PKT_TOO_SMALL);
-    switch (p[0] >> 4) {
+    switch (ver) {
     case 4:
         return rw__dec_ipv4(d, p, cap, wire);
     case 6:
@@ -212,7 +234,7 @@ int rw__dec_erspan(struct rw_dec *d, uint16_t proto, int seq, const uint8_t *p, 
     struct rw_cur c;
     uint16_t vv, w2;
     uint32_t n;
-    unsigned ft = 0;
+    unsigned ft = 0, ver;
 
     rw__dec_count(d, RW_DEC_ERSPAN);
     if (proto == RW_DEC_ET_ERSPAN && !seq)
@@ -237,10 +259,10 @@ int rw__dec_erspan(struct rw_dec *d, uint16_t proto, int seq, const uint8_t *p, 
         return 0;
     n = (uint32_t)(c.p - p);
     if (ft == 2) {
-        if (cap == n)
+        if (rw_dec_peek_version(c.p, cap - n, &ver) != 0)
             return rw__dec_drop(d, RW_DEC_EV_ERSPAN_HEADER_TOO_SMALL);
-        return (c.p[0] >> 4) == 6 ? rw__dec_ipv6(d, c.p, cap - n, wire - n)
-                                  : rw__dec_ipv4(d, c.p, cap - n, wire - n);
+        return ver == 6 ? rw__dec_ipv6(d, c.p, cap - n, wire - n)
+                        : rw__dec_ipv4(d, c.p, cap - n, wire - n);
     }
     return rw__dec_ether(d, c.p, cap - n, wire - n, RW_DEC_UNKNOWN_ETHERTYPE);
 }
@@ -298,15 +320,15 @@ int rw__dec_teredo(struct rw_dec *d, const uint8_t *p, uint32_t cap, uint32_t wi
     struct rw_cur c;
     uint8_t idlen, aulen, nh, hlim;
     uint32_t vtf, n;
-    uint16_t plen;
+    uint16_t plen, ind;
 
     rw_cur_init(&c, p, cap);
-    if (rw_cur_left(&c) >= 2 && c.p[0] == 0 && c.p[1] == 1) {
+    if (rw_dec_peek_u16(&c, &ind) == 0 && ind == 0x0001) {
         if (rw_cur_skip(&c, 2) != 0 || rw_rd_u8(&c, &idlen) != 0 || rw_rd_u8(&c, &aulen) != 0 ||
             rw_cur_skip(&c, (size_t)idlen + aulen + 9) != 0)
             return RW_DEC_NOT_TUNNEL;
     }
-    if (rw_cur_left(&c) >= 2 && c.p[0] == 0 && c.p[1] == 0 && rw_cur_skip(&c, 8) != 0)
+    if (rw_dec_peek_u16(&c, &ind) == 0 && ind == 0x0000 && rw_cur_skip(&c, 8) != 0)
         return RW_DEC_NOT_TUNNEL;
     n = (uint32_t)(c.p - p);
     if (rw_rd_u32be(&c, &vtf) != 0 || rw_rd_u16be(&c, &plen) != 0 || rw_rd_u8(&c, &nh) != 0 ||
@@ -331,12 +353,14 @@ int rw__dec_ip_in_ip(struct rw_dec *d, int ipver, uint8_t proto, const uint8_t *
                      uint32_t wire)
 {
     int inner4 = proto == RW_DEC_IPPROTO_IPIP;
+    unsigned ver;
 
     if (ipver == 6) {
-        if (wire < (inner4 ? RW_IPV4_MIN_HDR : RW_IPV6_HDR) || cap < 1)
+        if (wire < (inner4 ? RW_IPV4_MIN_HDR : RW_IPV6_HDR) ||
+            rw_dec_peek_version(p, cap, &ver) != 0)
             return rw__dec_drop(d, inner4 ? RW_DEC_EV_IPV6_IPV4_IN_IPV6_TOO_SMALL
                                           : RW_DEC_EV_IPV6_IPV6_IN_IPV6_TOO_SMALL);
-        if ((p[0] >> 4) != (inner4 ? 4 : 6))
+        if (ver != (inner4 ? 4u : 6u))
             return rw__dec_drop(d, inner4 ? RW_DEC_EV_IPV6_IPV4_IN_IPV6_WRONG_IP_VERSION
                                           : RW_DEC_EV_IPV6_IPV6_IN_IPV6_WRONG_IP_VERSION);
         rw__dec_count(d, inner4 ? RW_DEC_IPV4_IN_IPV6 : RW_DEC_IPV6_IN_IPV6);
