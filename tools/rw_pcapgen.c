@@ -206,7 +206,8 @@ static void gen_at(struct gen *g, uint64_t offset_us)
     g->now_us = t;
 }
 
-static struct gen *gen_open(const char *path, uint64_t seed, int dlt)
+/* Opens the output with link type dlt (DLT_EN10MB but for --encap chdlc). */
+static struct gen *gen_open_dlt(const char *path, uint64_t seed, int dlt)
 {
     struct gen *g = calloc(1, sizeof(*g));
 
@@ -235,6 +236,14 @@ fail:
         pcap_close(g->pd);
     free(g);
     return NULL;
+}
+
+/* An Ethernet capture; tools/bench/rw_benchgen.c, which includes this file, calls it. */
+static struct gen *gen_open(const char *path, uint64_t seed) __attribute__((unused));
+
+static struct gen *gen_open(const char *path, uint64_t seed)
+{
+    return gen_open_dlt(path, seed, DLT_EN10MB);
 }
 
 /* Flushes and closes; returns 0, or -1 when anything failed on the way. */
@@ -3953,7 +3962,7 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 static int run(void (*cmd)(struct gen *, const struct cmd_args *), const char *path,
                const struct cmd_args *a, uint64_t seed)
 {
-    struct gen *g = gen_open(path, seed, encap_dlt(a->encap));
+    struct gen *g = gen_open_dlt(path, seed, encap_dlt(a->encap));
     uint64_t pkts;
 
     if (g == NULL)
