@@ -19,6 +19,7 @@
 #include "rw_magic.h"
 #include "rw_rules.h"
 #include "rw_smb.h"
+#include "rw_smtp.h"
 #include "rw_stream.h"
 #include "rw_tftp.h"
 
@@ -52,6 +53,7 @@ enum engine_app {
     APP_SMB,
     APP_TFTP,         /* a request to port 69, or an announced transfer */
     APP_RAW,          /* an unrecognised stream or datagrams starting with a file's magic */
+    APP_SMTP,         /* port 25/587/2525, or a client that starts with EHLO/HELO */
 };
 
 /* An engine's own counters (a worker has its own; stats records sum them). */
@@ -61,7 +63,7 @@ struct engine_counters {
     uint64_t eve_write_errors;
     uint64_t alerts;
     uint64_t files;           /* files that ended (event layer) */
-    uint64_t app[8];          /* flows per enum engine_app */
+    uint64_t app[9];          /* flows per enum engine_app */
     uint64_t expect_hits;     /* flows an announcement named */
     uint64_t light_flows;     /* flows no rule or record type could use: counted only */
 };
@@ -80,6 +82,7 @@ struct rw_flow {
         struct rw_ftp *ftp;
         struct rw_smb *smb;
         struct rw_tftp *tftp;
+        struct rw_smtp *smtp;
     } p;
     struct rw_expect_hit *hit;            /* an announcement waiting for this flow's bytes */
     const struct rw_flow_info *info;      /* the host's record of the flow */
@@ -552,6 +555,8 @@ static size_t engine_parser_bytes(const struct rw_flow *f)
         return rw_smb_bytes(f->p.smb);
     case APP_TFTP:
         return rw_tftp_bytes(f->p.tftp);
+    case APP_SMTP:
+        return rw_smtp_bytes(f->p.smtp);
     default:
         return 0;
     }
@@ -796,6 +801,16 @@ static int engine_is_ftp_command(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* SMTP: the server port (25 RFC 5321, 587 RFC 6409, 2525 a common alternative), or a
+ * client whose first command is EHLO or HELO (after the server's 220 greeting). */
+static int engine_is_smtp(const struct rw_flow_key *k, const uint8_t *p, size_t n)
+{
+    if (k->dport == 25 || k->dport == 587 || k->dport == 2525)
+        return 1;
+    return n >= 5 && (strncasecmp((const char *)p, "EHLO ", 5) == 0 ||
+                      strncasecmp((const char *)p, "HELO ", 5) == 0);
+}
+
 /* A NetBIOS session message (type 0) carrying SMB1, SMB2 or an SMB3 transform header. */
 static int engine_is_smb(const uint8_t *p, size_t n)
 {
@@ -834,6 +849,9 @@ static void engine_app_set(struct rw_engine *e, struct rw_flow *f, uint8_t app)
         break;
     case APP_TFTP:
         f->p.tftp = rw_tftp_new(&sink, &f->info->key);
+        break;
+    case APP_SMTP:
+        f->p.smtp = rw_smtp_new(&sink);
         break;
     default:
         return;
@@ -899,9 +917,10 @@ static void engine_expect_lookup(struct rw_engine *e, struct rw_flow *f, uint64_
 
 /*
  * Chooses the parser from the first bytes of a direction. Server ports say FTP (21),
- * SMB (445, 139) and TFTP (69) up front; otherwise the client's first bytes decide: an
- * HTTP method, an FTP login, a NetBIOS/SMB header; a file's magic at the start of either
- * direction makes a raw file (netcat-style); anything else is opaque volume. A server
+ * SMB (445, 139), TFTP (69) and SMTP (25, 587, 2525) up front; otherwise the client's
+ * first bytes decide: an HTTP method, an FTP login, a NetBIOS/SMB header, EHLO/HELO; a
+ * file's magic at the start of either direction makes a raw file (netcat-style);
+ * anything else is opaque volume. A server
  * that speaks first without a file (an FTP or SMTP banner) leaves the choice to the
  * client's first bytes.
  */
@@ -922,6 +941,8 @@ static void engine_app_choose(struct rw_engine *e, struct rw_flow *f, uint8_t di
         engine_app_set(e, f, APP_SMB);
     } else if (dir == RW_TOSERVER && engine_is_http_request(p, n)) {
         engine_app_set(e, f, APP_HTTP);
+    } else if (engine_is_smtp(k, p, dir == RW_TOSERVER ? n : 0)) {
+        engine_app_set(e, f, APP_SMTP);
     }
     if (f->app != APP_UNDECIDED)
         return;
@@ -951,6 +972,9 @@ static void engine_app_feed(struct rw_flow *f, uint8_t dir, const uint8_t *p, si
         break;
     case APP_TFTP:
         rw_tftp_datagram(f->p.tftp, dir, p, n);
+        break;
+    case APP_SMTP:
+        rw_smtp_data(f->p.smtp, dir, p, n);
         break;
     case APP_FTP_DATA:
     case APP_RAW:
@@ -1031,6 +1055,9 @@ static void engine_app_gap(struct rw_flow *f, uint8_t dir, uint64_t n)
     case APP_SMB:
         rw_smb_gap(f->p.smb, dir, n);
         break;
+    case APP_SMTP:
+        rw_smtp_gap(f->p.smtp, dir, n);
+        break;
     case APP_FTP_DATA:
     case APP_RAW:
         if (dir == f->data_dir)
@@ -1060,6 +1087,10 @@ static void engine_app_end(struct rw_flow *f)
     case APP_TFTP:
         rw_tftp_end(f->p.tftp);
         rw_tftp_free(&f->p.tftp);
+        break;
+    case APP_SMTP:
+        rw_smtp_end(f->p.smtp);
+        rw_smtp_free(&f->p.smtp);
         break;
     case APP_FTP_DATA:
     case APP_RAW: {
@@ -1285,6 +1316,7 @@ void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counte
     all[k++] = (struct rw_counter){"app_layer.flow.ftp_data", st.app[APP_FTP_DATA]};
     all[k++] = (struct rw_counter){"app_layer.flow.smb", st.app[APP_SMB]};
     all[k++] = (struct rw_counter){"app_layer.flow.tftp", st.app[APP_TFTP]};
+    all[k++] = (struct rw_counter){"app_layer.flow.smtp", st.app[APP_SMTP]};
     all[k++] = (struct rw_counter){"app_layer.expectations", st.expect_hits};
     /* Flows no rule or record could use, only counted: Suricata calls such flows bypassed. */
     all[k++] = (struct rw_counter){"flow_bypassed.closed", st.light_flows};

@@ -73,6 +73,15 @@
 #define RW_HTTP_FIELD_KEEP_BYTES 128                   /* Content-Type, Content-Encoding kept */
 #define RW_HTTP_BOUNDARY_MAX_BYTES 72                  /* RFC 2046: at most 70 + "--" */
 #define RW_FTP_LINE_MAX_BYTES 2048                     /* one FTP command or reply line */
+#define RW_SMTP_LINE_MAX_BYTES 2048                    /* one SMTP command or reply line
+                                                        * (RFC 5321 4.5.3.1.4 says 512) */
+#define RW_SMTP_PIPELINE_MAX 32                        /* unanswered commands (RFC 2920) */
+#define RW_MIME_LINE_MAX_BYTES 2048                    /* a longer body line is passed on in
+                                                        * pieces (never a boundary) */
+#define RW_MIME_FIELD_MAX_BYTES 1024                   /* Content-Type, -Disposition,
+                                                        * -Transfer-Encoding values kept */
+#define RW_MIME_DEPTH_MAX 8                            /* nested multiparts followed */
+#define RW_MIME_BOUNDARY_MAX_BYTES 70                  /* RFC 2046 5.1.1 */
 #define RW_EXPECT_MAX 4096                             /* announced data connections pending */
 #define RW_EXPECT_TIMEOUT_SEC 120                      /* how long an announcement waits */
 

@@ -153,7 +153,7 @@ static void test_engine_eve_types_limit_records(void)
         "\"alert_queue_overflow\":0,\"alerts_suppressed\":0},"
         "\"file_store\":{\"open_files\":0},"
         "\"app_layer\":{\"flow\":{\"http\":0,\"ftp\":0,\"ftp_data\":0,\"smb\":0,"
-        "\"tftp\":0},\"expectations\":0},\"flow_bypassed\":{\"closed\":0},"
+        "\"tftp\":0,\"smtp\":0},\"expectations\":0},\"flow_bypassed\":{\"closed\":0},"
         "\"memcap\":{\"pressure\":0}}}");
     rw_engine_free(&e);
     rw_diag_free(&d);
