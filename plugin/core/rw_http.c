@@ -458,6 +458,9 @@ static void mp_header(struct rw_http *h, const char *s, size_t n)
     vl = n - nl - 1;
     trim(&v, &vl);
     if (ieq(s, nl, "content-disposition")) {
+        /* filename="" (a browser's "no file chosen") is no file. Suricata 7.0.10 agrees
+         * on evasion.pcap, but reports one such part, the last of its body, as a file of 0
+         * bytes with an empty name in a real capture (docs/architecture.md). */
         mp->has_name = (uint8_t)cd_filename(h, v, vl, mp->name, sizeof(mp->name), &mp->name_len);
     } else if (ieq(s, nl, "content-type")) {
         keep(h, mp->ctype, sizeof(mp->ctype), v, vl);
@@ -938,6 +941,8 @@ static void http_cfg_make(void)
     if (cfg == NULL)
         return;
     htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
+    /* The IDS personality lowercases paths; Suricata's file names keep their case. */
+    htp_config_set_convert_lowercase(cfg, HTP_DECODER_URL_PATH, 0);
     htp_config_set_parse_request_cookies(cfg, 0);
     htp_config_set_allow_space_uri(cfg, 1);
     htp_config_set_plusspace_decode(cfg, HTP_DECODER_URLENCODED, 0);
