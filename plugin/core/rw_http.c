@@ -12,10 +12,10 @@
 /* What libhtp holds, measured with mallinfo2 (tools/bench/rw_httpmem.c, numbers in
  * docs/architecture.md): a connection parser with its connection, one transaction
  * beyond its header bytes, one header beyond its name and value, one decompressor. */
-#define RW_HTTP_CONNP_BYTES 1400
-#define RW_HTTP_TX_BYTES 1400
-#define RW_HTTP_HEADER_OVERHEAD_BYTES 120
-#define RW_HTTP_DECODER_BYTES 60000
+#define RW_HTTP_CONNP_BYTES 1800
+#define RW_HTTP_TX_BYTES 1900
+#define RW_HTTP_HEADER_OVERHEAD_BYTES 150
+#define RW_HTTP_DECODER_BYTES 48000
 
 /* "\r\n--" before the boundary. */
 #define DELIM_PREFIX_BYTES 4
@@ -61,7 +61,7 @@ struct http_mp {
 struct http_tx {
     uint8_t req_body;    /* BODY_* */
     uint8_t decoding[2]; /* this direction's body is being decompressed */
-    uint8_t decoding_seen[2];
+    uint8_t decoded[2];  /* counted in decoded[] already */
     uint8_t counted;     /* request-side flags counted */
     uint8_t credentials;
     uint64_t req_flags;  /* tx->flags when the request was complete */
@@ -225,7 +225,7 @@ static int cd_filename(struct rw_http *h, const char *v, size_t n, char *out, si
 }
 
 /* Copies a libhtp string into out (outsz, NUL-terminated); counts a cut. */
-static void keep_b(struct rw_http *h, char *out, size_t outsz, const bstr *b)
+static void keep_b(struct rw_http *h, char *out, size_t outsz, bstr *b)
 {
     if (b == NULL) {
         out[0] = '\0';
@@ -235,7 +235,7 @@ static void keep_b(struct rw_http *h, char *out, size_t outsz, const bstr *b)
 }
 
 /* The value of header `name` of a libhtp header table, or NULL. */
-static const bstr *hdr(const htp_table_t *t, const char *name)
+static bstr *hdr(const htp_table_t *t, const char *name)
 {
     const htp_header_t *x = t != NULL ? htp_table_get_c(t, name) : NULL;
 
@@ -338,7 +338,7 @@ static void open_body_file(struct rw_http *h, htp_tx_t *tx, uint8_t dir)
     struct rw_xfer_meta m;
     char cd[RW_FILE_NAME_MAX_BYTES + 1];
     size_t cdlen = 0;
-    const bstr *v = dir == RW_TOCLIENT ? hdr(tx->response_headers, "content-disposition") : NULL;
+    bstr *v = dir == RW_TOCLIENT ? hdr(tx->response_headers, "content-disposition") : NULL;
 
     if (v != NULL && cd_filename(h, (const char *)bstr_ptr(v), bstr_len(v), cd, sizeof(cd),
                                  &cdlen)) {
@@ -696,18 +696,19 @@ static void count_flags(struct rw_http *h, uint64_t flags, uint64_t before, uint
         h->c.host_invalid++;
 }
 
-/* At a body's first bytes: is libhtp decompressing it (its decoder then lives until the
- * message completes)? */
+/* At a response's headers (libhtp makes the decompressor then, when it knows the coding
+ * already) or a body's first bytes: is libhtp decompressing it? Its decoder then lives
+ * until the message completes. */
 static void note_decoding(struct rw_http *h, struct http_tx *x, const htp_tx_t *tx, uint8_t dir)
 {
     enum htp_content_encoding_t ce = dir == RW_TOSERVER
                                          ? tx->request_content_encoding
                                          : tx->response_content_encoding_processing;
 
-    if (x == NULL || x->decoding[dir] || x->decoding_seen[dir])
+    if (x == NULL || x->decoding[dir] || x->decoded[dir])
         return;
-    x->decoding_seen[dir] = 1;
     if (ce > HTP_COMPRESSION_NONE) {
+        x->decoded[dir] = 1;
         h->c.decoded[dir]++;
         x->decoding[dir] = 1;
         h->decoders++;
@@ -731,8 +732,8 @@ static int cb_request_headers(htp_tx_t *tx)
 {
     struct rw_http *h = http_of(tx);
     struct http_tx *x = tx_of(h, tx);
-    const bstr *ct = hdr(tx->request_headers, "content-type");
-    const bstr *ex = hdr(tx->request_headers, "expect");
+    bstr *ct = hdr(tx->request_headers, "content-type");
+    bstr *ex = hdr(tx->request_headers, "expect");
 
     h->d[RW_TOSERVER].in_head = 0;
     h->d[RW_TOSERVER].pend = 0;
@@ -741,8 +742,14 @@ static int cb_request_headers(htp_tx_t *tx)
         h->c.expect_continue++;
     if (x == NULL)
         return HTP_OK;
-    x->held = head_bytes(tx->request_headers, tx->request_line, &x->hdr_flags);
-    h->held += x->held;
+    {
+        /* += : libhtp may run a response's hooks before its request's (a response that
+         * comes first) */
+        size_t n = head_bytes(tx->request_headers, tx->request_line, &x->hdr_flags);
+
+        x->held += n;
+        h->held += n;
+    }
     if (htp_table_get_c(tx->request_headers, "authorization") != NULL ||
         htp_table_get_c(tx->request_headers, "proxy-authorization") != NULL ||
         htp_table_get_c(tx->request_headers, "cookie") != NULL) {
@@ -777,7 +784,7 @@ static int cb_request_headers(htp_tx_t *tx)
 /* The boundary again, from the headers (kept nowhere between callbacks). */
 static int mp_begin(struct rw_http *h, htp_tx_t *tx)
 {
-    const bstr *ct = hdr(tx->request_headers, "content-type");
+    bstr *ct = hdr(tx->request_headers, "content-type");
     char bnd[BOUNDARY_CHARS_MAX + 2];
     size_t blen = 0;
     int cut;
@@ -879,6 +886,8 @@ static int cb_response_headers(htp_tx_t *tx)
     h->d[RW_TOCLIENT].in_head = 0;
     h->d[RW_TOCLIENT].pend = 0;
     h->c.responses++;
+    /* libhtp makes the decompressor with the headers (it holds ~48 KiB from then on) */
+    note_decoding(h, x, tx, RW_TOCLIENT);
     if (x != NULL) {
         uint64_t fl;
         size_t n = head_bytes(tx->response_headers, tx->response_line, &fl);

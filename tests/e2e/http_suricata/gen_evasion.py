@@ -249,12 +249,19 @@ def conn(w, sp, cbytes, sbytes, cli="10.1.2.10", srv="175.45.176.80", dp=80, mss
 
 
 def main():
+    # --repeat N: every case N times over (ports 10000 up): the capture of make
+    # http-speed, many HTTP exchanges for callgrind.
+    rep = 1
+    if len(sys.argv) == 4 and sys.argv[1] == "--repeat":
+        rep = int(sys.argv[2])
+        del sys.argv[1:3]
     if len(sys.argv) != 2:
-        sys.exit("usage: gen_evasion.py OUT.pcap")
+        sys.exit("usage: gen_evasion.py [--repeat N] OUT.pcap")
     with open(sys.argv[1], "wb") as f:
         w = Writer(f)
-        for i, (_, c, s, _) in enumerate(CASES):
-            conn(w, 53000 + i, c, s)
+        for r in range(rep):
+            for i, (_, c, s, _) in enumerate(CASES):
+                conn(w, (53000 if rep == 1 else 10000 + r * len(CASES)) + i, c, s)
 
 
 if __name__ == "__main__":
