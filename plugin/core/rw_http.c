@@ -8,6 +8,7 @@
 #include <htp/htp.h>
 
 #include "rw_alloc.h"
+#include "rw_http_mp.h"
 
 /* What libhtp holds, measured with mallinfo2 (tools/bench/rw_httpmem.c, numbers in
  * docs/architecture.md): a connection parser with its connection, one transaction
@@ -17,10 +18,6 @@
 #define RW_HTTP_HEADER_OVERHEAD_BYTES 150
 #define RW_HTTP_DECODER_BYTES 48000
 
-/* "\r\n--" before the boundary. */
-#define DELIM_PREFIX_BYTES 4
-/* A boundary is 1..70 characters (RFC 2046 5.1.1). */
-#define BOUNDARY_CHARS_MAX 70
 
 /* libhtp's own limits, set as Suricata 7.0's HTPConfigSetDefaultsPhase1 sets them. */
 #define HTP_FIELD_SOFT_BYTES 9000
@@ -32,30 +29,8 @@
 #define HTP_TIME_LIMIT_USEC 100000
 #define HTP_DECOMPRESS_LAYERS_MAX 2
 
-/* Multipart states. MP_SEARCH drops bytes up to the next delimiter (after a gap). */
-enum { MP_PREAMBLE = 0, MP_SEARCH, MP_TAIL, MP_TAIL_SKIP, MP_HDRS, MP_DATA, MP_EPILOGUE };
-
 /* What kind of file a request body is (Suricata 7: only POST and PUT bodies are). */
 enum { BODY_NONE = 0, BODY_FILE, BODY_MULTIPART };
-
-/* The multipart/form-data reader of the request body in progress; allocated for that
- * body only. */
-struct http_mp {
-    uint8_t st;
-    uint8_t line_over;
-    uint8_t tail_len;    /* bytes seen after a delimiter, up to 2 */
-    uint8_t tail0;
-    uint8_t part_file;   /* the current part is a file */
-    uint8_t has_name;
-    size_t k;            /* bytes of delim matched, not yet passed on */
-    size_t dlen;
-    size_t line_len, hdr_bytes, name_len;
-    htp_tx_t *tx;        /* the request whose body this is */
-    uint8_t delim[DELIM_PREFIX_BYTES + BOUNDARY_CHARS_MAX];
-    char ctype[RW_HTTP_FIELD_KEEP_BYTES + 1];
-    char name[RW_FILE_NAME_MAX_BYTES + 1];
-    uint8_t line[RW_HTTP_LINE_MAX_BYTES + 1];
-};
 
 /* Ours, per libhtp transaction (its user data). */
 struct http_tx {
@@ -79,12 +54,23 @@ struct http_dir {
     uint64_t pend;       /* bytes fed while in_head: libhtp holds at most these */
 };
 
+/* The sink's file calls (rw_xfer.h; expect is never called: HTTP announces no flows). */
+struct http_sink {
+    void *ctx;
+    uint32_t (*file_open)(void *ctx, uint8_t dir, const char *name, size_t name_len,
+                          const struct rw_xfer_meta *meta);
+    void (*file_data)(void *ctx, uint32_t id, const uint8_t *data, size_t len);
+    void (*file_gap)(void *ctx, uint32_t id, uint64_t len);
+    void (*file_close)(void *ctx, uint32_t id, int truncated);
+};
+
 struct rw_http {
-    struct rw_xfer_sink sink;
+    struct http_sink sink;
     struct rw_http_counters c;
     uint8_t ended, opaque, cred_seen;
     htp_connp_t *connp;  /* NULL while the connection is idle */
-    struct http_mp *mp;  /* NULL unless a multipart body is being read */
+    struct rw__http_mp *mp; /* NULL unless a multipart body is being read */
+    htp_tx_t *mp_tx;     /* the request whose multipart body that is */
     uint32_t tx_live;    /* transactions libhtp holds */
     uint32_t decoders;   /* bodies being decompressed now */
     size_t held;         /* header bytes of live transactions */
@@ -96,38 +82,6 @@ static pthread_once_t http_cfg_once = PTHREAD_ONCE_INIT;
 
 /* ---- small text helpers ---------------------------------------------------------------- */
 
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* Case-insensitive: s[0..n) equals the NUL-terminated lit. */
-static int ieq(const char *s, size_t n, const char *lit)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (lit[i] == '\0' || lower((unsigned char)s[i]) != lower((unsigned char)lit[i]))
-            return 0;
-    }
-    return lit[i] == '\0';
-}
-
-static int is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static void trim(const char **s, size_t *n)
-{
-    while (*n > 0 && is_ows(**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n > 0 && is_ows((*s)[*n - 1]))
-        (*n)--;
-}
-
 /* Copies s[0..n) into out (size outsz, NUL-terminated); counts a cut. */
 static void keep(struct rw_http *h, char *out, size_t outsz, const char *s, size_t n)
 {
@@ -137,91 +91,6 @@ static void keep(struct rw_http *h, char *out, size_t outsz, const char *s, size
     }
     memcpy(out, s, n);
     out[n] = '\0';
-}
-
-/*
- * Finds parameter `want` (case-insensitive) in a header value "type *( ; name=value )";
- * value a token or a quoted-string (unquoted here). Copies it into out (outsz,
- * NUL-terminated). Returns 1 when found, 0 when not; *cut set when the value was cut.
- */
-static int param_find(const char *v, size_t n, const char *want, char *out, size_t outsz,
-                      size_t *outlen, int *cut)
-{
-    size_t i = 0;
-
-    *cut = 0;
-    /* skip the type */
-    while (i < n && v[i] != ';')
-        i++;
-    while (i < n) {
-        size_t ns, ne, o = 0;
-        int match;
-
-        i++; /* ';' */
-        while (i < n && is_ows(v[i]))
-            i++;
-        ns = i;
-        while (i < n && v[i] != '=' && v[i] != ';')
-            i++;
-        ne = i;
-        while (ne > ns && is_ows(v[ne - 1]))
-            ne--;
-        if (i >= n || v[i] == ';')
-            continue;
-        i++; /* '=' */
-        while (i < n && is_ows(v[i]))
-            i++;
-        match = ieq(v + ns, ne - ns, want);
-        if (i < n && v[i] == '"') {
-            i++;
-            while (i < n && v[i] != '"') {
-                if (v[i] == '\\' && i + 1 < n)
-                    i++;
-                if (match) {
-                    if (o + 1 < outsz)
-                        out[o++] = v[i];
-                    else
-                        *cut = 1;
-                }
-                i++;
-            }
-            if (i < n)
-                i++; /* closing quote */
-        } else {
-            while (i < n && v[i] != ';' && !is_ows(v[i])) {
-                if (match) {
-                    if (o + 1 < outsz)
-                        out[o++] = v[i];
-                    else
-                        *cut = 1;
-                }
-                i++;
-            }
-        }
-        while (i < n && v[i] != ';')
-            i++;
-        if (match) {
-            out[o] = '\0';
-            *outlen = o;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-
-/* Content-Disposition file name as Suricata 7 reads it: the filename= parameter (quotes
- * removed); filename* (RFC 8187) is not read. Returns 1 with a non-empty name. */
-static int cd_filename(struct rw_http *h, const char *v, size_t n, char *out, size_t outsz,
-                       size_t *outlen)
-{
-    int cut;
-
-    if (!param_find(v, n, "filename", out, outsz, outlen, &cut))
-        return 0;
-    if (cut)
-        h->c.names_truncated++;
-    return *outlen > 0;
 }
 
 /* Copies a libhtp string into out (outsz, NUL-terminated); counts a cut. */
@@ -340,7 +209,7 @@ static void open_body_file(struct rw_http *h, htp_tx_t *tx, uint8_t dir)
     size_t cdlen = 0;
     bstr *v = dir == RW_TOCLIENT ? hdr(tx->response_headers, "content-disposition") : NULL;
 
-    if (v != NULL && cd_filename(h, (const char *)bstr_ptr(v), bstr_len(v), cd, sizeof(cd),
+    if (v != NULL && rw__http_cd_filename(&h->c, (const char *)bstr_ptr(v), bstr_len(v), cd, sizeof(cd),
                                  &cdlen)) {
         meta_of(h, tx, dir, &b, &m);
         f_open(h, dir, cd, cdlen, &m);
@@ -359,249 +228,6 @@ static void open_body_file(struct rw_http *h, htp_tx_t *tx, uint8_t dir)
     memcpy(cd, bstr_ptr(tx->parsed_uri->path), cdlen);
     cd[cdlen] = '\0'; /* names go to the sink NUL-terminated too */
     f_open(h, dir, cd, cdlen, &m);
-}
-
-/* ---- multipart/form-data ---------------------------------------------------------------- */
-
-/* Starts reading a multipart body: allocates the reader, which lives until mp_finish. */
-static int mp_start(struct rw_http *h, htp_tx_t *tx, const char *boundary, size_t blen)
-{
-    struct http_mp *mp = rw_malloc(sizeof(*mp));
-
-    if (mp == NULL)
-        return -1;
-    /* All but the line buffer: a line is read only up to line_len, written first. */
-    memset(mp, 0, offsetof(struct http_mp, line));
-    mp->st = MP_PREAMBLE;
-    mp->tx = tx;
-    memcpy(mp->delim, "\r\n--", DELIM_PREFIX_BYTES);
-    memcpy(mp->delim + DELIM_PREFIX_BYTES, boundary, blen);
-    mp->dlen = DELIM_PREFIX_BYTES + blen;
-    mp->k = 2; /* the body start counts as the CRLF before the first delimiter */
-    h->mp = mp;
-    return 0;
-}
-
-static void mp_emit(struct rw_http *h, const uint8_t *p, size_t n)
-{
-    if (h->mp->st == MP_DATA && h->mp->part_file)
-        f_data(h, RW_TOSERVER, p, n);
-}
-
-/* A delimiter was matched: the part before it is complete. */
-static void mp_delim(struct rw_http *h)
-{
-    struct http_mp *mp = h->mp;
-
-    if (mp->part_file)
-        f_close(h, RW_TOSERVER, 0);
-    mp->part_file = 0;
-    mp->k = 0;
-    mp->st = MP_TAIL;
-    mp->tail_len = 0;
-}
-
-/* Scans for the delimiter in MP_PREAMBLE, MP_SEARCH and MP_DATA; returns bytes used. */
-static size_t mp_scan(struct rw_http *h, const uint8_t *p, size_t n)
-{
-    struct http_mp *mp = h->mp;
-    size_t i = 0, from = 0;
-
-    while (i < n) {
-        if (mp->k == 0) {
-            const uint8_t *cr = memchr(p + i, '\r', n - i);
-
-            if (cr == NULL) {
-                i = n;
-                break;
-            }
-            i = (size_t)(cr - p);
-            mp_emit(h, p + from, i - from);
-            mp->k = 1;
-            from = ++i;
-            continue;
-        }
-        if (p[i] == mp->delim[mp->k]) {
-            mp->k++;
-            from = ++i;
-            if (mp->k == mp->dlen) {
-                mp_delim(h);
-                return i;
-            }
-            continue;
-        }
-        /* Mismatch: the matched bytes equal the pattern's prefix; since the boundary holds
-         * no CR, no later match can start inside them. Re-examine p[i]. */
-        mp_emit(h, mp->delim, mp->k);
-        mp->k = 0;
-        from = i;
-    }
-    mp_emit(h, p + from, n - from);
-    return n;
-}
-
-static void mp_header(struct rw_http *h, const char *s, size_t n)
-{
-    struct http_mp *mp = h->mp;
-    const char *colon = memchr(s, ':', n);
-    const char *v;
-    size_t nl, vl;
-
-    if (n > 0 && is_ows(s[0])) {
-        h->c.multipart_folded++;
-        return;
-    }
-    if (colon == NULL)
-        return;
-    nl = (size_t)(colon - s);
-    v = colon + 1;
-    vl = n - nl - 1;
-    trim(&v, &vl);
-    if (ieq(s, nl, "content-disposition")) {
-        /* filename="" (a browser's "no file chosen") is no file. Suricata 7.0.10 agrees
-         * on evasion.pcap, but reports one such part, the last of its body, as a file of 0
-         * bytes with an empty name in a real capture (docs/architecture.md). */
-        mp->has_name = (uint8_t)cd_filename(h, v, vl, mp->name, sizeof(mp->name), &mp->name_len);
-    } else if (ieq(s, nl, "content-type")) {
-        keep(h, mp->ctype, sizeof(mp->ctype), v, vl);
-    }
-}
-
-/* The empty line after a part's headers. */
-static void mp_part_begin(struct rw_http *h)
-{
-    struct http_mp *mp = h->mp;
-
-    mp->st = MP_DATA;
-    mp->k = 0;
-    if (mp->has_name) {
-        struct http_meta_buf b;
-        struct rw_xfer_meta m;
-
-        meta_of(h, mp->tx, RW_TOSERVER, &b, &m);
-        m.content_type = opt(mp->ctype);
-        m.content_encoding = NULL;
-        m.declared_size = 0;
-        f_open(h, RW_TOSERVER, mp->name, mp->name_len, &m);
-        mp->part_file = 1;
-    } else {
-        h->c.form_fields++;
-        mp->part_file = 0;
-    }
-}
-
-/* Reads part header lines; returns bytes used. */
-static size_t mp_hdrs(struct rw_http *h, const uint8_t *p, size_t n)
-{
-    struct http_mp *mp = h->mp;
-    const uint8_t *lf = memchr(p, '\n', n);
-    size_t take = lf != NULL ? (size_t)(lf - p) : n, used = lf != NULL ? take + 1 : n, room;
-    size_t len;
-
-    mp->hdr_bytes += used;
-    room = RW_HTTP_LINE_MAX_BYTES - mp->line_len;
-    if (take > room) {
-        take = room;
-        mp->line_over = 1;
-    }
-    memcpy(mp->line + mp->line_len, p, take);
-    mp->line_len += take;
-    if (mp->hdr_bytes > RW_HTTP_HDR_MAX_BYTES) {
-        h->c.multipart_bad++;
-        mp->st = MP_SEARCH;
-        mp->k = 0;
-        return used;
-    }
-    if (lf == NULL)
-        return used;
-    len = mp->line_len;
-    if (len > 0 && mp->line[len - 1] == '\r' && !mp->line_over)
-        len--;
-    if (mp->line_over)
-        h->c.multipart_lines_overlong++;
-    else if (len == 0)
-        mp_part_begin(h);
-    else
-        mp_header(h, (const char *)mp->line, len);
-    mp->line_len = 0;
-    mp->line_over = 0;
-    return used;
-}
-
-static void mp_feed(struct rw_http *h, const uint8_t *p, size_t n)
-{
-    struct http_mp *mp = h->mp;
-
-    while (n > 0) {
-        size_t used = n;
-
-        switch (mp->st) {
-        case MP_PREAMBLE:
-        case MP_SEARCH:
-        case MP_DATA:
-            used = mp_scan(h, p, n);
-            break;
-        case MP_TAIL:
-            /* "--" after the delimiter closes the body; anything else: a part follows
-             * after the end of this line. */
-            if (mp->tail_len == 0) {
-                mp->tail0 = p[0];
-                mp->tail_len = 1;
-                used = 1;
-                if (p[0] != '-')
-                    mp->st = p[0] == '\n' ? MP_HDRS : MP_TAIL_SKIP;
-            } else {
-                used = 1;
-                mp->st = p[0] == '-' ? MP_EPILOGUE : p[0] == '\n' ? MP_HDRS : MP_TAIL_SKIP;
-            }
-            if (mp->st == MP_HDRS) {
-                mp->line_len = 0;
-                mp->line_over = 0;
-                mp->hdr_bytes = 0;
-                mp->has_name = 0;
-                mp->ctype[0] = '\0';
-            }
-            break;
-        case MP_TAIL_SKIP: {
-            const uint8_t *lf = memchr(p, '\n', n);
-
-            if (lf != NULL) {
-                used = (size_t)(lf - p) + 1;
-                mp->st = MP_HDRS;
-                mp->line_len = 0;
-                mp->line_over = 0;
-                mp->hdr_bytes = 0;
-                mp->has_name = 0;
-                mp->ctype[0] = '\0';
-            }
-            break;
-        }
-        case MP_HDRS:
-            used = mp_hdrs(h, p, n);
-            break;
-        default: /* MP_EPILOGUE */
-            break;
-        }
-        p += used;
-        n -= used;
-    }
-}
-
-/* The multipart body ended (truncated: the connection ended or a gap cut it). */
-static void mp_finish(struct rw_http *h, int truncated)
-{
-    struct http_mp *mp = h->mp;
-
-    if (mp == NULL)
-        return;
-    if (mp->st == MP_DATA && mp->part_file && mp->k > 0)
-        f_data(h, RW_TOSERVER, mp->delim, mp->k); /* matched bytes that were data after all */
-    if (mp->st != MP_EPILOGUE && !truncated)
-        h->c.multipart_bad++;
-    if (mp->part_file)
-        f_close(h, RW_TOSERVER, 1);
-    rw_free(mp);
-    h->mp = NULL;
 }
 
 /* ---- libhtp callbacks ------------------------------------------------------------------- */
@@ -764,13 +390,13 @@ static int cb_request_headers(htp_tx_t *tx)
     } else if (tx->request_method_number == HTP_M_POST) {
         x->req_body = BODY_FILE;
         if (ct != NULL && bstr_index_of_c_nocase(ct, "multipart/form-data") >= 0) {
-            char bnd[BOUNDARY_CHARS_MAX + 2];
+            char bnd[RW_HTTP_MP_BOUNDARY_MAX + 2];
             size_t blen = 0;
             int cut;
 
-            if (param_find((const char *)bstr_ptr(ct), bstr_len(ct), "boundary", bnd,
+            if (rw__http_param_find((const char *)bstr_ptr(ct), bstr_len(ct), "boundary", bnd,
                            sizeof(bnd), &blen, &cut) &&
-                !cut && blen > 0 && blen <= BOUNDARY_CHARS_MAX) {
+                !cut && blen > 0 && blen <= RW_HTTP_MP_BOUNDARY_MAX) {
                 x->req_body = BODY_MULTIPART;
                 h->c.multipart++;
             } else {
@@ -781,21 +407,48 @@ static int cb_request_headers(htp_tx_t *tx)
     return HTP_OK;
 }
 
+/* The multipart reader's calls: a file part is a file of the request. */
+static void mp_part_open(void *ctx, const char *name, size_t name_len, const char *ctype)
+{
+    struct rw_http *h = ctx;
+    struct http_meta_buf b;
+    struct rw_xfer_meta m;
+
+    meta_of(h, h->mp_tx, RW_TOSERVER, &b, &m);
+    m.content_type = opt(ctype);
+    m.content_encoding = NULL;
+    m.declared_size = 0;
+    f_open(h, RW_TOSERVER, name, name_len, &m);
+}
+
+static void mp_part_data(void *ctx, const uint8_t *p, size_t n)
+{
+    f_data(ctx, RW_TOSERVER, p, n);
+}
+
+static void mp_part_close(void *ctx, int truncated)
+{
+    f_close(ctx, RW_TOSERVER, truncated);
+}
+
 /* The boundary again, from the headers (kept nowhere between callbacks). */
 static int mp_begin(struct rw_http *h, htp_tx_t *tx)
 {
     bstr *ct = hdr(tx->request_headers, "content-type");
-    char bnd[BOUNDARY_CHARS_MAX + 2];
+    struct rw__http_mp_sink sink = {h, mp_part_open, mp_part_data, mp_part_close};
+    char bnd[RW_HTTP_MP_BOUNDARY_MAX + 2];
     size_t blen = 0;
     int cut;
 
-    if (ct == NULL || !param_find((const char *)bstr_ptr(ct), bstr_len(ct), "boundary", bnd,
-                                  sizeof(bnd), &blen, &cut))
+    if (ct == NULL || !rw__http_param_find((const char *)bstr_ptr(ct), bstr_len(ct), "boundary",
+                                           bnd, sizeof(bnd), &blen, &cut))
         return -1;
-    if (mp_start(h, tx, bnd, blen) < 0) {
+    h->mp = rw__http_mp_new(bnd, blen, &sink, &h->c);
+    if (h->mp == NULL) {
         h->c.oom++;
         return -1;
     }
+    h->mp_tx = tx;
     return 0;
 }
 
@@ -814,17 +467,10 @@ static int cb_request_body_data(htp_tx_data_t *d)
             x->req_body = BODY_NONE;
             return HTP_OK;
         }
-        if (d->data == NULL) {
-            /* A gap: the part it falls in is cut; the next delimiter starts the next. */
-            if (h->mp->part_file)
-                f_close(h, RW_TOSERVER, 1);
-            h->mp->part_file = 0;
-            if (h->mp->st != MP_EPILOGUE)
-                h->mp->st = MP_SEARCH;
-            h->mp->k = 0;
-            return HTP_OK;
-        }
-        mp_feed(h, d->data, d->len);
+        if (d->data == NULL)
+            rw__http_mp_gap(h->mp); /* the part it falls in is cut; the next delimiter goes on */
+        else
+            rw__http_mp_feed(h->mp, d->data, d->len);
         return HTP_OK;
     }
     if (!h->d[RW_TOSERVER].file_open) {
@@ -846,7 +492,7 @@ static int cb_request_complete(htp_tx_t *tx)
     struct rw_http *h = http_of(tx);
     struct http_tx *x = htp_tx_get_user_data(tx);
 
-    mp_finish(h, 0);
+    rw__http_mp_finish(&h->mp, 0);
     f_close(h, RW_TOSERVER, 0);
     if (x != NULL && x->decoding[RW_TOSERVER]) {
         x->decoding[RW_TOSERVER] = 0;
@@ -1051,8 +697,13 @@ struct rw_http *rw_http_new(const struct rw_xfer_sink *sink)
 
     if (h == NULL)
         return NULL;
-    if (sink != NULL)
-        h->sink = *sink;
+    if (sink != NULL) {
+        h->sink.ctx = sink->ctx;
+        h->sink.file_open = sink->file_open;
+        h->sink.file_data = sink->file_data;
+        h->sink.file_gap = sink->file_gap;
+        h->sink.file_close = sink->file_close;
+    }
     return h;
 }
 
@@ -1064,7 +715,7 @@ void rw_http_free(struct rw_http **hp)
         return;
     h = *hp;
     connp_drop(h);
-    rw_free(h->mp);
+    rw__http_mp_free(&h->mp);
     rw_free(h);
     *hp = NULL;
 }
@@ -1118,7 +769,7 @@ void rw_http_end(struct rw_http *h)
         return;
     if (h->connp != NULL && !h->opaque)
         htp_connp_close(h->connp, NULL);
-    mp_finish(h, 1);
+    rw__http_mp_finish(&h->mp, 1);
     f_close(h, RW_TOSERVER, 1);
     f_close(h, RW_TOCLIENT, 1);
     connp_drop(h);
@@ -1143,7 +794,7 @@ size_t rw_http_bytes(const struct rw_http *h)
         return 0;
     n = sizeof(*h) + h->held + (size_t)h->d[0].pend + (size_t)h->d[1].pend;
     if (h->mp != NULL)
-        n += sizeof(*h->mp);
+        n += rw__http_mp_bytes();
     if (h->connp != NULL)
         n += RW_HTTP_CONNP_BYTES + (size_t)h->tx_live * RW_HTTP_TX_BYTES +
              (size_t)h->decoders * RW_HTTP_DECODER_BYTES;

@@ -10,7 +10,8 @@ PKG_LIBS   += $(shell pkg-config --libs htp 2>/dev/null)
 # make http-mem: heap held per HTTP parser (mallinfo2) against rw_http_bytes, in four
 # states (tools/bench/rw_httpmem.c); the figures behind rw_http.c's constants.
 HTTPMEM := $(BUILD)/tools/bench/rw_httpmem
-$(HTTPMEM): tools/bench/rw_httpmem.c $(BUILD)/plugin/core/rw_http.o $(BUILD)/plugin/core/rw_alloc.o
+$(HTTPMEM): tools/bench/rw_httpmem.c $(BUILD)/plugin/core/rw_http.o $(BUILD)/plugin/core/rw_http_mp.o \
+            $(BUILD)/plugin/core/rw_alloc.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDLIBS) -lz
 .PHONY: http-mem

@@ -30,7 +30,7 @@ FUZZ_FTP_SRC    := plugin/core/rw_ftp.c plugin/core/rw_alloc.c plugin/core/rw_nu
 FUZZ_MAGIC_SRC  := plugin/core/rw_magic.c plugin/core/rw_diag.c plugin/core/rw_alloc.c \
                    plugin/core/rw_num.c
 FUZZ_EXPECT_SRC := plugin/core/rw_expect.c plugin/core/rw_alloc.c
-FUZZ_HTTP_SRC   := plugin/core/rw_http.c plugin/core/rw_alloc.c
+FUZZ_HTTP_SRC   := plugin/core/rw_http.c plugin/core/rw_http_mp.c plugin/core/rw_alloc.c
 FUZZ_FTP_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_ftp.c $(FUZZ_FTP_SRC))
 FUZZ_MAGIC_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_magic.c $(FUZZ_MAGIC_SRC))
 FUZZ_EXPECT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_expect.c $(FUZZ_EXPECT_SRC))
