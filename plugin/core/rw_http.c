@@ -68,6 +68,7 @@ struct rw_http {
     struct http_sink sink;
     struct rw_http_counters c;
     uint8_t ended, opaque, cred_seen;
+    uint8_t stopped;     /* header bytes passed RW_HTTP_HELD_MAX_BYTES: no more parsing */
     htp_connp_t *connp;  /* NULL while the connection is idle */
     struct rw__http_mp *mp; /* NULL unless a multipart body is being read */
     htp_tx_t *mp_tx;     /* the request whose multipart body that is */
@@ -727,7 +728,7 @@ static void feed(struct rw_http *h, uint8_t dir, const uint8_t *p, size_t n)
     struct http_dir *d = &h->d[dir];
     int rc;
 
-    if (h->opaque || d->error || connp_need(h) < 0)
+    if (h->opaque || h->stopped || d->error || connp_need(h) < 0)
         return;
     if (d->in_head || !d->in_msg)
         d->pend += n;
@@ -741,7 +742,18 @@ static void feed(struct rw_http *h, uint8_t dir, const uint8_t *p, size_t n)
         d->error = 1;
         h->c.stream_errors[dir]++;
     } else if (rc == HTP_STREAM_DATA_OTHER) {
-        h->c.data_other[dir]++;
+        h->c.data_other++;
+    }
+    /* libhtp keeps every header of every open transaction (up to 1024 fields of 18,000
+     * bytes each, 512 transactions): past our bound the connection is given up. */
+    if (h->held + h->d[0].pend + h->d[1].pend > RW_HTTP_HELD_MAX_BYTES) {
+        h->c.held_overflow++;
+        h->stopped = 1;
+        rw__http_mp_finish(&h->mp, 1);
+        f_close(h, RW_TOSERVER, 1);
+        f_close(h, RW_TOCLIENT, 1);
+        connp_drop(h);
+        return;
     }
     connp_settle(h);
 }

@@ -56,7 +56,10 @@
  *
  * A 101 response, or a 2xx to CONNECT, ends parsing for both directions (opaque).
  *
- * Memory: the parser itself is a small struct (rw_http_bytes). libhtp's connection
+ * Memory: the parser itself is a small struct (rw_http_bytes). libhtp keeps the header
+ * fields of every open transaction; when those and a header block still arriving pass
+ * RW_HTTP_HELD_MAX_BYTES, open files are closed truncated and the connection is no
+ * longer parsed (held_overflow). libhtp's connection
  * parser exists only while a message is in progress: it is made at the first byte of a
  * message and destroyed when both directions are between messages with no transaction
  * open, so an idle keep-alive connection holds only the struct. A multipart reader
@@ -75,7 +78,7 @@ struct rw_http;
 struct rw_http_counters {
     uint64_t gaps[2];               /* rw_http_gap calls */
     uint64_t stream_errors[2];      /* libhtp gave up on a direction */
-    uint64_t data_other[2];         /* libhtp stopped at a CONNECT awaiting its answer */
+    uint64_t data_other;            /* libhtp stopped at a CONNECT awaiting its answer */
     uint64_t requests;              /* request headers complete */
     uint64_t responses;             /* response headers complete */
     uint64_t responses_unpaired;    /* responses libhtp could not pair with a request */
@@ -97,6 +100,8 @@ struct rw_http_counters {
     uint64_t names_truncated;       /* file names cut to RW_FILE_NAME_MAX_BYTES */
     uint64_t connp_made;            /* libhtp connection parsers made (one per busy spell) */
     uint64_t oom;                   /* allocations that failed: parsing or files lost */
+    uint64_t held_overflow;         /* header bytes held past RW_HTTP_HELD_MAX_BYTES: the
+                                     * connection is no longer parsed */
     /* Suricata 7 anomaly events */
     uint64_t request_smuggling;            /* REQUEST_SMUGGLING: Content-Length and chunked */
     uint64_t invalid_transfer_encoding;    /* INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST */

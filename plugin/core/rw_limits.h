@@ -66,6 +66,8 @@
                                                         * parser is about 40 KiB); more flows
                                                         * are counted as volume only */
 #define RW_HTTP_BOUNDARY_MAX_BYTES 72                  /* RFC 2046: at most 70 + "--" */
+#define RW_HTTP_HELD_MAX_BYTES (256 * 1024)            /* HTTP header bytes libhtp holds for
+                                                        * one connection's open messages */
 #define RW_FTP_LINE_MAX_BYTES 2048                     /* one FTP command or reply line */
 #define RW_EXPECT_MAX 4096                             /* announced data connections pending */
 #define RW_EXPECT_TIMEOUT_SEC 120                      /* how long an announcement waits */

@@ -7,6 +7,7 @@
 
 #include "rw_alloc.h"
 #include "rw_http.h"
+#include "rw_limits.h"
 #include "rw_test.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)
@@ -980,6 +981,56 @@ static void test_http_idle_parser_holds_only_its_struct(void)
     rw_http_free(&h);
 }
 
+/* An endless header block, or requests piling up unanswered: libhtp would keep every
+ * header; past RW_HTTP_HELD_MAX_BYTES the connection is given up, the open download
+ * closed truncated, and the parser is back to its idle size. */
+static void test_http_header_flood_is_given_up(void)
+{
+    static const char line[] = "X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                               "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+    static const char get[] = "GET /big HTTP/1.1\r\nHost: h\r\n\r\n";
+    struct rw_http *h = rec_new(&rec_a);
+    size_t idle, fed = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    idle = rw_http_bytes(h);
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S(get));
+    put_bytes(h, RW_TOCLIENT, (const uint8_t *)S("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"));
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S("GET /x HTTP/1.1\r\nHost: h\r\n"));
+    while (rw_http_counters(h)->held_overflow == 0 && fed < 4 * RW_HTTP_HELD_MAX_BYTES) {
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)S(line));
+        fed += strlen(line);
+        if (rw_http_counters(h)->held_overflow == 0)
+            CU_ASSERT(rw_http_bytes(h) >= fed);
+    }
+    CU_ASSERT_EQUAL(rw_http_counters(h)->held_overflow, 1);
+    CU_ASSERT(fed > RW_HTTP_HELD_MAX_BYTES - 4096 && fed <= RW_HTTP_HELD_MAX_BYTES);
+    CU_ASSERT_EQUAL(rw_http_bytes(h), idle);
+    CU_ASSERT_EQUAL(rec_a.n, 1);
+    CU_ASSERT_EQUAL(rec_a.f[0].closes, 1);
+    CU_ASSERT_EQUAL(rec_a.f[0].truncated, 1);
+    put_bytes(h, RW_TOCLIENT, (const uint8_t *)S("defg")); /* no longer parsed */
+    CU_ASSERT_EQUAL(rec_a.f[0].len, 3);
+    CU_ASSERT_EQUAL(rw_http_bytes(h), idle);
+    rw_http_end(h);
+    rec_consistent(&rec_a);
+    rw_http_free(&h);
+
+    /* unanswered pipelined requests */
+    h = rec_new(&rec_a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    for (int i = 0; i < 2000 && rw_http_counters(h)->held_overflow == 0; i++) {
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)S("GET /p HTTP/1.1\r\nHost: h\r\n"));
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)S(line));
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)S("\r\n"));
+    }
+    CU_ASSERT_EQUAL(rw_http_counters(h)->held_overflow, 1);
+    CU_ASSERT(rw_http_counters(h)->requests > 100);
+    CU_ASSERT_EQUAL(rw_http_bytes(h), idle);
+    rw_http_end(h);
+    rw_http_free(&h);
+}
+
 static void test_http_without_sink_or_ids_only_counts(void)
 {
     struct rw_http *h = rw_http_new(NULL);
@@ -1138,6 +1189,7 @@ static CU_TestInfo http_tests[] = {
     {"test_http_connect_and_upgrade_go_opaque", test_http_connect_and_upgrade_go_opaque},
     {"test_http_unpaired_response_named_by_libhtp", test_http_unpaired_response_named_by_libhtp},
     {"test_http_idle_parser_holds_only_its_struct", test_http_idle_parser_holds_only_its_struct},
+    {"test_http_header_flood_is_given_up", test_http_header_flood_is_given_up},
     {"test_http_without_sink_or_ids_only_counts", test_http_without_sink_or_ids_only_counts},
     {"test_http_out_of_memory", test_http_out_of_memory},
     {"test_http_random_pieces_keep_the_contract", test_http_random_pieces_keep_the_contract},
