@@ -128,6 +128,8 @@ demo: tools
 clean:
 	rm -rf build
 
+# libhtp (the HTTP parser) and its Debian package.
+include plugin/core/rw_http.mk
 # libFuzzer targets (make fuzz, make fuzz-run) live in their own fragment.
 -include tests/fuzz/fuzz.mk
 # make install / uninstall (PREFIX, DESTDIR), and make bench.

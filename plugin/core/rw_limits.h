@@ -72,6 +72,8 @@
 #define RW_HTTP_URI_KEEP_BYTES 512                     /* request target kept for meta.uri */
 #define RW_HTTP_FIELD_KEEP_BYTES 128                   /* Content-Type, Content-Encoding kept */
 #define RW_HTTP_BOUNDARY_MAX_BYTES 72                  /* RFC 2046: at most 70 + "--" */
+#define RW_HTTP_HELD_MAX_BYTES (256 * 1024)            /* HTTP header bytes libhtp holds for
+                                                        * one connection's open messages */
 #define RW_FTP_LINE_MAX_BYTES 2048                     /* one FTP command or reply line */
 #define RW_SMTP_LINE_MAX_BYTES 2048                    /* one SMTP command or reply line
                                                         * (RFC 5321 4.5.3.1.4 says 512) */
