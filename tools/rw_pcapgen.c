@@ -3631,9 +3631,9 @@ static void cmd_busy_http(struct gen *g, const struct cmd_args *a)
         gbufs_done(g, &req, 1);
         if (tsv != NULL)
             fprintf(tsv, "10.1.2.%zu:%zu -> %s:80\thttp\t%s\t%u\t-\ttoserver\tupload\tno\t"
-                         "Authorization: " GEN_HTTP_AUTH "\tPUT %s while %u GETs are open; "
-                         "201 Created\n",
-                    11 + i, 56001 + i, hosts[i % 4], name, is_mov ? GEN_BUSY_MOV_BYTES : 12328u, uri,
+                         "Authorization: " GEN_HTTP_AUTH "\tPUT %s while %u GETs are open "
+                         "(named by its URI path, as Suricata names it); 201 Created\n",
+                    11 + i, 56001 + i, hosts[i % 4], uri, is_mov ? GEN_BUSY_MOV_BYTES : 12328u, uri,
                     GEN_BUSY_BG);
     }
     for (i = 0; i < GEN_BUSY_BG; i++) {

@@ -67,11 +67,9 @@
 #define RW_FILES_PER_FLOW_MAX 64                       /* files open at once in one flow */
 #define RW_HTTP_HDR_MAX_BYTES 16384                    /* one HTTP header block */
 #define RW_HTTP_LINE_MAX_BYTES 8192                    /* one request/status/header line */
-#define RW_HTTP_PIPELINE_MAX 8                         /* unanswered requests remembered */
 #define RW_HTTP_METHOD_MAX_BYTES 24                    /* longer methods are cut */
 #define RW_HTTP_URI_KEEP_BYTES 512                     /* request target kept for meta.uri */
 #define RW_HTTP_FIELD_KEEP_BYTES 128                   /* Content-Type, Content-Encoding kept */
-#define RW_HTTP_BOUNDARY_MAX_BYTES 72                  /* RFC 2046: at most 70 + "--" */
 #define RW_HTTP_HELD_MAX_BYTES (256 * 1024)            /* HTTP header bytes libhtp holds for
                                                         * one connection's open messages */
 #define RW_FTP_LINE_MAX_BYTES 2048                     /* one FTP command or reply line */
