@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_http.c — HTTP/1.x on Debian's libhtp (Suricata's parser): bodies, decoded, and multipart parts as files. */
 #include "rw_http.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_http.h — HTTP/1.x on libhtp: requests and responses of one connection, their bodies reported as files. */
 #ifndef RW_HTTP_H
 #define RW_HTTP_H

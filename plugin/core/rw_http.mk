@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # plugin/core/rw_http.mk — libhtp for rw_http.c; included from the top-level Makefile.
 # Debian's bookworm-backports libhtp 0.5.50 is the version Suricata 7.0.10 is built with.
 DEB_BPO_PKGS += libhtp-dev

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_http_mp.c — multipart/form-data (RFC 7578, RFC 2046) for rw_http: parts, their file names, their bytes. */
 #include "rw_http_mp.h"
 

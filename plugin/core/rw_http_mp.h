@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_http_mp.h — multipart/form-data reader of rw_http (private to the core). */
 #ifndef RW_HTTP_MP_H
 #define RW_HTTP_MP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_mime.c — streaming MIME reader: headers, multipart boundaries, base64 and QP decoding. */
 #include "rw_mime.h"
 

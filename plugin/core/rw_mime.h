@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_mime.h — streaming MIME reader: attachments of a mail message become files, decoded. */
 #ifndef RW_MIME_H
 #define RW_MIME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_smtp.c — SMTP session parser: commands, replies, DATA with dot-unstuffing, BDAT chunks. */
 #include "rw_smtp.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_smtp.h — SMTP sessions: the mail a client sends (DATA, BDAT), read for attachments. */
 #ifndef RW_SMTP_H
 #define RW_SMTP_H

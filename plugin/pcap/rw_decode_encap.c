@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_decode_encap.c — the encapsulations a span port carries: PPPoE, MPLS, ERSPAN, Geneve,
  * Teredo, IP in IP and Cisco HDLC. */
 #include <stdint.h>

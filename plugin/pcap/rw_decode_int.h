@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_decode_int.h — what rw_decode.c and rw_decode_encap.c share, private to the decoder. */
 #ifndef RW_DECODE_INT_H
 #define RW_DECODE_INT_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # plugin/report/report.mk — `reelwatch report` (docs/investigation.md): sources, the
 # browser check's package, and its test target.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_report.c — `reelwatch report`: options, reading EVE files line by line, output. */
 #define _GNU_SOURCE /* memmem */
 #include "rw_report.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_report.h — `reelwatch report`: EVE files in, one investigation report out. */
 #ifndef RW_REPORT_H
 #define RW_REPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_report_agg.c — EVE records into the report's bounded tables, and sorted views of them. */
 #include "rw_report_agg.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_report_agg.h — the report's bounded aggregation model, filled from EVE records. */
 #ifndef RW_REPORT_AGG_H
 #define RW_REPORT_AGG_H

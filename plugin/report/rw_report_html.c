@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_report_html.c — the report as one self-contained, printable HTML page with SVG charts. */
 #include <inttypes.h>
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_report_map.c — the report's bounded string-keyed map (open addressing, fixed cap). */
 #include <string.h>
 

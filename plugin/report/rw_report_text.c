@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_report_text.c — the report as terminal text (--format text) and as JSON (--format json). */
 #include <inttypes.h>
 #include <string.h>

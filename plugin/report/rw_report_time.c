@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_report_time.c — EVE timestamps, the report's zone (--tz), buckets and formats. */
 #include <stdio.h>
 #include <string.h>

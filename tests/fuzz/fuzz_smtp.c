@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_smtp.c — libFuzzer target: the SMTP parser and its MIME reader (rw_smtp, rw_mime). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Live capture at a fixed moderate rate holds every packet with the default settings.
 
 rw_benchgen writes a 60 MB mixed capture and its oracle (every upload, the alerts the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """run.py — end-to-end checks of `reelwatch report` (make report-test, run by make e2e).
 
 Each check replays a real or generated capture with reelwatch, runs `reelwatch report` on

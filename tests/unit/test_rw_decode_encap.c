@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_decode_encap.c — PPPoE, MPLS, ERSPAN, Geneve, Teredo, IP in IP and Cisco HDLC. */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>

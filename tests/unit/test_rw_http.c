@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_http.c — HTTP/1.x on libhtp: files named as Suricata names them, decoded bodies, multipart, gaps, memory. */
 #include <CUnit/CUnit.h>
 #include <stdarg.h>

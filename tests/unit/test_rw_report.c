@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_report.c — the report's times, bounded map and flagged-prefix aggregation. */
 #include <CUnit/CUnit.h>
 #include <jansson.h>

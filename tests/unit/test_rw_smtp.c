@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_smtp.c — SMTP sessions and MIME: attachments named, decoded and sized exactly. */
 #include <CUnit/CUnit.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench_oracle.c — the bench's ground truth: every upload rw_benchgen writes, and the alerts the default rules imply. */
 
 /*

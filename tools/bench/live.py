@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Live capture on a veth pair: tcpreplay sends a capture, reelwatch listens in its own namespace.
 
 The sensor's end of the pair lives in a network namespace of its own, the sender's end in

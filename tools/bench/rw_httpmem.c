@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_httpmem.c — heap held per HTTP parser (mallinfo2 deltas) against rw_http_bytes, in four states. */
 #include <malloc.h>
 #include <stdio.h>

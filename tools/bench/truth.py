@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The bench's ground truth: reads rw_benchgen's oracles and compares EVE output with them.
 
 rw_benchgen writes CAPTURE.truth.tsv beside each capture it makes (tools/bench/

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """gen_evasion.py — writes the HTTP evasion capture of the http_suricata e2e case.
 
     python3 tests/e2e/http_suricata/gen_evasion.py OUT.pcap
