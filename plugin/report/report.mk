@@ -13,6 +13,8 @@ REPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(REPORT_SRC))
 # The report code is linked into the program and the unit tests; main.c dispatches to it.
 $(BIN): $(REPORT_OBJ)
 $(UNIT): $(REPORT_OBJ)
+# The installed binary (dist/install.mk, included before this file) carries the report too.
+$(INST_BIN): $(REPORT_OBJ)
 CPPFLAGS += -Iplugin/report
 
 # Headless Chromium renders the report in the browser test; fonts-dejavu-core are the
