@@ -101,6 +101,7 @@ test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory ops-test
+	@$(MAKE) --no-print-directory suricata-test
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 
@@ -129,5 +130,7 @@ clean:
 # make install / uninstall (PREFIX, DESTDIR), and make bench.
 -include dist/install.mk
 -include tools/bench/bench.mk
+# The Suricata plugin: make suricata, make suricata-test.
+-include plugin/suricata/suricata.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
