@@ -129,8 +129,11 @@ static int RwScDiscard(void *ctx, const char *line, size_t len)
 
 /* ---- threads ------------------------------------------------------------------------- */
 
+static void RwScReloadStart(void);
+
 static TmEcode RwScThreadInit(ThreadVars *tv, const void *initdata, void **data)
 {
+    static pthread_once_t reload_once = PTHREAD_ONCE_INIT;
     struct rw_sc_thread *t = SCCalloc(1, sizeof(*t));
     void *jt = NULL;
     struct rw_output out;
@@ -150,6 +153,7 @@ static TmEcode RwScThreadInit(ThreadVars *tv, const void *initdata, void **data)
         return TM_ECODE_FAILED;
     }
     *data = t;
+    pthread_once(&reload_once, RwScReloadStart);
     return TM_ECODE_OK;
 }
 
@@ -200,6 +204,33 @@ static void RwScMaybeReload(void)
         SCLogError("reelwatch: reload refused (%s), the running rule set stays", rw_strerror(rc));
     }
     rw_diag_free(&d);
+}
+
+/* Polls the SIGHUP flag: a reload happens within RW_SC_RELOAD_POLL_MS whether packets flow
+ * or not, and never inside a packet callback (a flow's first packets are judged by one
+ * rule set). Started with the first Suricata thread, after any daemonising fork. */
+#define RW_SC_RELOAD_POLL_MS 100
+
+static void *RwScReloadThread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct timespec ts = { 0, RW_SC_RELOAD_POLL_MS * 1000000L };
+
+        nanosleep(&ts, NULL);
+        RwScMaybeReload();
+    }
+    return NULL;
+}
+
+static void RwScReloadStart(void)
+{
+    pthread_t th;
+
+    if (pthread_create(&th, NULL, RwScReloadThread, NULL) != 0)
+        SCLogError("reelwatch: no reload thread: SIGHUP will not reload the rules");
+    else
+        pthread_detach(th);
 }
 
 /* ---- flows ----------------------------------------------------------------------------- */
@@ -328,8 +359,6 @@ static void RwScLiftLimits(struct rw_sc_flow *s, Flow *f, const Packet *p)
 static int RwScPacketCond(ThreadVars *tv, void *data, const Packet *p)
 {
     (void)tv;
-    if (g_rw.reload_flag)
-        RwScMaybeReload();
     if (p->flow == NULL)
         return FALSE;
     return RwScFlowGet(data, p->flow) != NULL;

@@ -3,7 +3,7 @@
 #   make suricata       Debian's Suricata 7.0.10 and what its headers need (bookworm-backports),
 #                       its source fetched and configured in build/suricata-src (headers only:
 #                       nothing of Suricata is compiled), then build/suricata/reelwatch-suricata.so
-#   make suricata-test  the plugin inside Debian's real /usr/bin/suricata (tests/suricata/run.sh)
+#   make suricata-test  the plugin inside Debian's real /usr/bin/suricata (tests/suricata/run.py)
 #
 # The standalone build (make all, make run) never needs any of this.
 
@@ -66,4 +66,4 @@ $(SC_SO): $(SC_OUT)/rw_suricata.o $(SC_CORE_OBJ)
 	$(CC) -shared -o $@ $^ $(PKG_LIBS) -lpthread
 
 suricata-test: suricata $(BIN) tools
-	sh tests/suricata/run.sh $(BUILD)
+	python3 tests/suricata/run.py --build $(BUILD)
