@@ -373,9 +373,13 @@ static int RwScPacketLog(ThreadVars *tv, void *data, const Packet *p)
     (void)tv;
     if (f == NULL || (s = RwScFlowGet(t, f)) == NULL)
         return 0;
+    /* The rules look at a flow at its first packet (traffic to a list) and at packets
+     * that carry payload, as at the packet layer. */
+    int first = !s->store_set;
+
     RwScCount(s, f, p);
     RwScLiftLimits(s, f, p);
-    if (p->payload_len > 0 && !PKT_IS_PSEUDOPKT(p)) {
+    if ((p->payload_len > 0 || first) && !PKT_IS_PSEUDOPKT(p)) {
         pthread_rwlock_rdlock(&g_rw.lock);
         rw_events_flow_progress(t->ev, s->fl, &s->info, s->info.last_us);
         pthread_rwlock_unlock(&g_rw.lock);
