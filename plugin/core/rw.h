@@ -131,6 +131,8 @@ struct rw_engine_config {
     const char *const *sets;        /* "NAME=VALUE" overrides (--set), nsets of them */
     size_t nsets;
     const char *magic_path;         /* extra magic files, colon-separated; NULL: none */
+    int events_only;                /* 1: an event-layer host (rw_events_*): no nDPI module
+                                     * is set up, and the packet layer must not be used */
 };
 
 struct rw_engine;
@@ -286,7 +288,14 @@ uint32_t rw_events_generation(const struct rw_events *ev);
 /* rw_events_flow_wanted says which directions of a flow with this key some rule could
  * fire on (its addresses against the rules' lists, home_net and directions): bit
  * 1 << enum rw_dir for each. 0: none could, and the host need not report the flow at all;
- * files travelling a direction whose bit is clear are not followed. */
+ * files travelling a direction whose bit is clear are not followed. For each such
+ * direction, RW_EVENTS_LISTED << dir is also set when its receiver is in one of the rule
+ * set's lists (a flagged range): a host may follow those transfers past its own limits. */
+#define RW_EVENTS_LISTED 4u
+/* Also set when a flow or host rule (not only file rules) could fire on a wanted direction:
+ * without it the host need report only the flow's files (and may make the flow's state at
+ * its first file), not its progress. */
+#define RW_EVENTS_FLOW_RULES 16u
 unsigned rw_events_flow_wanted(const struct rw_events *ev, const struct rw_flow_key *key);
 
 /* rw_events_flow_new makes the core's state for a flow the host will report. NULL on OOM

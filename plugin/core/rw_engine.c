@@ -391,9 +391,9 @@ struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct
     }
     if (rc != 0)
         goto out;
-    e->classify = rw_classify_new();
+    e->classify = cfg->events_only ? NULL : rw_classify_new();
     e->flows = rw_pool_new(sizeof(struct rw_flow));
-    if (e->classify == NULL || e->flows == NULL)
+    if ((e->classify == NULL && !cfg->events_only) || e->flows == NULL)
         rc = RW_ENOMEM;
 out:
     if (rc != 0) {

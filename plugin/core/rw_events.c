@@ -81,11 +81,60 @@ uint32_t rw_events_generation(const struct rw_events *ev)
     return p.gen;
 }
 
+/* Could a flow or host rule fire on one of the directions in dirs? The same test as the
+ * engine's (rw_engine.c, engine_rules_apply), for rules above level file only. */
+static int events_flow_rules_apply(const struct rw_ruleset *rs, const struct rw_flow_key *k,
+                                   const uint8_t addrs[2], unsigned dirs)
+{
+    struct rw_addrlist_match ms[2][8];
+    size_t n[2];
+
+    n[0] = rw_rules_lookup_dst(rs, &k->src, ms[0], 8);
+    n[1] = rw_rules_lookup_dst(rs, &k->dst, ms[1], 8);
+    n[0] = n[0] > 8 ? 8 : n[0];
+    n[1] = n[1] > 8 ? 8 : n[1];
+    for (size_t i = 0; i < rw_rules_count(rs); i++) {
+        const struct rw_rule *r = rw_rules_rule(rs, i);
+
+        if (r->level == RW_RULE_FILE)
+            continue;
+        for (unsigned d = RW_TOSERVER; d <= RW_TOCLIENT; d++) {
+            /* The receiver of direction d: the server for TOSERVER (ms[1]), else the client. */
+            const struct rw_addrlist_match *rm = ms[d == RW_TOSERVER ? 1 : 0];
+            size_t rn = n[d == RW_TOSERVER ? 1 : 0];
+            int shome = (addrs[d] & RW_DETECT_ADDR_SRC_HOME) != 0;
+            int dhome = (addrs[d] & RW_DETECT_ADDR_DST_HOME) != 0;
+            uint8_t cls = shome && !dhome ? RW_DIR_OUTBOUND : !shome && dhome ? RW_DIR_INBOUND : 0;
+            int listed = r->ndst == 0;
+
+            if (!(dirs & (1u << d)) || (r->direction != RW_DIR_ANY && r->direction != cls))
+                continue;
+            for (size_t a = 0; a < r->ndst && !listed; a++)
+                for (size_t b = 0; b < rn && !listed; b++)
+                    listed = rm[b].index == r->dst[a];
+            if (listed)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 unsigned rw_events_flow_wanted(const struct rw_events *ev, const struct rw_flow_key *key)
 {
+    struct rw__engine_parts p;
     uint8_t addrs[2];
+    unsigned dirs = rw__engine_rules_apply(ev->e, key, addrs);
 
-    return rw__engine_rules_apply(ev->e, key, addrs);
+    if (dirs == 0)
+        return 0;
+    for (unsigned d = RW_TOSERVER; d <= RW_TOCLIENT; d++)
+        if ((dirs & (1u << d)) && (addrs[d] & RW_DETECT_ADDR_KNOWN) &&
+            !(addrs[d] & RW_DETECT_ADDR_DST_UNLISTED))
+            dirs |= RW_EVENTS_LISTED << d;
+    rw__engine_parts(ev->e, &p);
+    if (p.rules != NULL && events_flow_rules_apply(p.rules, key, addrs, dirs & 3u))
+        dirs |= RW_EVENTS_FLOW_RULES;
+    return dirs;
 }
 
 /* The alert callback of rw_detect (directly or through rw_files). */

@@ -67,12 +67,13 @@ struct rw_sc_thread {
     size_t line_size;
 };
 
-/* A followed flow (in the flow storage). Odd storage values mean "not followed, decided
- * at rule-set generation value >> 1". */
+/* A followed flow (in the flow storage; see RwScMark for the other values). */
 struct rw_sc_flow {
     struct rw_flow_info info;
     struct rw_evflow *fl;
-    uint8_t dirs;                    /* rw_events_flow_wanted: 1 << enum rw_dir */
+    uint8_t dirs;                    /* rw_events_flow_wanted: 1 << enum rw_dir, and
+                                      * RW_EVENTS_LISTED << dir towards a flagged range,
+                                      * RW_EVENTS_FLOW_RULES */
     uint8_t store_set;
 };
 
@@ -272,12 +273,55 @@ static const char *RwScAppProto(const Flow *f)
     return AppProtoToString(f->alproto);
 }
 
-/* The flow's state when it is followed, else NULL; decides on the first packet of each
- * flow (and again after a reload). Called with the flow locked. */
+/* The flow storage holds a struct rw_sc_flow, or an odd value: the flow was judged at
+ * rule-set generation value >> 2 and is not followed (bit 1 clear) or only its files are
+ * (bit 1 set: no flow or host rule could fire on it, so its packets are not looked at and
+ * its state is made at its first file). */
+#define RW_SC_FILES_ONLY 2u
+
+static void *RwScMark(uint32_t gen, int files_only)
+{
+    return (void *)(((uintptr_t)gen << 2) | (files_only ? RW_SC_FILES_ONLY : 0) | 1u);
+}
+
+/* The state for a followed flow; NULL on OOM (counted by the core). Under g_rw.lock. */
+static struct rw_sc_flow *RwScFlowNew(struct rw_sc_thread *t, Flow *f,
+                                      const struct rw_flow_key *key, unsigned wanted)
+{
+    struct rw_sc_flow *s = SCCalloc(1, sizeof(*s));
+
+    if (s == NULL)
+        return NULL;
+    s->info.key = *key;
+    s->dirs = (uint8_t)wanted;
+    s->info.flow_id = (uint64_t)FlowGetId(f);
+    s->info.start_us = RwScUs(f->startts);
+    s->info.last_us = s->info.start_us;
+    s->fl = rw_events_flow_new(t->ev, &s->info);
+    if (s->fl == NULL) {
+        SCFree(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Sets the storage flag on the flow's files in the directions rules could fire on: only
+ * those files reach the filedata logger. The app-layer parser copies the flow's flags into
+ * its state when it makes it. */
+static void RwScStoreFiles(Flow *f, unsigned wanted)
+{
+    uint16_t fl = (uint16_t)(((wanted & (1u << RW_TOSERVER)) ? FLOWFILE_STORE_TS : 0) |
+                             ((wanted & (1u << RW_TOCLIENT)) ? FLOWFILE_STORE_TC : 0));
+
+    FileUpdateFlowFileFlags(f, fl, STREAM_TOSERVER);
+}
+
+/* The flow's state when its packets are followed, else NULL; decides on the first packet
+ * of each flow (and again after a reload). Called with the flow locked. */
 static struct rw_sc_flow *RwScFlowGet(struct rw_sc_thread *t, Flow *f)
 {
     void *v = FlowGetStorageById(f, g_rw.storage);
-    struct rw_sc_flow *s;
+    struct rw_sc_flow *s = NULL;
     struct rw_flow_key key;
     uint32_t gen;
     unsigned wanted;
@@ -286,27 +330,55 @@ static struct rw_sc_flow *RwScFlowGet(struct rw_sc_thread *t, Flow *f)
         return v;
     pthread_rwlock_rdlock(&g_rw.lock);
     gen = rw_events_generation(t->ev);
-    if (v != NULL && ((uintptr_t)v >> 1) == (uintptr_t)gen) {
+    if (v != NULL && ((uintptr_t)v >> 2) == (uintptr_t)gen) {
         pthread_rwlock_unlock(&g_rw.lock);
         return NULL;
     }
     RwScKey(f, &key);
     wanted = rw_events_flow_wanted(t->ev, &key);
-    s = wanted ? SCCalloc(1, sizeof(*s)) : NULL;
-    if (s != NULL) {
-        s->info.key = key;
-        s->dirs = (uint8_t)wanted;
-        s->info.flow_id = (uint64_t)FlowGetId(f);
-        s->info.start_us = RwScUs(f->startts);
-        s->info.last_us = s->info.start_us;
-        s->fl = rw_events_flow_new(t->ev, &s->info);
-        if (s->fl == NULL) {
-            SCFree(s);
-            s = NULL;
-        }
-    }
+    if (wanted & (RW_EVENTS_FLOW_RULES | (RW_EVENTS_LISTED << RW_TOSERVER) |
+                  (RW_EVENTS_LISTED << RW_TOCLIENT)))
+        s = RwScFlowNew(t, f, &key, wanted);
     pthread_rwlock_unlock(&g_rw.lock);
-    FlowSetStorageById(f, g_rw.storage, s != NULL ? (void *)s : (void *)(((uintptr_t)gen << 1) | 1u));
+    if (s != NULL) {
+        FlowSetStorageById(f, g_rw.storage, s);
+    } else {
+        if (wanted != 0)
+            RwScStoreFiles(f, wanted);
+        FlowSetStorageById(f, g_rw.storage, RwScMark(gen, wanted != 0));
+    }
+    return s;
+}
+
+/* The state of a flow at one of its files: made now for a files-only flow, with Suricata's
+ * counters so far. NULL when the flow is not followed. Called with the flow locked. */
+static struct rw_sc_flow *RwScFlowForFile(struct rw_sc_thread *t, Flow *f)
+{
+    void *v = FlowGetStorageById(f, g_rw.storage);
+    struct rw_sc_flow *s = NULL;
+    struct rw_flow_key key;
+    unsigned wanted;
+
+    if (v == NULL)
+        return NULL;
+    if (!((uintptr_t)v & 1u))
+        return v;
+    if (!((uintptr_t)v & RW_SC_FILES_ONLY))
+        return NULL;
+    RwScKey(f, &key);
+    pthread_rwlock_rdlock(&g_rw.lock);
+    wanted = rw_events_flow_wanted(t->ev, &key);
+    if (wanted != 0)
+        s = RwScFlowNew(t, f, &key, wanted);
+    pthread_rwlock_unlock(&g_rw.lock);
+    if (s == NULL)
+        return NULL;
+    s->store_set = 1;
+    s->info.pkts[RW_TOSERVER] = f->todstpktcnt;
+    s->info.pkts[RW_TOCLIENT] = f->tosrcpktcnt;
+    s->info.bytes[RW_TOSERVER] = f->todstbytecnt;
+    s->info.bytes[RW_TOCLIENT] = f->tosrcbytecnt;
+    FlowSetStorageById(f, g_rw.storage, s);
     return s;
 }
 
@@ -332,19 +404,18 @@ static void RwScCount(struct rw_sc_flow *s, const Flow *f, const Packet *p)
         info->tcp_flags[d] |= p->tcph->th_flags;
 }
 
-/* A followed flow's files reach the filedata logger, and are not cut at Suricata's body
- * limit or stream depth (other flows keep both). Depth is set again on every packet:
- * protocol detection resets it to the protocol's default. */
+/* A followed flow's files reach the filedata logger; towards a flagged range they are not
+ * cut at Suricata's body limit or stream depth (other flows keep both). Depth is set again
+ * on every packet: protocol detection resets it to the protocol's default. */
 static void RwScLiftLimits(struct rw_sc_flow *s, Flow *f, const Packet *p)
 {
     if (!s->store_set) {
-        /* The app-layer parser copies the flow's flags into its state when it makes it. */
-        uint16_t fl = (uint16_t)(((s->dirs & (1u << RW_TOSERVER)) ? FLOWFILE_STORE_TS : 0) |
-                                 ((s->dirs & (1u << RW_TOCLIENT)) ? FLOWFILE_STORE_TC : 0));
-
-        FileUpdateFlowFileFlags(f, fl, STREAM_TOSERVER);
+        RwScStoreFiles(f, s->dirs);
         s->store_set = 1;
     }
+    /* Past Suricata's limits only towards a flagged range (a listed receiver). */
+    if (!(s->dirs & ((RW_EVENTS_LISTED << RW_TOSERVER) | (RW_EVENTS_LISTED << RW_TOCLIENT))))
+        return;
     if (f->proto == IPPROTO_TCP && f->protoctx != NULL)
         TcpSessionSetReassemblyDepth((TcpSession *)f->protoctx, 0);
     if (f->alproto == ALPROTO_HTTP1 && f->alstate != NULL) {
@@ -379,7 +450,8 @@ static int RwScPacketLog(ThreadVars *tv, void *data, const Packet *p)
 
     RwScCount(s, f, p);
     RwScLiftLimits(s, f, p);
-    if ((p->payload_len > 0 || first) && !PKT_IS_PSEUDOPKT(p)) {
+    if ((p->payload_len > 0 || first) && !PKT_IS_PSEUDOPKT(p) &&
+        (s->dirs & RW_EVENTS_FLOW_RULES)) {
         pthread_rwlock_rdlock(&g_rw.lock);
         rw_events_flow_progress(t->ev, s->fl, &s->info, s->info.last_us);
         pthread_rwlock_unlock(&g_rw.lock);
@@ -414,7 +486,6 @@ static int RwScFiledataLog(ThreadVars *tv, void *data, const Packet *p, File *ff
                            uint8_t flags, uint8_t dir)
 {
     struct rw_sc_thread *t = data;
-    void *v;
     struct rw_sc_flow *s;
     uint64_t key = (uint64_t)(uintptr_t)ff;
     uint64_t now;
@@ -424,10 +495,9 @@ static int RwScFiledataLog(ThreadVars *tv, void *data, const Packet *p, File *ff
     (void)tx_id;
     if (p->flow == NULL)
         return 0;
-    v = FlowGetStorageById(p->flow, g_rw.storage);
-    if (v == NULL || ((uintptr_t)v & 1u))
+    s = RwScFlowForFile(t, p->flow);
+    if (s == NULL)
         return 0;
-    s = v;
     now = RwScUs(p->ts);
     pthread_rwlock_rdlock(&g_rw.lock);
     if (flags & OUTPUT_FILEDATA_FLAG_OPEN)
@@ -496,6 +566,7 @@ static int RwScConfig(void)
             g_rw.sets[n++] = c->val;
         }
     }
+    g_rw.cfg.events_only = 1; /* Suricata classifies: no nDPI module */
     if (!have_home && (g_rw.home_set = RwScHomeNet()) != NULL)
         g_rw.sets[n++] = g_rw.home_set;
     g_rw.cfg.sets = g_rw.sets;

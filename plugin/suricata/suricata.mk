@@ -67,3 +67,12 @@ $(SC_SO): $(SC_OUT)/rw_suricata.o $(SC_CORE_OBJ)
 
 suricata-test: suricata $(BIN) tools
 	python3 tests/suricata/run.py --build $(BUILD)
+
+# make bench's Suricata row: Suricata alone vs with the plugin on the bench capture (single
+# runmode, same configuration; goals: <= 10% wall, <= 64 MiB RSS). A prerequisite of bench,
+# so that bench.mk stays as it is; BENCH_* come from tools/bench/bench.mk.
+.PHONY: bench-suricata
+bench-suricata: suricata
+	@$(MAKE) --no-print-directory $(BUILD)/tools/bench/rw_benchgen
+	-python3 plugin/suricata/bench.py --build $(BUILD) --runs $(BENCH_RUNS) --bytes $(BENCH_BYTES)
+bench: bench-suricata

@@ -75,6 +75,7 @@ static void ev_setup(struct ev_fixture *fx, const char *rules)
     snprintf(fx->path, sizeof(fx->path), "%s", rw_test_write(fx->dir, "r.yaml", rules));
     memset(&cfg, 0, sizeof(cfg));
     cfg.rules_path = fx->path;
+    cfg.events_only = 1;
     fx->e = rw_engine_new(&cfg, &discard, d, &err);
     if (fx->e == NULL)
         fprintf(stderr, "\n%s\n", rw_diag_line(d, 0));
@@ -126,12 +127,25 @@ static void test_events_flow_wanted_by_direction_and_lists(void)
     struct rw_flow_key in = out.key;
 
     ev_setup(&fx, EV_RULES);
-    /* Uploads to the flagged range: only what the client sends can fire. */
-    CU_ASSERT_EQUAL(rw_events_flow_wanted(fx.ev, &out.key), 1u << RW_TOSERVER);
+    /* Uploads to the flagged range: only what the client sends can fire, and its receiver
+     * is listed. */
+    CU_ASSERT_EQUAL(rw_events_flow_wanted(fx.ev, &out.key),
+                    (1u << RW_TOSERVER) | (RW_EVENTS_LISTED << RW_TOSERVER) |
+                        RW_EVENTS_FLOW_RULES);
     CU_ASSERT_EQUAL(rw_events_flow_wanted(fx.ev, &benign.key), 0);
     /* A flow the flagged host opened: what the studio answers is outbound to it. */
     in.src = out.key.dst;
     in.dst = out.key.src;
+    CU_ASSERT_EQUAL(rw_events_flow_wanted(fx.ev, &in),
+                    (1u << RW_TOCLIENT) | (RW_EVENTS_LISTED << RW_TOCLIENT) |
+                        RW_EVENTS_FLOW_RULES);
+    ev_teardown(&fx);
+    /* A file rule with no list: every outbound flow can fire, none is towards a listed
+     * range, and only files matter. */
+    ev_setup(&fx, "vars: {home_net: [192.0.2.0/24]}\n"
+                  "rules:\n"
+                  "  - {sid: 4, msg: any upload, level: file, match: {direction: outbound}}\n");
+    CU_ASSERT_EQUAL(rw_events_flow_wanted(fx.ev, &benign.key), 1u << RW_TOSERVER);
     CU_ASSERT_EQUAL(rw_events_flow_wanted(fx.ev, &in), 1u << RW_TOCLIENT);
     ev_teardown(&fx);
 }
@@ -284,9 +298,12 @@ static void test_events_reload_is_seen_at_the_next_call(void)
                   "  - {sid: 5, msg: now flagged, level: flow, match: {dst: [flag]}}\n");
     memset(&cfg, 0, sizeof(cfg));
     cfg.rules_path = fx.path;
+    cfg.events_only = 1;
     CU_ASSERT_EQUAL_FATAL(rw_engine_reload(fx.e, &cfg, d), 0);
     CU_ASSERT_EQUAL(rw_events_generation(fx.ev), gen + 1);
-    CU_ASSERT_EQUAL(rw_events_flow_wanted(fx.ev, &fi.key), 1u << RW_TOSERVER);
+    CU_ASSERT_EQUAL(rw_events_flow_wanted(fx.ev, &fi.key),
+                    (1u << RW_TOSERVER) | (RW_EVENTS_LISTED << RW_TOSERVER) |
+                        RW_EVENTS_FLOW_RULES);
     /* The flow made under the old set is judged by the new one from its next event. */
     fi.pkts[RW_TOSERVER] = 1;
     fi.payload[RW_TOSERVER] = 10;
