@@ -13,6 +13,8 @@ SURICATA_DEB_PKGS := dpkg-dev xz-utils libpcre2-dev libyaml-dev libjansson-dev l
                      libcap-ng-dev libmagic-dev zlib1g-dev liblz4-dev rustc cargo \
                      libnet1-dev libnetfilter-queue-dev libhiredis-dev libevent-dev \
                      libmaxminddb-dev libbpf-dev libnss3-dev libnspr4-dev
+# What suricata-test uses besides: a veth pair for the live AF_PACKET case.
+SURICATA_DEB_PKGS += tcpreplay iproute2 python3-jsonschema
 SURICATA_DEB_BPO_PKGS := suricata libhtp-dev
 DEB_PKGS     += $(SURICATA_DEB_PKGS)
 DEB_BPO_PKGS += $(SURICATA_DEB_BPO_PKGS)
