@@ -56,6 +56,8 @@ static struct {
     char *home_set;                  /* "home_net=..." from Suricata's HOME_NET */
     pthread_rwlock_t lock;           /* read: any callback; write: reload */
     int reload_flag;                 /* set to 1 by Suricata on SIGHUP */
+    uint32_t gen;                    /* bumped by each successful reload (atomic): flows
+                                      * judged at an older one are judged again */
     FlowStorageId storage;
 } g_rw;
 
@@ -164,6 +166,17 @@ static TmEcode RwScThreadDeinit(ThreadVars *tv, void *data)
 
     if (t == NULL)
         return TM_ECODE_OK;
+    if (t->ev != NULL) {
+        struct rw_events_counters c;
+
+        rw_events_counters(t->ev, &c);
+        if (c.flows > 0 || c.files_refused > 0)
+            SCLogPerf("reelwatch: %s: %" PRIu64 " flows followed (%" PRIu64 " refused, no "
+                      "memory), %" PRIu64 " files (%" PRIu64 " not followed), %" PRIu64
+                      " alerts (%" PRIu64 " lost)",
+                      tv->name, c.flows, c.flows_nomem, c.files, c.files_refused, c.alerts,
+                      c.alerts_failed);
+    }
     rw_events_free(&t->ev);
     JsonLogThreadDeinit(tv, t->jt);
     SCFree(t->line);
@@ -197,6 +210,8 @@ static void RwScMaybeReload(void)
     pthread_rwlock_wrlock(&g_rw.lock);
     rc = rw_engine_reload(g_rw.engine, &g_rw.cfg, d);
     rw_engine_summary(g_rw.engine, summary, sizeof(summary));
+    if (rc == 0)
+        __atomic_add_fetch(&g_rw.gen, 1, __ATOMIC_RELEASE);
     pthread_rwlock_unlock(&g_rw.lock);
     if (rc == 0) {
         SCLogNotice("reelwatch: rule set reloaded: %s", summary);
@@ -328,12 +343,12 @@ static struct rw_sc_flow *RwScFlowGet(struct rw_sc_thread *t, Flow *f)
 
     if (v != NULL && !((uintptr_t)v & 1u))
         return v;
-    pthread_rwlock_rdlock(&g_rw.lock);
-    gen = rw_events_generation(t->ev);
-    if (v != NULL && ((uintptr_t)v >> 2) == (uintptr_t)gen) {
-        pthread_rwlock_unlock(&g_rw.lock);
+    /* Every packet of a flow that is not followed comes here: no lock for it. */
+    gen = __atomic_load_n(&g_rw.gen, __ATOMIC_ACQUIRE);
+    if (v != NULL && ((uintptr_t)v >> 2) == (uintptr_t)gen)
         return NULL;
-    }
+    pthread_rwlock_rdlock(&g_rw.lock);
+    gen = __atomic_load_n(&g_rw.gen, __ATOMIC_ACQUIRE);
     RwScKey(f, &key);
     wanted = rw_events_flow_wanted(t->ev, &key);
     if (wanted & (RW_EVENTS_FLOW_RULES | (RW_EVENTS_LISTED << RW_TOSERVER) |

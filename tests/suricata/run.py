@@ -411,7 +411,17 @@ def case_autofp(env, demo_alerts):
     recs, _ = env.suricata(pcap, DEFAULT_RULES, runmode="autofp", name="autofp",
                            extra=["--set", "autofp-scheduler=ftp-hash"])
     mine = ours(env, case, recs)
-    compare_alerts(case, mine, demo_alerts)
+    # The host-window alert (9100004, three files from one host) fires on whichever file
+    # is counted third; with two workers the HTTP and FTP flows' files are counted in
+    # whatever order the threads get to them, so only its sender and receiver are fixed.
+    def hostless(rs):
+        out = []
+        for r in rs:
+            if r["alert"]["signature_id"] == 9100004:
+                r = dict(r, src_port=None, dest_port=None)
+            out.append(r)
+        return out
+    compare_alerts(case, hostless(mine), hostless(demo_alerts))
 
 
 def strip_own(recs, followed, lifted):
