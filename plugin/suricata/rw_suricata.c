@@ -230,6 +230,7 @@ static void RwScMaybeReload(void)
 static void *RwScReloadThread(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "RW#reload");
     for (;;) {
         struct timespec ts = { 0, RW_SC_RELOAD_POLL_MS * 1000000L };
 
@@ -582,8 +583,10 @@ static int RwScConfig(void)
         }
     }
     g_rw.cfg.events_only = 1; /* Suricata classifies: no nDPI module */
-    if (!have_home && (g_rw.home_set = RwScHomeNet()) != NULL)
+    if (!have_home && (g_rw.home_set = RwScHomeNet()) != NULL) {
         g_rw.sets[n++] = g_rw.home_set;
+        SCLogNotice("reelwatch: %s (Suricata's HOME_NET)", g_rw.home_set);
+    }
     g_rw.cfg.sets = g_rw.sets;
     g_rw.cfg.nsets = n;
     return 0;

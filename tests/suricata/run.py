@@ -17,7 +17,8 @@ sensor (build/reelwatch) on the same capture and rules:
                records, whose final size is the standalone sensor's.
   plugin_only  SMTP and NFS uploads in tests/data/pcaps/other_upload: files only Suricata
                parses; the plugin alerts on each, with Suricata's name and size.
-  bad_rules    suricata -T refuses a rule set with an error, with reelwatch's file:line:col.
+  bad_rules    suricata -T refuses a rule set with an error, with reelwatch's file:line:col,
+               and a bad reelwatch.set value; home_net defaults to Suricata's HOME_NET.
   autofp       --runmode autofp with autofp-scheduler ftp-hash gives the same alerts as single.
   unchanged    Suricata's own records (everything but reelwatch's alerts and the stats) are
                the same with and without the plugin, but for files reelwatch follows, whose
@@ -403,6 +404,19 @@ def case_bad_rules(env):
                         "--set", "plugins.0=" + env.so, "--set", "reelwatch.rules=" + DEFAULT_RULES],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
     check(case, p.returncode == 0, "suricata -T refused the default rules:\n" + p.stdout[-2000:])
+    # home_net comes from Suricata's HOME_NET unless reelwatch.set names one.
+    check(case, "reelwatch: home_net=192.168.0.0/16,10.0.0.0/8,172.16.0.0/12 (Suricata's "
+          "HOME_NET)" in p.stdout, "home_net not taken from Debian's HOME_NET")
+    p = subprocess.run([SURICATA, "-T", "-c", SURICATA_YAML, "-S", "/dev/null", "--include", INCLUDE,
+                        "--set", "plugins.0=" + env.so, "--set", "reelwatch.rules=" + DEFAULT_RULES,
+                        "--set", "reelwatch.set.0=home_net=10.0.0.1/8"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    check(case, p.returncode != 0, "suricata -T accepted a bad reelwatch.set value")
+    want = "--set: home_net: expected a network address (10.0.0.0/8), found host bits set in " \
+           "'10.0.0.1/8'"
+    if not check(case, want in p.stdout and "HOME_NET)" not in p.stdout,
+                 f"no '{want}' (or HOME_NET used despite reelwatch.set)"):
+        print(p.stdout[-2000:])
 
 
 # Alerts that count across flows fire on whichever flow gets there first: the host
