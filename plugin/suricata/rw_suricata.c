@@ -530,6 +530,30 @@ static int RwScFiledataLog(ThreadVars *tv, void *data, const Packet *p, File *ff
     return 0;
 }
 
+/*
+ * Once any filedata logger (ours) runs, Suricata keeps a transaction alive until each of
+ * its files was stored (app-layer-parser.c: files_opened != files_stored), and files that
+ * nobody asked to store never are: every file transaction would then live, with its body
+ * buffers, until its flow ends. A file we did not ask to store counts as stored as soon as
+ * Suricata has logged it, so transactions go when they would without the plugin.
+ */
+static int RwScFileLog(ThreadVars *tv, void *data, const Packet *p, const File *ff, void *tx,
+                       const uint64_t tx_id, uint8_t dir)
+{
+    AppLayerTxData *txd;
+
+    (void)tv;
+    (void)data;
+    (void)tx_id;
+    (void)dir;
+    if ((ff->flags & FILE_STORE) || p->flow == NULL || tx == NULL)
+        return 0;
+    txd = AppLayerParserGetTxData(p->flow->proto, p->flow->alproto, tx);
+    if (txd != NULL && txd->files_stored < txd->files_opened)
+        txd->files_stored++;
+    return 0;
+}
+
 /* ---- configuration and registration ------------------------------------------------- */
 
 /* home_net=<Suricata's HOME_NET> when it is a plain list of networks: "[a,b]" -> "a,b". */
@@ -683,6 +707,9 @@ static void RwScInit(void)
     OutputRegisterFiledataSubModule(LOGGER_FILEDATA, "eve-log", "RwEveFiledata",
                                     "eve-log.reelwatch", OutputJsonLogInitSub, RwScFiledataLog,
                                     RwScThreadInit, RwScThreadDeinit, NULL);
+    OutputRegisterFileSubModule(LOGGER_FILE, "eve-log", "RwEveFile", "eve-log.reelwatch",
+                                OutputJsonLogInitSub, RwScFileLog, RwScThreadInit,
+                                RwScThreadDeinit, NULL);
     OutputRegisterFlowSubModule(LOGGER_JSON_FLOW, "eve-log", "RwEveFlow", "eve-log.reelwatch",
                                 OutputJsonLogInitSub, RwScFlowLog, RwScThreadInit,
                                 RwScThreadDeinit, NULL);

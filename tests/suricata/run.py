@@ -495,11 +495,11 @@ def case_unchanged(env):
         check(case, len(followed) > 0, f"{name}: no reelwatch alert")
         a, b = strip_own(with_p, followed, lifted), strip_own(without, followed, lifted)
         if not check(case, a == b, f"{name}: Suricata's own records changed"):
-            for x, y in zip(a, b):
-                if x != y:
-                    print("    with:   ", x[:300])
-                    print("    without:", y[:300])
-                    break
+            only_a, only_b = multiset_diff(a, b)
+            for x in only_a[:5]:
+                print("    with only:   ", x[:1500])
+            for y in only_b[:5]:
+                print("    without only:", y[:1500])
         untouched = len([r for r in with_p if r.get("event_type") == "fileinfo" and
                          not r["fileinfo"].get("stored")])
         print(f"  {name}: {len(a)} records the same, {len(followed)} alerts, "
