@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # reelwatch — one plain Makefile for the core, the standalone host, tests and tools.
 #
 #   make run     install missing Debian packages, build, replay pcaps/demo.pcap
@@ -101,6 +102,8 @@ test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory ops-test
+	@$(MAKE) --no-print-directory standalone-test
+	@$(MAKE) --no-print-directory deb-test
 	@$(MAKE) --no-print-directory suricata-test
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
@@ -114,6 +117,7 @@ asan: deps
 	  unit e2e
 
 lint:
+	@python3 tools/spdx.py --check
 	@! grep -nE '\b(atoi|atol|sprintf|strcpy|strcat|strtok|gets)\s*\(' $(CORE_SRC) $(HOST_SRC) plugin/pcap/main.c \
 	  || { echo "lint: banned function above" >&2; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
@@ -125,11 +129,17 @@ demo: tools
 clean:
 	rm -rf build
 
+# libhtp (the HTTP parser) and its Debian package.
+include plugin/core/rw_http.mk
 # libFuzzer targets (make fuzz, make fuzz-run) live in their own fragment.
 -include tests/fuzz/fuzz.mk
 # make install / uninstall (PREFIX, DESTDIR), and make bench.
 -include dist/install.mk
+# The version (VERSION), make deb, deb-test, standalone-test, spdx-check.
+include dist/package.mk
 -include tools/bench/bench.mk
+# reelwatch report: the investigation report (sources, chromium, make report-test).
+-include plugin/report/report.mk
 # The Suricata plugin: make suricata, make suricata-test.
 -include plugin/suricata/suricata.mk
 

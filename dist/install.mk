@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # dist/install.mk — make install / uninstall / ops-test; included by the top-level Makefile.
 #
 #   make install   [PREFIX=/usr/local] [DESTDIR=]   build an installed variant and copy it
@@ -28,6 +29,7 @@ SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/li
 LOGROTATEDIR   ?= /etc/logrotate.d
 RW_LOGDIR      ?= /var/log/reelwatch
 RW_PLUGINDIR   ?= $(PREFIX)/lib/reelwatch
+RW_SURICATA_CONFDIR ?= $(SYSCONFDIR)/suricata
 
 INST_DIR       := $(BUILD)/install
 INST_BIN       := $(INST_DIR)/reelwatch
@@ -55,9 +57,9 @@ $(INST_MAIN_OBJ): plugin/pcap/main.c $(INST_STAMP)
 $(INST_BIN): $(LIB_OBJ) $(INST_MAIN_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Placeholders in the unit and the man page: @SBINDIR@, @CONFDIR@, @LOGDIR@.
+# Placeholders in the unit and the man page: @SBINDIR@, @CONFDIR@, @LOGDIR@, @VERSION@.
 RW_SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONFDIR@|$(RW_CONFDIR)|g' \
-               -e 's|@LOGDIR@|$(RW_LOGDIR)|g'
+               -e 's|@LOGDIR@|$(RW_LOGDIR)|g' -e 's|@VERSION@|$(RW_VERSION)|g'
 
 install: $(INST_BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(RW_CONFDIR)/lists $(DESTDIR)$(MANDIR)/man8 \
@@ -73,14 +75,15 @@ install: $(INST_BIN)
 	$(RW_SUBST) dist/reelwatch.logrotate > $(DESTDIR)$(LOGROTATEDIR)/reelwatch
 	chmod 0644 $(DESTDIR)$(LOGROTATEDIR)/reelwatch
 	@# The Suricata plugin when it was built (make suricata), with its include file pointing
-	@# at where the plugin and the rules were installed.
+	@# at where the plugin and the rules were installed. The include file goes beside
+	@# suricata.yaml, not into the rule directory (reelwatch -c loads every YAML file there).
 	if [ -f $(BUILD)/suricata/reelwatch-suricata.so ]; then \
-	  install -d $(DESTDIR)$(RW_PLUGINDIR) && \
+	  install -d $(DESTDIR)$(RW_PLUGINDIR) $(DESTDIR)$(RW_SURICATA_CONFDIR) && \
 	  install -m 0644 $(BUILD)/suricata/reelwatch-suricata.so $(DESTDIR)$(RW_PLUGINDIR)/ && \
 	  sed -e 's|/usr/lib/reelwatch/reelwatch-suricata.so|$(RW_PLUGINDIR)/reelwatch-suricata.so|' \
 	      -e 's|^  rules: /etc/reelwatch$$|  rules: $(RW_CONFDIR)|' dist/reelwatch-suricata.yaml \
-	      > $(DESTDIR)$(RW_CONFDIR)/reelwatch-suricata.yaml && \
-	  chmod 0644 $(DESTDIR)$(RW_CONFDIR)/reelwatch-suricata.yaml; fi
+	      > $(DESTDIR)$(RW_SURICATA_CONFDIR)/reelwatch-suricata.yaml && \
+	  chmod 0644 $(DESTDIR)$(RW_SURICATA_CONFDIR)/reelwatch-suricata.yaml; fi
 
 # Removes the files install wrote, then the directories that are left empty (never a
 # shared one that still holds something else).
@@ -88,7 +91,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/reelwatch $(DESTDIR)$(MANDIR)/man8/reelwatch.8 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/reelwatch.service $(DESTDIR)$(LOGROTATEDIR)/reelwatch
 	for f in $(RW_RULE_FILES); do rm -f $(DESTDIR)$(RW_CONFDIR)/$$f; done
-	rm -f $(DESTDIR)$(RW_PLUGINDIR)/reelwatch-suricata.so $(DESTDIR)$(RW_CONFDIR)/reelwatch-suricata.yaml
+	rm -f $(DESTDIR)$(RW_PLUGINDIR)/reelwatch-suricata.so \
+	  $(DESTDIR)$(RW_SURICATA_CONFDIR)/reelwatch-suricata.yaml
 	-rmdir $(DESTDIR)$(RW_PLUGINDIR) 2>/dev/null
 	for f in $(RW_SITE_FILES); do ! cmp -s rules/$$f $(DESTDIR)$(RW_CONFDIR)/$$f || \
 	  rm -f $(DESTDIR)$(RW_CONFDIR)/$$f; done

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # deps.sh — install the Debian packages the build and the tests need, only those missing.
 #
 #   tools/deps.sh "PKGS" "BPO_PKGS"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_pcapgen.c — deterministic generator of reelwatch's test captures (pcaps/README.md). */
 
 /*
@@ -76,7 +77,9 @@ struct gen {
     size_t l3off;   /* offsets into frame of the packet being built */
     size_t l4off;
     size_t frag_bytes; /* > 0: IPv4 packets with a payload go out as fragments (fragments) */
+    int encap;         /* enum gen_encap: --encap wraps every frame as it is written */
     uint8_t frame[GEN_SNAPLEN];
+    uint8_t eframe[GEN_SNAPLEN]; /* the wrapped frame (encap) */
 };
 
 struct gen_host {
@@ -134,6 +137,8 @@ struct gbuf {
 struct cmd_args {
     uint64_t n;
     uint64_t seed;
+    const char *oracle; /* busy-http: where to write the files' oracle (NULL: nowhere) */
+    int encap; /* enum gen_encap (--encap) */
 };
 
 static const uint8_t gen_router_mac[6] = { 0x02, 0x52, 0x57, 0x00, 0x00, 0x01 };
@@ -203,7 +208,8 @@ static void gen_at(struct gen *g, uint64_t offset_us)
     g->now_us = t;
 }
 
-static struct gen *gen_open(const char *path, uint64_t seed)
+/* Opens the output with link type dlt (DLT_EN10MB but for --encap chdlc). */
+static struct gen *gen_open_dlt(const char *path, uint64_t seed, int dlt)
 {
     struct gen *g = calloc(1, sizeof(*g));
 
@@ -216,7 +222,7 @@ static struct gen *gen_open(const char *path, uint64_t seed)
     if (g->prng == 0)
         g->prng = GEN_SEED;
     g->ip_id = 0x4d21;
-    g->pd = pcap_open_dead(DLT_EN10MB, (int)GEN_SNAPLEN);
+    g->pd = pcap_open_dead(dlt, (int)GEN_SNAPLEN);
     if (g->pd == NULL) {
         fprintf(stderr, "rw_pcapgen: pcap_open_dead failed\n");
         goto fail;
@@ -234,6 +240,14 @@ fail:
     return NULL;
 }
 
+/* An Ethernet capture; tools/bench/rw_benchgen.c, which includes this file, calls it. */
+static struct gen *gen_open(const char *path, uint64_t seed) __attribute__((unused));
+
+static struct gen *gen_open(const char *path, uint64_t seed)
+{
+    return gen_open_dlt(path, seed, DLT_EN10MB);
+}
+
 /* Flushes and closes; returns 0, or -1 when anything failed on the way. */
 static int gen_close(struct gen *g)
 {
@@ -249,16 +263,26 @@ static int gen_close(struct gen *g)
     return rc;
 }
 
+static size_t encap_frame(struct gen *g, size_t len);
+
 static void gen_write(struct gen *g, size_t len)
 {
     struct pcap_pkthdr h;
+    const uint8_t *f = g->frame;
+
+    if (g->encap != 0) {
+        len = encap_frame(g, len);
+        f = g->eframe;
+        if (len == 0)
+            return;
+    }
 
     memset(&h, 0, sizeof(h));
     h.ts.tv_sec = (time_t)(g->now_us / GEN_USEC);
     h.ts.tv_usec = (suseconds_t)(g->now_us % GEN_USEC);
     h.caplen = (bpf_u_int32)len;
     h.len = (bpf_u_int32)len;
-    pcap_dump((u_char *)g->dump, &h, g->frame);
+    pcap_dump((u_char *)g->dump, &h, f);
     g->pkts++;
 }
 
@@ -3514,6 +3538,497 @@ static void cmd_threshold(struct gen *g, const struct cmd_args *a)
     gbufs_done(g, &mov, 1);
 }
 
+
+/* ---------------------------------------------------------------------------------- */
+/* busy-http: more HTTP flows open at once than the old fixed parser cap (issue 17)     */
+
+#define GEN_BUSY_BG 4200u          /* keep-alive GETs held open across the uploads */
+#define GEN_BUSY_UPLOADS 12u       /* PUTs to the flagged range while they are open */
+#define GEN_BUSY_MOV_BYTES 100000u /* each odd upload's MOV: past 64 KiB in one flow */
+
+/*
+ * busy-http: GEN_BUSY_BG studio hosts (10.2.0.1 up, 200 per /24) each open a connection
+ * to one of 50 web servers in 198.51.100.0/24 (TEST-NET-2: no list holds it) and send a
+ * GET, which stays unanswered; with all of them open, GEN_BUSY_UPLOADS workstations
+ * (10.1.2.11 up, one upload each, so no host window counts two) open a connection each
+ * (ports 56001 up) to 175.45.176.80..83 in turn, then PUT a file on each: busy_01.psd,
+ * busy_02.mov, ... (odd numbers the 12328-byte PSD, even ones a GEN_BUSY_MOV_BYTES ProRes
+ * MOV), each answered 201 and closed; then every GET is answered 304 (no body) and
+ * closed. At the uploads GEN_BUSY_BG + 1 HTTP flows are open at once. With an oracle
+ * path, the uploads are written there as a files TSV (tests/e2e run.py files_tsv).
+ */
+static void cmd_busy_http(struct gen *g, const struct cmd_args *a)
+{
+    static const char *const hosts[] = {"175.45.176.80", "175.45.176.81", "175.45.176.82",
+                                        "175.45.176.83"};
+    struct gen_host *cl = calloc(GEN_BUSY_BG, sizeof(*cl));
+    struct gen_host srv[50], ws[GEN_BUSY_UPLOADS], kp[4];
+    struct gen_tcp *bg = calloc(GEN_BUSY_BG, sizeof(*bg));
+    struct gen_tcp up[GEN_BUSY_UPLOADS];
+    struct gen_path p;
+    struct gbuf mov = { 0 };
+    FILE *tsv = NULL;
+    char addr[64], uri[96], name[32];
+    size_t i;
+
+    if (cl == NULL || bg == NULL) {
+        gen_fail(g, "out of memory");
+        goto out;
+    }
+    if (a->oracle != NULL) {
+        tsv = fopen(a->oracle, "w");
+        if (tsv == NULL) {
+            gen_fail(g, a->oracle);
+            goto out;
+        }
+        fprintf(tsv, "flow\tapp_proto\tfilename\tsize\tsha256\tdirection\ttransfer\ttruncated"
+                     "\tcredentials\tnotes\n");
+    }
+    for (i = 0; i < 50; i++) {
+        gen_snprintf(g, addr, sizeof(addr), "198.51.100.%zu", i + 1);
+        host_init(g, &srv[i], addr, 0, 52);
+    }
+    for (i = 0; i < GEN_BUSY_UPLOADS; i++) {
+        gen_snprintf(g, addr, sizeof(addr), "10.1.2.%zu", 11 + i);
+        host_init(g, &ws[i], addr, 1, 128);
+    }
+    for (i = 0; i < 4; i++)
+        host_init(g, &kp[i], hosts[i], 0, 46);
+    build_mov_n(&mov, g, GEN_BUSY_MOV_BYTES);
+    for (i = 0; i < GEN_BUSY_BG; i++) {
+        struct gbuf req = { 0 };
+
+        gen_snprintf(g, addr, sizeof(addr), "10.2.%zu.%zu", i / 200, i % 200 + 1);
+        host_init(g, &cl[i], addr, 1, 128);
+        path_init(&p, &cl[i], (uint16_t)(40000 + i % 20000), &srv[i % 50], 80, NULL);
+        gen_tcp_init(&bg[i], g, &p, GEN_MS);
+        gen_tcp_open(&bg[i]);
+        gen_snprintf(g, uri, sizeof(uri), "/assets/%zu.json", i);
+        gen_snprintf(g, addr, sizeof(addr), "198.51.100.%zu", i % 50 + 1);
+        build_http_request(&req, "GET", uri, addr, "", NULL, NULL);
+        gen_tcp_send_buf(&bg[i], GEN_C2S, &req);
+        gbufs_done(g, &req, 1);
+    }
+    for (i = 0; i < GEN_BUSY_UPLOADS; i++) {
+        path_init(&p, &ws[i], (uint16_t)(56001 + i), &kp[i % 4], 80, NULL);
+        gen_tcp_init(&up[i], g, &p, 2 * GEN_MS);
+        gen_tcp_open(&up[i]);
+    }
+    for (i = 0; i < GEN_BUSY_UPLOADS; i++) {
+        struct gbuf req = { 0 };
+        int is_mov = (i & 1) != 0;
+
+        gen_snprintf(g, name, sizeof(name), "busy_%02zu.%s", i + 1, is_mov ? "mov" : "psd");
+        gen_snprintf(g, uri, sizeof(uri), "/dav/ep07/%s", name);
+        if (is_mov)
+            build_http_request(&req, "PUT", uri, hosts[i % 4],
+                               "Authorization: " GEN_HTTP_AUTH "\r\n", "video/quicktime", &mov);
+        else
+            build_psd_put(&req, hosts[i % 4], uri, "Authorization: " GEN_HTTP_AUTH "\r\n",
+                          "image/vnd.adobe.photoshop");
+        http_exchange(&up[i], &req, "201 Created", NULL);
+        gen_tcp_close(&up[i], GEN_C2S);
+        gbufs_done(g, &req, 1);
+        if (tsv != NULL)
+            fprintf(tsv, "10.1.2.%zu:%zu -> %s:80\thttp\t%s\t%u\t-\ttoserver\tupload\tno\t"
+                         "Authorization: " GEN_HTTP_AUTH "\tPUT %s while %u GETs are open "
+                         "(named by its URI path, as Suricata names it); 201 Created\n",
+                    11 + i, 56001 + i, hosts[i % 4], uri, is_mov ? GEN_BUSY_MOV_BYTES : 12328u, uri,
+                    GEN_BUSY_BG);
+    }
+    for (i = 0; i < GEN_BUSY_BG; i++) {
+        struct gbuf r = { 0 };
+
+        build_http_status(&r, g, "304 Not Modified", NULL);
+        gen_tcp_send_buf(&bg[i], GEN_S2C, &r);
+        gbufs_done(g, &r, 1);
+        gen_tcp_close(&bg[i], GEN_C2S);
+    }
+out:
+    if (tsv != NULL && fclose(tsv) != 0)
+        gen_fail(g, a->oracle);
+    gbufs_done(g, &mov, 1);
+    free(bg);
+    free(cl);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* SMTP (smtp-upload): mail with production files attached                              */
+
+/* RFC 2045 6.8 base64 in lines of 76 characters, each ending in CRLF. */
+static void gb_base64(struct gbuf *b, const uint8_t *p, size_t n)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t col = 0;
+
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        char q[4] = { al[v >> 18 & 63], al[v >> 12 & 63], i + 1 < n ? al[v >> 6 & 63] : '=',
+                      i + 2 < n ? al[v & 63] : '=' };
+
+        gb_put(b, q, 4);
+        col += 4;
+        if (col == 76 || i + 3 >= n) {
+            gb_str(b, "\r\n");
+            col = 0;
+        }
+    }
+}
+
+/* RFC 2045 6.7 quoted-printable that keeps every byte: "=" and bytes outside 33..126
+ * (but SP and TAB before a printable byte) as =XX, LF included, so lines are only soft
+ * breaks ("=" CRLF) before 76 columns, the last one too: the decoded body is exactly p. */
+static void gb_qp(struct gbuf *b, const uint8_t *p, size_t n)
+{
+    size_t col = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int blank_ok = (p[i] == ' ' || p[i] == '\t') && i + 1 < n && p[i + 1] > 32 &&
+                       p[i + 1] < 127;
+        char e[4];
+
+        if ((p[i] >= 33 && p[i] <= 126 && p[i] != '=') || blank_ok)
+            snprintf(e, sizeof(e), "%c", p[i]);
+        else
+            snprintf(e, sizeof(e), "=%02X", p[i]);
+        if (col + strlen(e) > 75) {
+            gb_str(b, "=\r\n");
+            col = 0;
+        }
+        gb_str(b, e);
+        col += strlen(e);
+    }
+    gb_str(b, "=\r\n");
+}
+
+/* RFC 5321 4.5.2: a line of the message starting with "." gets one more. */
+static void gb_dot_stuff(struct gbuf *out, const struct gbuf *in)
+{
+    for (size_t i = 0; i < in->len; i++) {
+        if (in->p[i] == '.' && (i == 0 || in->p[i - 1] == '\n'))
+            gb_put(out, ".", 1);
+        gb_put(out, in->p + i, 1);
+    }
+}
+
+static void smtp_say(struct gen_tcp *s, const char *cmd, const char *reply)
+{
+    gen_tcp_send_str(s, GEN_C2S, cmd);
+    gen_tcp_send_str(s, GEN_S2C, reply);
+}
+
+/*
+ * smtp-upload: 10.20.30.40 mails two production files to a server in 175.45.176.0/22
+ * (the demo's flagged range) on port 25. Message 1 goes with DATA (RFC 5321): a text part
+ * holding a line that starts with a dot (sent dot-stuffed) and ep07_bg_forest.psd, the
+ * demo's PSD (300040 bytes), in base64, named by Content-Disposition. Message 2 goes with
+ * BDAT (RFC 3030) in chunks of 4000 bytes: ep07_sc012.xstage (20480 bytes) in quoted-
+ * printable, named by Content-Type alone. Suricata 7 reports the PSD and not the xstage.
+ */
+static void cmd_smtp_upload(struct gen *g, const struct cmd_args *a)
+{
+    struct gbuf f[2] = { { 0 }, { 0 } }, m[3] = { { 0 }, { 0 }, { 0 } };
+    struct gen_host ws, mx;
+    struct gen_path p;
+    struct gen_tcp s;
+    char cmd[64];
+
+    (void)a;
+    host_init(g, &ws, "10.20.30.40", 1, 128);
+    host_init(g, &mx, "175.45.176.25", 0, 46);
+    build_psd(&f[0], GEN_PSD_WIDTH, GEN_PSD_HEIGHT);
+    build_xstage(&f[1], g);
+    gb_str(&m[0], "From: artist@studio.example\r\nTo: drop@example.net\r\n"
+                  "Subject: ep07 backgrounds\r\nMIME-Version: 1.0\r\n"
+                  "Content-Type: multipart/mixed; boundary=\"=_reel_1\"\r\n\r\n"
+                  "--=_reel_1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                  "forest plate attached\r\n.the line above the dot\r\n"
+                  "--=_reel_1\r\nContent-Type: image/vnd.adobe.photoshop\r\n"
+                  "Content-Transfer-Encoding: base64\r\n"
+                  "Content-Disposition: attachment; filename=\"ep07_bg_forest.psd\"\r\n\r\n");
+    gb_base64(&m[0], f[0].p, f[0].len);
+    gb_str(&m[0], "--=_reel_1--\r\n");
+    gb_dot_stuff(&m[1], &m[0]);
+    gb_str(&m[1], ".\r\n");
+    gb_str(&m[2], "From: artist@studio.example\r\nSubject: sc012\r\nMIME-Version: 1.0\r\n"
+                  "Content-Type: application/octet-stream; name=ep07_sc012.xstage\r\n"
+                  "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    gb_qp(&m[2], f[1].p, f[1].len);
+
+    path_init(&p, &ws, 50225, &mx, 25, NULL);
+    gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    gen_tcp_open(&s);
+    gen_tcp_send_str(&s, GEN_S2C, "220 mx.example.net ESMTP Postfix\r\n");
+    smtp_say(&s, "EHLO ws40.studio.example\r\n",
+             "250-mx.example.net\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n");
+    smtp_say(&s, "MAIL FROM:<artist@studio.example>\r\n", "250 2.1.0 Ok\r\n");
+    smtp_say(&s, "RCPT TO:<drop@example.net>\r\n", "250 2.1.5 Ok\r\n");
+    smtp_say(&s, "DATA\r\n", "354 End data with <CR><LF>.<CR><LF>\r\n");
+    gen_tcp_send_buf(&s, GEN_C2S, &m[1]);
+    gen_tcp_send_str(&s, GEN_S2C, "250 2.0.0 Ok: queued as 4F1A2\r\n");
+    smtp_say(&s, "MAIL FROM:<artist@studio.example>\r\n", "250 2.1.0 Ok\r\n");
+    smtp_say(&s, "RCPT TO:<drop@example.net>\r\n", "250 2.1.5 Ok\r\n");
+    for (size_t off = 0; off < m[2].len; off += 4000) {
+        size_t n = m[2].len - off < 4000 ? m[2].len - off : 4000;
+
+        gen_snprintf(g, cmd, sizeof(cmd), "BDAT %zu%s\r\n", n, off + n == m[2].len ? " LAST" : "");
+        gen_tcp_send_str(&s, GEN_C2S, cmd);
+        gen_tcp_send(&s, GEN_C2S, m[2].p + off, n, NULL);
+        gen_tcp_send_str(&s, GEN_S2C, "250 2.0.0 Ok\r\n");
+    }
+    smtp_say(&s, "QUIT\r\n", "221 2.0.0 Bye\r\n");
+    gen_tcp_close(&s, GEN_C2S);
+    gbufs_done(g, f, 2);
+    gbufs_done(g, m, 3);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Encapsulations (--encap): the same capture as a span or remote span port sees it     */
+
+/*
+ * encap_frame wraps the Ethernet frame just built (g->frame, len bytes) into g->eframe
+ * and returns the new length, or 0 after gen_fail. The inner packet is unchanged, so a
+ * capture and its wrapped twin must give the same flows, files and alerts. Outer
+ * addresses are TEST-NET-1: the tunnel runs 192.0.2.201 -> 192.0.2.202 (or
+ * 2001:db8::201 -> 2001:db8::202) between MACs 02:00:00:00:02:01 -> 02:00:00:00:02:02.
+ */
+enum gen_encap {
+    GEN_ENCAP_NONE,
+    GEN_ENCAP_PPPOE,   /* RFC 2516 session, PPP protocol 0x0021 / 0x0057 */
+    GEN_ENCAP_MPLS,    /* RFC 3032, two labels (1000, 2000) over the frame's own link */
+    GEN_ENCAP_MPLS_PW, /* RFC 4448 Ethernet pseudowire: label 3000, control word, frame */
+    GEN_ENCAP_ERSPAN1, /* GRE 0x88be without sequence number, the frame */
+    GEN_ENCAP_ERSPAN2, /* GRE 0x88be with sequence number, 8-byte header, the frame */
+    GEN_ENCAP_ERSPAN3, /* GRE 0x22eb, 12-byte header + 8-byte platform sub-header */
+    GEN_ENCAP_GENEVE,  /* RFC 8926 on UDP 6081, one 8-byte option, Ethernet payload */
+    GEN_ENCAP_TEREDO,  /* RFC 4380 on UDP 3544, origin indication, the IPv6 packet */
+    GEN_ENCAP_IPIP,    /* outer IPv4, protocol 4 (RFC 2003) or 41 (RFC 4213) */
+    GEN_ENCAP_IP6IP,   /* outer IPv6, next header 4 or 41 (RFC 2473) */
+    GEN_ENCAP_CHDLC,   /* DLT_C_HDLC: address 0x0f, control 0, ethertype */
+};
+
+static const struct {
+    const char *name;
+    int dlt;
+} gen_encaps[] = {
+    [GEN_ENCAP_NONE] = { "none", DLT_EN10MB },
+    [GEN_ENCAP_PPPOE] = { "pppoe", DLT_EN10MB },
+    [GEN_ENCAP_MPLS] = { "mpls", DLT_EN10MB },
+    [GEN_ENCAP_MPLS_PW] = { "mpls-pw", DLT_EN10MB },
+    [GEN_ENCAP_ERSPAN1] = { "erspan1", DLT_EN10MB },
+    [GEN_ENCAP_ERSPAN2] = { "erspan2", DLT_EN10MB },
+    [GEN_ENCAP_ERSPAN3] = { "erspan3", DLT_EN10MB },
+    [GEN_ENCAP_GENEVE] = { "geneve", DLT_EN10MB },
+    [GEN_ENCAP_TEREDO] = { "teredo", DLT_EN10MB },
+    [GEN_ENCAP_IPIP] = { "ipip", DLT_EN10MB },
+    [GEN_ENCAP_IP6IP] = { "ip6ip", DLT_EN10MB },
+    [GEN_ENCAP_CHDLC] = { "chdlc", 104 }, /* DLT_C_HDLC */
+};
+
+#define GEN_ENCAP_N (int)(sizeof(gen_encaps) / sizeof(gen_encaps[0]))
+
+static int encap_parse(const char *name)
+{
+    for (int i = 1; i < GEN_ENCAP_N; i++)
+        if (strcmp(name, gen_encaps[i].name) == 0)
+            return i;
+    return -1;
+}
+
+static int encap_dlt(int encap)
+{
+    return encap > 0 && encap < GEN_ENCAP_N ? gen_encaps[encap].dlt : DLT_EN10MB;
+}
+
+/* Outer Ethernet II between the tunnel end points; returns the next offset. */
+static size_t encap_outer_eth(uint8_t *o, uint16_t type)
+{
+    static const uint8_t dst[6] = { 0x02, 0x00, 0x00, 0x00, 0x02, 0x02 };
+    static const uint8_t src[6] = { 0x02, 0x00, 0x00, 0x00, 0x02, 0x01 };
+
+    memcpy(o, dst, 6);
+    memcpy(o + 6, src, 6);
+    wr16(o + 12, type);
+    return 14;
+}
+
+/* Outer IPv4 (RFC 791, no options, checksum set) carrying l4_len bytes of proto. */
+static size_t encap_outer_ipv4(struct gen *g, uint8_t *ip, uint8_t proto, size_t l4_len)
+{
+    static const uint8_t src[4] = { 192, 0, 2, 201 }, dst[4] = { 192, 0, 2, 202 };
+
+    ip[0] = 0x45;
+    ip[1] = 0;
+    wr16(ip + 2, (uint32_t)(20 + l4_len));
+    wr16(ip + 4, (uint32_t)(g->pkts & 0xffff));
+    wr16(ip + 6, 0x4000);
+    ip[8] = 64;
+    ip[9] = proto;
+    wr16(ip + 10, 0);
+    memcpy(ip + 12, src, 4);
+    memcpy(ip + 16, dst, 4);
+    wr16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+    return 20;
+}
+
+/* Outer IPv6 (RFC 8200) with next header nh and payload length plen. */
+static size_t encap_outer_ipv6(uint8_t *ip, uint8_t nh, size_t plen)
+{
+    static const uint8_t src[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 0x02, [15] = 0x01 };
+    static const uint8_t dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 0x02, [15] = 0x02 };
+
+    wr32(ip, 0x60000000u);
+    wr16(ip + 4, (uint32_t)plen);
+    ip[6] = nh;
+    ip[7] = 64;
+    memcpy(ip + 8, src, 16);
+    memcpy(ip + 24, dst, 16);
+    return 40;
+}
+
+/* Outer UDP (RFC 768) with checksum 0 (none, allowed over IPv4). */
+static size_t encap_outer_udp(uint8_t *u, uint16_t sport, uint16_t dport, size_t len)
+{
+    wr16(u, sport);
+    wr16(u + 2, dport);
+    wr16(u + 4, (uint32_t)(8 + len));
+    wr16(u + 6, 0);
+    return 8;
+}
+
+/*
+ * The header that goes between the outer IPv4/UDP (or GRE) and the mirrored frame, for
+ * the tunnels that carry the whole Ethernet frame; returns its length.
+ *   ERSPAN II: | Ver 1 | VLAN 0 | COS 0 | En 0 | T 0 | Session 7 | Reserved | Index 0 |
+ *   ERSPAN III: | Ver 2 | VLAN 0 | COS | BSO | T | Session 7 | Timestamp | SGT 0 | P 0 |
+ *               FT 0 | Hw ID 5 | D 0 | Gra 1 | O 1 | + 8-byte platform sub-header
+ *   Geneve: | Ver 0 | Opt Len 2 | O 0 | C 0 | 0x6558 | VNI 4242 | 0 | one option:
+ *           class 0x0102, type 0x80, length 1, 4 bytes of data
+ */
+static size_t encap_tunnel_hdr(struct gen *g, uint8_t *o)
+{
+    switch (g->encap) {
+    case GEN_ENCAP_ERSPAN1:
+        wr32(o, 0x000088beu);
+        return 4;
+    case GEN_ENCAP_ERSPAN2:
+        wr32(o, 0x100088beu);
+        wr32(o + 4, (uint32_t)g->pkts);
+        wr32(o + 8, 0x10000007u);
+        wr32(o + 12, 0);
+        return 16;
+    case GEN_ENCAP_ERSPAN3:
+        wr32(o, 0x100022ebu);
+        wr32(o + 4, (uint32_t)g->pkts);
+        wr32(o + 8, 0x20000007u);
+        wr32(o + 12, (uint32_t)(g->now_us & 0xffffffffu));
+        wr32(o + 16, (5u << 4) | (1u << 1) | 1u);
+        memset(o + 20, 0, 8);
+        wr16(o + 20, 3); /* platform id 3 in the sub-header's first bits */
+        return 28;
+    default: /* GEN_ENCAP_GENEVE */
+        wr32(o, 0x02006558u);
+        wr32(o + 4, 4242u << 8);
+        wr32(o + 8, 0x01028001u);
+        wr32(o + 12, 0x5245454cu); /* "REEL" */
+        return 16;
+    }
+}
+
+static size_t encap_frame(struct gen *g, size_t len)
+{
+    uint8_t *f = g->frame, *o = g->eframe;
+    size_t l2 = 12, n = 0, l3len, hdr;
+    uint16_t et;
+
+    while (l2 + 4 <= len && (f[l2] << 8 | f[l2 + 1]) != 0x0800 &&
+           (f[l2] << 8 | f[l2 + 1]) != 0x86dd)
+        l2 += 4; /* 802.1Q / 802.1ad tags */
+    et = (uint16_t)(f[l2] << 8 | f[l2 + 1]);
+    l2 += 2;
+    l3len = len - l2;
+    if (len + 80 > sizeof(g->eframe)) {
+        gen_fail(g, "encap: frame too large to wrap");
+        return 0;
+    }
+    switch (g->encap) {
+    case GEN_ENCAP_PPPOE:
+        memcpy(o, f, l2 - 2);
+        n = l2 - 2;
+        wr16(o + n, 0x8864);
+        o[n + 2] = 0x11; /* version 1, type 1 */
+        o[n + 3] = 0x00; /* code: session data */
+        wr16(o + n + 4, 0x2a);
+        wr16(o + n + 6, (uint32_t)(l3len + 2));
+        wr16(o + n + 8, et == 0x0800 ? 0x0021 : 0x0057);
+        n += 10;
+        break;
+    case GEN_ENCAP_MPLS:
+        memcpy(o, f, l2 - 2);
+        n = l2 - 2;
+        wr16(o + n, 0x8847);
+        wr32(o + n + 2, (1000u << 12) | 64u);
+        wr32(o + n + 6, (2000u << 12) | 0x100u | 64u);
+        n += 10;
+        break;
+    case GEN_ENCAP_MPLS_PW:
+        n = encap_outer_eth(o, 0x8847);
+        wr32(o + n, (3000u << 12) | 0x100u | 64u);
+        wr32(o + n + 4, 0); /* control word: 0000, flags 0, sequence 0 */
+        memcpy(o + n + 8, f, len);
+        return n + 8 + len;
+    case GEN_ENCAP_ERSPAN1:
+    case GEN_ENCAP_ERSPAN2:
+    case GEN_ENCAP_ERSPAN3:
+        n = encap_outer_eth(o, 0x0800);
+        hdr = encap_tunnel_hdr(g, o + n + 20);
+        n += encap_outer_ipv4(g, o + n, 47, hdr + len);
+        memcpy(o + n + hdr, f, len);
+        return n + hdr + len;
+    case GEN_ENCAP_GENEVE:
+        n = encap_outer_eth(o, 0x0800);
+        hdr = encap_tunnel_hdr(g, o + n + 28);
+        n += encap_outer_ipv4(g, o + n, 17, 8 + hdr + len);
+        n += encap_outer_udp(o + n, 49152, 6081, hdr + len);
+        memcpy(o + n + hdr, f, len);
+        return n + hdr + len;
+    case GEN_ENCAP_TEREDO:
+        if (et != 0x86dd) {
+            gen_fail(g, "encap teredo: only IPv6 packets ride in Teredo");
+            return 0;
+        }
+        n = encap_outer_eth(o, 0x0800);
+        n += encap_outer_ipv4(g, o + n, 17, 8 + 8 + l3len);
+        n += encap_outer_udp(o + n, 3544, 3544, 8 + l3len);
+        wr16(o + n, 0);                      /* origin indication */
+        wr16(o + n + 2, 3544 ^ 0xffff);      /* origin port, obfuscated */
+        wr32(o + n + 4, 0xc0000265u ^ 0xffffffffu); /* origin 192.0.2.101, obfuscated */
+        n += 8;
+        break;
+    case GEN_ENCAP_IPIP:
+        n = encap_outer_eth(o, 0x0800);
+        n += encap_outer_ipv4(g, o + n, et == 0x0800 ? 4 : 41, l3len);
+        break;
+    case GEN_ENCAP_IP6IP:
+        n = encap_outer_eth(o, 0x86dd);
+        n += encap_outer_ipv6(o + n, et == 0x0800 ? 4 : 41, l3len);
+        break;
+    default: /* GEN_ENCAP_CHDLC */
+        if (l2 != 14) {
+            gen_fail(g, "encap chdlc: VLAN tags have no place on a Cisco HDLC link");
+            return 0;
+        }
+        o[0] = 0x0f;
+        o[1] = 0x00;
+        wr16(o + 2, et);
+        n = 4;
+        break;
+    }
+    memcpy(o + n, f + l2, l3len);
+    return n + l3len;
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* main                                                                                */
 
@@ -3536,7 +4051,12 @@ static void usage(FILE *f)
                "       rw_pcapgen spread OUT.pcap\n"
                "       rw_pcapgen fragments OUT.pcap\n"
                "       rw_pcapgen threshold OUT.pcap\n"
-               "Writes a deterministic capture (Ethernet, pcap); see pcaps/README.md.\n",
+               "       rw_pcapgen busy-http OUT.pcap [ORACLE.tsv]\n"
+               "       rw_pcapgen smtp-upload OUT.pcap\n"
+               "Writes a deterministic capture (Ethernet, pcap); see pcaps/README.md.\n"
+               "Any of these may start with --encap KIND to wrap every frame in KIND: pppoe,\n"
+               "  mpls, mpls-pw, erspan1, erspan2, erspan3, geneve, teredo (IPv6 packets\n"
+               "  only), ipip (IPv4 outer), ip6ip (IPv6 outer), chdlc (Cisco HDLC link type).\n",
             (unsigned long long)GEN_FLOOD_MAX, (unsigned long long)GEN_FLOOD_SEED);
 }
 
@@ -3559,11 +4079,12 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 static int run(void (*cmd)(struct gen *, const struct cmd_args *), const char *path,
                const struct cmd_args *a, uint64_t seed)
 {
-    struct gen *g = gen_open(path, seed);
+    struct gen *g = gen_open_dlt(path, seed, encap_dlt(a->encap));
     uint64_t pkts;
 
     if (g == NULL)
         return 1;
+    g->encap = a->encap;
     cmd(g, a);
     pkts = g->pkts;
     if (gen_close(g) != 0) {
@@ -3587,17 +4108,32 @@ int main(int argc, char **argv)
         { "raw", cmd_raw },           { "days", cmd_days },       { "parallel", cmd_parallel },
         { "spread", cmd_spread },
         { "fragments", cmd_fragments }, { "threshold", cmd_threshold },
+        { "smtp-upload", cmd_smtp_upload },
     };
-    struct cmd_args a = { 0, GEN_FLOOD_SEED };
+    struct cmd_args a = { 0, GEN_FLOOD_SEED, NULL, GEN_ENCAP_NONE };
     size_t i;
 
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         usage(stdout);
         return 0;
     }
+    if (argc >= 3 && strcmp(argv[1], "--encap") == 0) {
+        a.encap = encap_parse(argv[2]);
+        if (a.encap < 0) {
+            fprintf(stderr, "rw_pcapgen: unknown encapsulation '%s'\n", argv[2]);
+            usage(stderr);
+            return 2;
+        }
+        argc -= 2;
+        argv += 2;
+    }
     for (i = 0; argc == 3 && i < sizeof(simple) / sizeof(simple[0]); i++)
         if (strcmp(argv[1], simple[i].name) == 0)
             return run(simple[i].fn, argv[2], &a, GEN_SEED);
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "busy-http") == 0) {
+        a.oracle = argc == 4 ? argv[3] : NULL;
+        return run(cmd_busy_http, argv[2], &a, GEN_SEED);
+    }
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "flood") == 0 &&
         parse_u64(argv[2], GEN_FLOOD_MAX, &a.n) == 0 &&
         (argc == 4 || parse_u64(argv[4], UINT64_MAX, &a.seed) == 0))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw.h — the public API of the reelwatch detection core; the one header a host includes. */
 #ifndef RW_H
 #define RW_H
@@ -188,8 +189,27 @@ size_t rw_engine_flow_state_bytes(const struct rw_engine *e);
  * has seen payload), then the classification result, the stream's held bytes and the
  * open files. It never is below rw_engine_flow_state_bytes; 0 for NULL. O(1): a host
  * calls it after each packet to charge the flow against its memcap. The protocol
- * parsers' state is not counted (at most RW_APP_PARSERS_MAX are alive at once). */
+ * parser's state is counted too (rw_<parser>_bytes: what it holds now), so a host's
+ * flow memcap bounds every per-flow byte: there is no separate cap on parsers. */
 size_t rw_engine_flow_bytes(const struct rw_flow *f);
+
+/* What losing a flow's core state would cost, lowest first: the order in which a host
+ * short of memory sheds (its flow table's values use the same numbers). */
+enum rw_flow_keep {
+    RW_FLOW_KEEP_NONE = 0, /* no rule can fire on the flow (or it has no state) */
+    RW_FLOW_KEEP_SHED,     /* a rule can fire, and it holds classification state that
+                            * rw_engine_flow_shed can drop without ending the flow */
+    RW_FLOW_KEEP_RULE,     /* a rule can fire on the flow */
+    RW_FLOW_KEEP_FILE,     /* ... and a file is open in it */
+};
+
+/* rw_engine_flow_keep is f's enum rw_flow_keep value now. O(1); NULL: RW_FLOW_KEEP_NONE. */
+unsigned rw_engine_flow_keep(const struct rw_flow *f);
+
+/* rw_engine_flow_shed drops what f can go on without under memory pressure: nDPI's
+ * per-flow state (classification ends now with nDPI's answer so far, its guess if it
+ * has none, as at its packet budget). Returns rw_engine_flow_bytes(f) after. NULL: 0. */
+size_t rw_engine_flow_shed(struct rw_engine *e, struct rw_flow *f);
 
 /* rw_engine_flow_new makes the core's state for a new flow. NULL when memory is short:
  * the flow is then only counted (the core counts the drop). Owned by the host until it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_addrlist.c — address lists in nDPI Patricia trees (per family) and their file formats. */
 #include "rw_addrlist.h"
 

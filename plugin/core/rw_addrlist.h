@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_addrlist.h — named address lists: CIDRs in prefix trees, from text, iprep or Zeek files. */
 #ifndef RW_ADDRLIST_H
 #define RW_ADDRLIST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_alloc.c — allocation wrappers with an Nth-allocation failure hook for tests. */
 #include "rw_alloc.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_alloc.h — the allocator every module uses, with a failure hook in test builds. */
 #ifndef RW_ALLOC_H
 #define RW_ALLOC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_classify.c — the one wrapper around nDPI 4.2: per-flow classification. */
 /* rw_classify.h uses size_t without including <stddef.h>: include it first until it does. */
 #include <stddef.h>

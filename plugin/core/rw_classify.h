@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_classify.h — the one wrapper around nDPI 4.2: per-flow classification. */
 #ifndef RW_CLASSIFY_H
 #define RW_CLASSIFY_H

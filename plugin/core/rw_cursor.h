@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_cursor.h — checked readers over untrusted bytes: never read past the end. */
 #ifndef RW_CURSOR_H
 #define RW_CURSOR_H

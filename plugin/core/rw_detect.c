@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_detect.c — rule matching at file, flow and host-window level; thresholds; alert records. */
 #include "rw_detect.h"
 

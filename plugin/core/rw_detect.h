@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_detect.h — rule matching at file, flow and host-window level; thresholds; alert records. */
 #ifndef RW_DETECT_H
 #define RW_DETECT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_diag.c — bounded collection of one-line diagnostics. */
 #include "rw_diag.h"
 

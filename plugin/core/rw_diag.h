@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_diag.h — diagnostics for user input: "file:line:col: expected X, found Y". */
 #ifndef RW_DIAG_H
 #define RW_DIAG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_engine.c — the detection core's entry points: ties classification, rules and EVE together. */
 #include <dirent.h>
 #include <gcrypt.h>
@@ -19,6 +20,7 @@
 #include "rw_magic.h"
 #include "rw_rules.h"
 #include "rw_smb.h"
+#include "rw_smtp.h"
 #include "rw_stream.h"
 #include "rw_tftp.h"
 
@@ -52,6 +54,7 @@ enum engine_app {
     APP_SMB,
     APP_TFTP,         /* a request to port 69, or an announced transfer */
     APP_RAW,          /* an unrecognised stream or datagrams starting with a file's magic */
+    APP_SMTP,         /* port 25/587/2525, or a client that starts with EHLO/HELO */
 };
 
 /* An engine's own counters (a worker has its own; stats records sum them). */
@@ -61,9 +64,8 @@ struct engine_counters {
     uint64_t eve_write_errors;
     uint64_t alerts;
     uint64_t files;           /* files that ended (event layer) */
-    uint64_t app[8];          /* flows per enum engine_app */
+    uint64_t app[9];          /* flows per enum engine_app */
     uint64_t expect_hits;     /* flows an announcement named */
-    uint64_t parsers_refused; /* flows left as volume: RW_APP_PARSERS_MAX were alive */
     uint64_t light_flows;     /* flows no rule or record type could use: counted only */
 };
 
@@ -81,6 +83,7 @@ struct rw_flow {
         struct rw_ftp *ftp;
         struct rw_smb *smb;
         struct rw_tftp *tftp;
+        struct rw_smtp *smtp;
     } p;
     struct rw_expect_hit *hit;            /* an announcement waiting for this flow's bytes */
     const struct rw_flow_info *info;      /* the host's record of the flow */
@@ -132,7 +135,6 @@ struct rw_engine {
      * not each carry one. */
     struct rw_detect_flow view;
     struct engine_counters stats;
-    size_t parsers_alive;
     struct rw_pool *flows;                /* struct rw_flow, this engine's (worker's) own */
     /*
      * Workers (rw_engine_worker_new). The engine rw_engine_new made owns the rule set,
@@ -542,12 +544,54 @@ size_t rw_engine_flow_state_bytes(const struct rw_engine *e)
     return sizeof(struct rw_flow);
 }
 
+/* What the flow's protocol parser holds now (0 without one). */
+static size_t engine_parser_bytes(const struct rw_flow *f)
+{
+    switch (f->app) {
+    case APP_HTTP:
+        return rw_http_bytes(f->p.http);
+    case APP_FTP:
+        return rw_ftp_bytes(f->p.ftp);
+    case APP_SMB:
+        return rw_smb_bytes(f->p.smb);
+    case APP_TFTP:
+        return rw_tftp_bytes(f->p.tftp);
+    case APP_SMTP:
+        return rw_smtp_bytes(f->p.smtp);
+    default:
+        return 0;
+    }
+}
+
 size_t rw_engine_flow_bytes(const struct rw_flow *f)
 {
     if (f == NULL)
         return 0;
     return sizeof(*f) + rw_classify_flow_bytes(&f->cls) + rw_stream_bytes(f->stream) +
-           rw_files_bytes(f->files) + (f->hit != NULL ? sizeof(*f->hit) : 0);
+           rw_files_bytes(f->files) + (f->hit != NULL ? sizeof(*f->hit) : 0) +
+           engine_parser_bytes(f);
+}
+
+unsigned rw_engine_flow_keep(const struct rw_flow *f)
+{
+    if (f == NULL || !f->rules_apply)
+        return RW_FLOW_KEEP_NONE;
+    if (f->cls.ndpi != NULL && !f->cls.done)
+        return RW_FLOW_KEEP_SHED;
+    if ((f->files != NULL && rw_files_open_count(f->files) > 0) ||
+        ((f->app == APP_FTP_DATA || f->app == APP_RAW) && f->data_id != 0))
+        return RW_FLOW_KEEP_FILE;
+    return RW_FLOW_KEEP_RULE;
+}
+
+size_t rw_engine_flow_shed(struct rw_engine *e, struct rw_flow *f)
+{
+    if (f == NULL)
+        return 0;
+    /* The host counts it (exception_policy.flow.memcap.bypass). */
+    if (f->cls.ndpi != NULL && !f->cls.done)
+        rw_classify_flow_finish(e->classify, &f->cls);
+    return rw_engine_flow_bytes(f);
 }
 
 /* ---- the flow as the rules and the parsers see it ------------------------------------ */
@@ -758,6 +802,16 @@ static int engine_is_ftp_command(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* SMTP: the server port (25 RFC 5321, 587 RFC 6409, 2525 a common alternative), or a
+ * client whose first command is EHLO or HELO (after the server's 220 greeting). */
+static int engine_is_smtp(const struct rw_flow_key *k, const uint8_t *p, size_t n)
+{
+    if (k->dport == 25 || k->dport == 587 || k->dport == 2525)
+        return 1;
+    return n >= 5 && (strncasecmp((const char *)p, "EHLO ", 5) == 0 ||
+                      strncasecmp((const char *)p, "HELO ", 5) == 0);
+}
+
 /* A NetBIOS session message (type 0) carrying SMB1, SMB2 or an SMB3 transform header. */
 static int engine_is_smb(const uint8_t *p, size_t n)
 {
@@ -782,12 +836,6 @@ static void engine_app_set(struct rw_engine *e, struct rw_flow *f, uint8_t app)
 {
     struct rw_xfer_sink sink = engine_sink(f);
 
-    if (app >= APP_HTTP && app <= APP_TFTP && app != APP_FTP_DATA &&
-        e->parsers_alive >= RW_APP_PARSERS_MAX) {
-        e->stats.parsers_refused++;
-        f->app = APP_OPAQUE;
-        return;
-    }
     f->app = app;
     e->stats.app[app]++;
     switch (app) {
@@ -803,6 +851,9 @@ static void engine_app_set(struct rw_engine *e, struct rw_flow *f, uint8_t app)
     case APP_TFTP:
         f->p.tftp = rw_tftp_new(&sink, &f->info->key);
         break;
+    case APP_SMTP:
+        f->p.smtp = rw_smtp_new(&sink);
+        break;
     default:
         return;
     }
@@ -810,9 +861,7 @@ static void engine_app_set(struct rw_engine *e, struct rw_flow *f, uint8_t app)
         /* No memory for the parser: the flow is volume only. */
         e->stats.flow_state_oom++;
         f->app = APP_OPAQUE;
-        return;
     }
-    e->parsers_alive++;
 }
 
 /* Opens the announced file on this flow (FTP data connection, TFTP transfer). */
@@ -869,9 +918,10 @@ static void engine_expect_lookup(struct rw_engine *e, struct rw_flow *f, uint64_
 
 /*
  * Chooses the parser from the first bytes of a direction. Server ports say FTP (21),
- * SMB (445, 139) and TFTP (69) up front; otherwise the client's first bytes decide: an
- * HTTP method, an FTP login, a NetBIOS/SMB header; a file's magic at the start of either
- * direction makes a raw file (netcat-style); anything else is opaque volume. A server
+ * SMB (445, 139), TFTP (69) and SMTP (25, 587, 2525) up front; otherwise the client's
+ * first bytes decide: an HTTP method, an FTP login, a NetBIOS/SMB header, EHLO/HELO; a
+ * file's magic at the start of either direction makes a raw file (netcat-style);
+ * anything else is opaque volume. A server
  * that speaks first without a file (an FTP or SMTP banner) leaves the choice to the
  * client's first bytes.
  */
@@ -892,6 +942,8 @@ static void engine_app_choose(struct rw_engine *e, struct rw_flow *f, uint8_t di
         engine_app_set(e, f, APP_SMB);
     } else if (dir == RW_TOSERVER && engine_is_http_request(p, n)) {
         engine_app_set(e, f, APP_HTTP);
+    } else if (engine_is_smtp(k, p, dir == RW_TOSERVER ? n : 0)) {
+        engine_app_set(e, f, APP_SMTP);
     }
     if (f->app != APP_UNDECIDED)
         return;
@@ -921,6 +973,9 @@ static void engine_app_feed(struct rw_flow *f, uint8_t dir, const uint8_t *p, si
         break;
     case APP_TFTP:
         rw_tftp_datagram(f->p.tftp, dir, p, n);
+        break;
+    case APP_SMTP:
+        rw_smtp_data(f->p.smtp, dir, p, n);
         break;
     case APP_FTP_DATA:
     case APP_RAW:
@@ -1001,6 +1056,9 @@ static void engine_app_gap(struct rw_flow *f, uint8_t dir, uint64_t n)
     case APP_SMB:
         rw_smb_gap(f->p.smb, dir, n);
         break;
+    case APP_SMTP:
+        rw_smtp_gap(f->p.smtp, dir, n);
+        break;
     case APP_FTP_DATA:
     case APP_RAW:
         if (dir == f->data_dir)
@@ -1014,8 +1072,6 @@ static void engine_app_gap(struct rw_flow *f, uint8_t dir, uint64_t n)
 /* Ends the parser: files still open are closed by it (or by rw_files_end after). */
 static void engine_app_end(struct rw_flow *f)
 {
-    if (f->app >= APP_HTTP && f->app <= APP_TFTP && f->app != APP_FTP_DATA)
-        f->e->parsers_alive--;
     switch (f->app) {
     case APP_HTTP:
         rw_http_end(f->p.http);
@@ -1032,6 +1088,10 @@ static void engine_app_end(struct rw_flow *f)
     case APP_TFTP:
         rw_tftp_end(f->p.tftp);
         rw_tftp_free(&f->p.tftp);
+        break;
+    case APP_SMTP:
+        rw_smtp_end(f->p.smtp);
+        rw_smtp_free(&f->p.smtp);
         break;
     case APP_FTP_DATA:
     case APP_RAW: {
@@ -1220,7 +1280,6 @@ static void engine_add_counters(const struct rw_engine *w, struct engine_counter
     for (size_t i = 0; i < sizeof(c->app) / sizeof(c->app[0]); i++)
         c->app[i] += w->stats.app[i];
     c->expect_hits += w->stats.expect_hits;
-    c->parsers_refused += w->stats.parsers_refused;
     c->light_flows += w->stats.light_flows;
     fs->open_now += w->fstats.open_now;
     fs->nomem += w->fstats.nomem;
@@ -1258,11 +1317,12 @@ void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counte
     all[k++] = (struct rw_counter){"app_layer.flow.ftp_data", st.app[APP_FTP_DATA]};
     all[k++] = (struct rw_counter){"app_layer.flow.smb", st.app[APP_SMB]};
     all[k++] = (struct rw_counter){"app_layer.flow.tftp", st.app[APP_TFTP]};
+    all[k++] = (struct rw_counter){"app_layer.flow.smtp", st.app[APP_SMTP]};
     all[k++] = (struct rw_counter){"app_layer.expectations", st.expect_hits};
     /* Flows no rule or record could use, only counted: Suricata calls such flows bypassed. */
     all[k++] = (struct rw_counter){"flow_bypassed.closed", st.light_flows};
     all[k++] = (struct rw_counter){"memcap.pressure", st.flow_state_oom + fs.nomem + fs.refused +
-                                                      st.parsers_refused + expect_nomem};
+                                                      expect_nomem};
     (void)engine_emit(e, rw_eve_stats_record(ts_us, all, k));
 }
 

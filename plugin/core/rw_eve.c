@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_eve.c — EVE JSON records (flow, stats, common header) built with jansson. */
 #include "rw_eve.h"
 

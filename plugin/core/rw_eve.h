@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_eve.h — EVE JSON records (Suricata's format) built with jansson. */
 #ifndef RW_EVE_H
 #define RW_EVE_H
@@ -11,7 +12,7 @@
 
 /*
  * Every record is one JSON object valid against Suricata's EVE schema
- * (../shared/eve-schema.json): no top-level key outside it. Strings from the wire go
+ * (tests/data/eve-schema.json): no top-level key outside it. Strings from the wire go
  * through jansson, which escapes them; invalid UTF-8 is replaced byte by byte with
  * "\\xNN" text before it reaches jansson so that nothing is lost or rejected.
  */

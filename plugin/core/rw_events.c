@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_events.c — the event layer: flows and files a host parsed itself, through the core's rules. */
 #include "rw_events.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_events.h — what the event layer (rw_events.c) reads of an engine: core-private. */
 #ifndef RW_EVENTS_H
 #define RW_EVENTS_H

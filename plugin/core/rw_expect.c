@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_expect.c — a bounded, timed hash table of announced data connections (see rw_expect.h). */
 #include "rw_expect.h"
 

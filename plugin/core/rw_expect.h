@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_expect.h — data connections announced on a control channel (FTP), waiting for their flow. */
 #ifndef RW_EXPECT_H
 #define RW_EXPECT_H

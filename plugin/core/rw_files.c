@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_files.c — the files of one flow: bounded heads for typing, counts, hashes, rule events, fileinfo. */
 #include "rw_files.h"
 

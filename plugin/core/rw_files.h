@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_files.h — the files of one flow: bounded heads for typing, counts, hashes, rule events, fileinfo. */
 #ifndef RW_FILES_H
 #define RW_FILES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_ftp.c — FTP control channel parser: pairs transfer commands with announced data endpoints. */
 #include "rw_ftp.h"
 
@@ -47,13 +48,14 @@ struct ftp_endpoint {
 enum { OWN_NONE = 0, OWN_XFER, OWN_DISCARD };
 
 struct ftp_dir {
+    uint8_t *buf;       /* RW_FTP_LINE_MAX_BYTES, only while a line spans packets (a line
+                         * whole in one packet is read where it is); NULL otherwise */
     size_t len;         /* bytes of the current line in buf */
     uint8_t skipping;   /* discarding through the next LF (overlong line or gap) */
     uint8_t tls;        /* reading TLS records, not lines */
     uint8_t tls_hdr_len;
     uint8_t tls_hdr[TLS_HDR_BYTES];
     size_t tls_skip;    /* bytes of the current TLS record still to skip */
-    uint8_t buf[RW_FTP_LINE_MAX_BYTES];
 };
 
 /* The one transfer command between its command and its expect call. */
@@ -99,10 +101,15 @@ struct rw_ftp {
 /* ---------------------------------------------------------------------------------------- */
 /* small helpers */
 
-/* A partial line that will never be read is wiped, so that no PASS argument lingers. */
+/* A partial line that will never be read is wiped, so that no PASS argument lingers, and
+ * its buffer goes: an idle direction holds none. */
 static void dir_drop_line(struct ftp_dir *d)
 {
-    memset(d->buf, 0, d->len);
+    if (d->buf != NULL) {
+        memset(d->buf, 0, d->len);
+        rw_free(d->buf);
+        d->buf = NULL;
+    }
     d->len = 0;
 }
 
@@ -820,6 +827,7 @@ static size_t text_feed(struct rw_ftp *ftp, uint8_t dir, const uint8_t *p, size_
     struct ftp_dir *d = &ftp->d[dir];
     const uint8_t *lf = memchr(p, '\n', n);
     size_t take = lf != NULL ? (size_t)(lf - p) : n;
+    const uint8_t *line;
     size_t len;
 
     if (d->skipping) {
@@ -840,21 +848,43 @@ static size_t text_feed(struct rw_ftp *ftp, uint8_t dir, const uint8_t *p, size_
         }
         return take + 1;
     }
-    memcpy(d->buf + d->len, p, take);
-    d->len += take;
-    if (lf == NULL)
-        return n;
-    len = d->len;
-    d->len = 0;
-    if (len > 0 && d->buf[len - 1] == '\r')
+    if (lf != NULL && d->len == 0) {
+        /* The whole line is in this packet: read it where it is. */
+        line = p;
+        len = take;
+    } else {
+        /* The line spans packets: hold it until its end, in a buffer only it has. */
+        if (d->buf == NULL) {
+            d->buf = rw_malloc(RW_FTP_LINE_MAX_BYTES);
+            if (d->buf == NULL) {
+                ftp->c.lines_nomem[dir]++;
+                d->len = 0;
+                if (dir == RW_TOSERVER)
+                    queue_push(ftp, C_OTHER);
+                if (lf == NULL) {
+                    d->skipping = 1;
+                    return n;
+                }
+                return take + 1;
+            }
+        }
+        memcpy(d->buf + d->len, p, take);
+        d->len += take;
+        if (lf == NULL)
+            return n;
+        line = d->buf;
+        len = d->len;
+    }
+    if (len > 0 && line[len - 1] == '\r')
         len--;
     ftp->c.lines[dir]++;
     if (dir == RW_TOSERVER)
-        client_line(ftp, d->buf, len);
+        client_line(ftp, line, len);
     else
-        server_line(ftp, d->buf, len);
-    /* Nothing of a line outlives its processing: PASS arguments are not kept. */
-    memset(d->buf, 0, len);
+        server_line(ftp, line, len);
+    /* Nothing of a line outlives its processing: PASS arguments are not kept, and the
+     * buffer of a line that spanned packets goes. */
+    dir_drop_line(d);
     return take + 1;
 }
 
@@ -933,4 +963,20 @@ size_t rw__ftp_state_size(void)
 {
     return sizeof(struct rw_ftp);
 }
+
+/* For tests: the buffer a direction holds while a line spans packets, or NULL. */
+const uint8_t *rw__ftp_line_buf(const struct rw_ftp *ftp, uint8_t dir);
+
+const uint8_t *rw__ftp_line_buf(const struct rw_ftp *ftp, uint8_t dir)
+{
+    return ftp->d[dir].buf;
+}
 #endif
+
+size_t rw_ftp_bytes(const struct rw_ftp *p)
+{
+    if (p == NULL)
+        return 0;
+    return sizeof(*p) + (p->d[0].buf != NULL ? RW_FTP_LINE_MAX_BYTES : 0) +
+           (p->d[1].buf != NULL ? RW_FTP_LINE_MAX_BYTES : 0);
+}

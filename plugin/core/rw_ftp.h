@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_ftp.h — the FTP control channel: logins, announced data connections, transfer commands. */
 #ifndef RW_FTP_H
 #define RW_FTP_H
@@ -108,6 +109,8 @@ struct rw_ftp_counters {
     uint64_t pipeline_overflow;   /* unanswered commands beyond RW_FTP_PIPELINE_MAX */
     uint64_t tls;                 /* 234 replies to AUTH: TLS started */
     uint64_t tls_records[2];      /* TLS records skipped */
+    uint64_t lines_nomem[2];      /* lines spanning packets with no memory to hold them:
+                                   * skipped like overlong ones */
 };
 
 /*
@@ -138,5 +141,10 @@ void rw_ftp_end(struct rw_ftp *ftp);
 
 /* rw_ftp_counters gives the parser's counters; the pointer lives as long as the parser. */
 const struct rw_ftp_counters *rw_ftp_counters(const struct rw_ftp *ftp);
+
+/* rw_ftp_bytes is the memory the parser holds now, in bytes: its state plus the buffers
+ * it keeps only while a line or message spans packets. 0 for NULL. O(1), for a host's flow
+ * memcap accounting. */
+size_t rw_ftp_bytes(const struct rw_ftp *p);
 
 #endif

@@ -1,143 +1,88 @@
-/* rw_http.c — HTTP/1.x parser: frames requests and responses, reports bodies and multipart parts as files. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rw_http.c — HTTP/1.x on Debian's libhtp (Suricata's parser): bodies, decoded, and multipart parts as files. */
 #include "rw_http.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
+#include <htp/htp.h>
+
 #include "rw_alloc.h"
-#include "rw_num.h"
+#include "rw_http_mp.h"
 
-/* Content-Length above this is absurd (and keeps every sum below 2^63). */
-#define HTTP_LENGTH_MAX (1ULL << 62)
-/* Hex digits of a chunk size: 15 keeps it below 2^60. */
-#define CHUNK_HEX_MAX 15
-/* Decimal digits of one Content-Length element: more is over 2^62 anyway. */
-#define CL_DIGITS_MAX 20
-/* "\r\n--" before the boundary. */
-#define DELIM_PREFIX_BYTES 4
-/* A boundary is 1..70 characters (RFC 2046 5.1.1). */
-#define BOUNDARY_CHARS_MAX 70
+/* What libhtp holds, measured with mallinfo2 (tools/bench/rw_httpmem.c, numbers in
+ * docs/architecture.md): a connection parser with its connection, one transaction
+ * beyond its header bytes, one header beyond its name and value, one decompressor. */
+#define RW_HTTP_CONNP_BYTES 1800
+#define RW_HTTP_TX_BYTES 1900
+#define RW_HTTP_HEADER_OVERHEAD_BYTES 150
+#define RW_HTTP_DECODER_BYTES 48000
 
-/* Per-direction states. S_SKIPLINE drops bytes through the next LF (after a gap). */
-enum {
-    S_START = 0, S_HDRS, S_BODY_LEN, S_BODY_EOF, S_CHUNK_SIZE, S_CHUNK_DATA, S_CHUNK_END,
-    S_TRAILERS, S_SKIPLINE, S_OPAQUE,
-};
 
-/* Multipart states. MP_SEARCH drops bytes up to the next delimiter (after a gap). */
-enum { MP_PREAMBLE = 0, MP_SEARCH, MP_TAIL, MP_TAIL_SKIP, MP_HDRS, MP_DATA, MP_EPILOGUE };
+/* libhtp's own limits, set as Suricata 7.0's HTPConfigSetDefaultsPhase1 sets them. */
+#define HTP_FIELD_SOFT_BYTES 9000
+#define HTP_FIELD_HARD_BYTES 18000
+#define HTP_MAX_TX 512
+#define HTP_HEADERS_MAX 1024
+#define HTP_LZMA_MEMLIMIT_BYTES (1024 * 1024)
+#define HTP_BOMB_LIMIT_BYTES (1024 * 1024)
+#define HTP_TIME_LIMIT_USEC 100000
+#define HTP_DECOMPRESS_LAYERS_MAX 2
 
-/* A request as kept for its own body and for the response that answers it. */
-struct http_txn {
-    char method[RW_HTTP_METHOD_MAX_BYTES + 1];
-    char host[RW_HOSTNAME_MAX_BYTES + 1];
-    char uri[RW_HTTP_URI_KEEP_BYTES + 1];
-    char name[RW_FILE_NAME_MAX_BYTES + 1];
-    size_t name_len;
+/* What kind of file a request body is (Suricata 7: only POST and PUT bodies are). */
+enum { BODY_NONE = 0, BODY_FILE, BODY_MULTIPART };
+
+/* Ours, per libhtp transaction (its user data). */
+struct http_tx {
+    uint8_t req_body;    /* BODY_* */
+    uint8_t decoding[2]; /* this direction's body is being decompressed */
+    uint8_t decoded[2];  /* counted in decoded[] already */
+    uint8_t counted;     /* request-side flags counted */
     uint8_t credentials;
-    uint8_t is_head;
-    uint8_t is_connect;
+    uint64_t req_flags;  /* tx->flags when the request was complete */
+    uint64_t hdr_flags;  /* the request header fields' flags */
+    size_t held;         /* header bytes charged to this transaction */
 };
 
-/* What the headers of the message in progress said. */
-struct http_msg {
-    uint64_t cl;
-    uint8_t has_cl, cl_bad, has_te, chunked;
-    uint8_t form, multipart, has_boundary, has_cd_name;
-    int status;
-    size_t boundary_len, cd_name_len;
-    char ctype[RW_HTTP_FIELD_KEEP_BYTES + 1];
-    char cenc[RW_HTTP_FIELD_KEEP_BYTES + 1];
-    char boundary[BOUNDARY_CHARS_MAX + 1];
-    char cd_name[RW_FILE_NAME_MAX_BYTES + 1];
-};
-
+/* Per direction: the body file in progress and the bytes libhtp may be buffering. */
 struct http_dir {
-    uint8_t st;
-    uint8_t line_over;   /* the current line passed RW_HTTP_LINE_MAX_BYTES */
-    uint8_t body_mp;     /* the body goes through the multipart reader */
-    uint8_t body_file;   /* the body is a file */
     uint8_t file_open;
+    uint8_t in_msg;      /* between the message's start and its completion */
+    uint8_t in_head;     /* between the message's start and the end of its headers */
+    uint8_t error;       /* libhtp gave up on this direction */
     uint32_t file_id;
-    uint64_t decl;       /* declared size for the lazily opened file */
-    size_t line_len;
-    size_t hdr_bytes;    /* bytes of the header (or trailer) block so far */
-    uint64_t left;       /* body or chunk bytes still to come */
-    struct http_msg m;
-    uint8_t line[RW_HTTP_LINE_MAX_BYTES + 1];
+    uint64_t pend;       /* bytes fed while in_head: libhtp holds at most these */
 };
 
-/* The multipart/form-data reader of the request direction. */
-struct http_mp {
-    uint8_t st;
-    uint8_t line_over;
-    uint8_t tail_len;    /* bytes seen after a delimiter, up to 2 */
-    uint8_t tail0;
-    uint8_t part_file;   /* the current part is a file */
-    uint8_t has_name, has_name_star;
-    size_t k;            /* bytes of delim matched, not yet passed on */
-    size_t dlen;
-    size_t line_len, hdr_bytes, name_len, name_star_len;
-    uint8_t delim[DELIM_PREFIX_BYTES + BOUNDARY_CHARS_MAX];
-    char ctype[RW_HTTP_FIELD_KEEP_BYTES + 1];
-    char name[RW_FILE_NAME_MAX_BYTES + 1];
-    char name_star[RW_FILE_NAME_MAX_BYTES + 1];
-    uint8_t line[RW_HTTP_LINE_MAX_BYTES + 1];
+/* The sink's file calls (rw_xfer.h; expect is never called: HTTP announces no flows). */
+struct http_sink {
+    void *ctx;
+    uint32_t (*file_open)(void *ctx, uint8_t dir, const char *name, size_t name_len,
+                          const struct rw_xfer_meta *meta);
+    void (*file_data)(void *ctx, uint32_t id, const uint8_t *data, size_t len);
+    void (*file_gap)(void *ctx, uint32_t id, uint64_t len);
+    void (*file_close)(void *ctx, uint32_t id, int truncated);
 };
 
 struct rw_http {
-    struct rw_xfer_sink sink;
+    struct http_sink sink;
     struct rw_http_counters c;
     uint8_t ended, opaque, cred_seen;
-    struct http_txn req;   /* the request being read */
-    struct http_txn resp;  /* the request the response being read answers */
-    unsigned q_head, q_len;
-    struct http_txn q[RW_HTTP_PIPELINE_MAX];
+    uint8_t stopped;     /* header bytes passed RW_HTTP_HELD_MAX_BYTES: no more parsing */
+    htp_connp_t *connp;  /* NULL while the connection is idle */
+    struct rw__http_mp *mp; /* NULL unless a multipart body is being read */
+    htp_tx_t *mp_tx;     /* the request whose multipart body that is */
+    uint32_t tx_live;    /* transactions libhtp holds */
+    uint32_t decoders;   /* bodies being decompressed now */
+    size_t held;         /* header bytes of live transactions */
     struct http_dir d[2];
-    struct http_mp mp;
 };
 
+static htp_cfg_t *http_cfg;
+static pthread_once_t http_cfg_once = PTHREAD_ONCE_INIT;
+
 /* ---- small text helpers ---------------------------------------------------------------- */
-
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* Case-insensitive: s[0..n) equals the NUL-terminated lit. */
-static int ieq(const char *s, size_t n, const char *lit)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (lit[i] == '\0' || lower((unsigned char)s[i]) != lower((unsigned char)lit[i]))
-            return 0;
-    }
-    return lit[i] == '\0';
-}
-
-/* RFC 9110 5.6.2 tchar. */
-static int is_tchar(uint8_t c)
-{
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return 1;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static void trim(const char **s, size_t *n)
-{
-    while (*n > 0 && is_ows(**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n > 0 && is_ows((*s)[*n - 1]))
-        (*n)--;
-}
 
 /* Copies s[0..n) into out (size outsz, NUL-terminated); counts a cut. */
 static void keep(struct rw_http *h, char *out, size_t outsz, const char *s, size_t n)
@@ -150,185 +95,76 @@ static void keep(struct rw_http *h, char *out, size_t outsz, const char *s, size
     out[n] = '\0';
 }
 
-static int hexval(int c)
+/* Copies a libhtp string into out (outsz, NUL-terminated); counts a cut. */
+static void keep_b(struct rw_http *h, char *out, size_t outsz, bstr *b)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    if (b == NULL) {
+        out[0] = '\0';
+        return;
+    }
+    keep(h, out, outsz, (const char *)bstr_ptr(b), bstr_len(b));
 }
 
-/* Percent-decodes s[0..n) into out (outsz, NUL-terminated): invalid escapes and %00 stay
- * as they are. Returns 1 when the result was cut to fit. */
-static int pct_decode(const char *s, size_t n, char *out, size_t outsz, size_t *outlen)
+/* The value of header `name` of a libhtp header table, or NULL. */
+static bstr *hdr(const htp_table_t *t, const char *name)
 {
-    size_t i = 0, o = 0;
-    int cut = 0;
+    const htp_header_t *x = t != NULL ? htp_table_get_c(t, name) : NULL;
 
-    while (i < n) {
-        char ch = s[i];
-        size_t step = 1;
-
-        if (ch == '%' && n - i >= 3) {
-            int a = hexval((unsigned char)s[i + 1]), b = hexval((unsigned char)s[i + 2]);
-
-            if (a >= 0 && b >= 0 && (a | b) != 0) {
-                ch = (char)(a * 16 + b);
-                step = 3;
-            }
-        }
-        if (o + 1 >= outsz) {
-            cut = 1;
-            break;
-        }
-        out[o++] = ch;
-        i += step;
-    }
-    out[o] = '\0';
-    *outlen = o;
-    return cut;
-}
-
-/* The file name of a request target: the last segment of its path, percent-decoded. An
- * absolute-form target ("http://host/path") loses its scheme and authority. */
-static void uri_name(struct rw_http *h, const char *t, size_t n, struct http_txn *x)
-{
-    size_t i, start = 0, end;
-
-    if (n > 0 && t[0] != '/') {
-        for (i = 0; i + 2 < n && t[i] != '/'; i++) {
-            if (t[i] == ':' && t[i + 1] == '/' && t[i + 2] == '/') {
-                start = i + 3;
-                while (start < n && t[start] != '/' && t[start] != '?' && t[start] != '#')
-                    start++;
-                break;
-            }
-        }
-    }
-    for (end = start; end < n && t[end] != '?' && t[end] != '#'; end++)
-        ;
-    for (i = end; i > start && t[i - 1] != '/'; i--)
-        ;
-    if (pct_decode(t + i, end - i, x->name, sizeof(x->name), &x->name_len))
-        h->c.names_truncated++;
-}
-
-/*
- * Finds parameter `want` (case-insensitive) in a header value "type *( ; name=value )";
- * value a token or a quoted-string (unquoted here). Copies it into out (outsz,
- * NUL-terminated). Returns 1 when found, 0 when not; *cut set when the value was cut.
- */
-static int param_find(const char *v, size_t n, const char *want, char *out, size_t outsz,
-                      size_t *outlen, int *cut)
-{
-    size_t i = 0;
-
-    *cut = 0;
-    /* skip the type */
-    while (i < n && v[i] != ';')
-        i++;
-    while (i < n) {
-        size_t ns, ne, o = 0;
-        int match;
-
-        i++; /* ';' */
-        while (i < n && is_ows(v[i]))
-            i++;
-        ns = i;
-        while (i < n && v[i] != '=' && v[i] != ';')
-            i++;
-        ne = i;
-        while (ne > ns && is_ows(v[ne - 1]))
-            ne--;
-        if (i >= n || v[i] == ';')
-            continue;
-        i++; /* '=' */
-        while (i < n && is_ows(v[i]))
-            i++;
-        match = ieq(v + ns, ne - ns, want);
-        if (i < n && v[i] == '"') {
-            i++;
-            while (i < n && v[i] != '"') {
-                if (v[i] == '\\' && i + 1 < n)
-                    i++;
-                if (match) {
-                    if (o + 1 < outsz)
-                        out[o++] = v[i];
-                    else
-                        *cut = 1;
-                }
-                i++;
-            }
-            if (i < n)
-                i++; /* closing quote */
-        } else {
-            while (i < n && v[i] != ';' && !is_ows(v[i])) {
-                if (match) {
-                    if (o + 1 < outsz)
-                        out[o++] = v[i];
-                    else
-                        *cut = 1;
-                }
-                i++;
-            }
-        }
-        while (i < n && v[i] != ';')
-            i++;
-        if (match) {
-            out[o] = '\0';
-            *outlen = o;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Content-Disposition file name: filename* (RFC 8187: charset'lang'pct-encoded) wins over
- * filename. Returns 1 with a non-empty name. */
-static int cd_filename(struct rw_http *h, const char *v, size_t n, char *out, size_t outsz,
-                       size_t *outlen)
-{
-    char raw[RW_FILE_NAME_MAX_BYTES * 3 + 1];
-    size_t rlen = 0;
-    int cut;
-
-    if (param_find(v, n, "filename*", raw, sizeof(raw), &rlen, &cut)) {
-        const char *q1 = memchr(raw, '\'', rlen);
-        const char *q2 = q1 != NULL ? memchr(q1 + 1, '\'', rlen - (size_t)(q1 + 1 - raw)) : NULL;
-
-        if (q2 != NULL) {
-            size_t off = (size_t)(q2 + 1 - raw);
-
-            if (pct_decode(raw + off, rlen - off, out, outsz, outlen) || cut)
-                h->c.names_truncated++;
-            if (*outlen > 0)
-                return 1;
-        }
-    }
-    if (param_find(v, n, "filename", raw, sizeof(raw), &rlen, &cut)) {
-        if (rlen >= outsz) {
-            rlen = outsz - 1;
-            cut = 1;
-        }
-        if (cut)
-            h->c.names_truncated++;
-        memcpy(out, raw, rlen);
-        out[rlen] = '\0';
-        *outlen = rlen;
-        return rlen > 0;
-    }
-    return 0;
+    return x != NULL ? x->value : NULL;
 }
 
 /* ---- sink calls ------------------------------------------------------------------------- */
+
+static const char *opt(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* Bounded copies of what a file's meta borrows from its transaction. */
+struct http_meta_buf {
+    char method[RW_HTTP_METHOD_MAX_BYTES + 1];
+    char host[RW_HOSTNAME_MAX_BYTES + 1];
+    char uri[RW_HTTP_URI_KEEP_BYTES + 1];
+    char ctype[RW_HTTP_FIELD_KEEP_BYTES + 1];
+    char cenc[RW_HTTP_FIELD_KEEP_BYTES + 1];
+};
+
+static void meta_of(struct rw_http *h, htp_tx_t *tx, uint8_t dir, struct http_meta_buf *b,
+                    struct rw_xfer_meta *m)
+{
+    const struct http_tx *x = htp_tx_get_user_data(tx);
+    const htp_table_t *t = dir == RW_TOSERVER ? tx->request_headers : tx->response_headers;
+    int64_t cl = dir == RW_TOSERVER ? tx->request_content_length : tx->response_content_length;
+    enum htp_transfer_coding_t te =
+        dir == RW_TOSERVER ? tx->request_transfer_coding : tx->response_transfer_coding;
+
+    keep_b(h, b->method, sizeof(b->method), tx->request_method);
+    keep_b(h, b->host, sizeof(b->host), tx->request_hostname);
+    keep_b(h, b->uri, sizeof(b->uri), tx->request_uri);
+    keep_b(h, b->ctype, sizeof(b->ctype), hdr(t, "content-type"));
+    keep_b(h, b->cenc, sizeof(b->cenc), hdr(t, "content-encoding"));
+    memset(m, 0, sizeof(*m));
+    m->app_proto = "http";
+    m->method = opt(b->method);
+    m->host = opt(b->host);
+    m->uri = opt(b->uri);
+    m->content_type = opt(b->ctype);
+    m->content_encoding = opt(b->cenc);
+    /* The file is the decoded body: an encoded body's Content-Length is not its size. */
+    if (te == HTP_CODING_IDENTITY && cl > 0 && b->cenc[0] == '\0')
+        m->declared_size = (uint64_t)cl;
+    m->credentials = x != NULL ? x->credentials : 0;
+}
 
 static void f_open(struct rw_http *h, uint8_t dir, const char *name, size_t nlen,
                    const struct rw_xfer_meta *m)
 {
     struct http_dir *d = &h->d[dir];
 
+    if (nlen > RW_FILE_NAME_MAX_BYTES) {
+        nlen = RW_FILE_NAME_MAX_BYTES;
+        h->c.names_truncated++;
+    }
     d->file_id = h->sink.file_open != NULL ? h->sink.file_open(h->sink.ctx, dir, name, nlen, m)
                                            : 0;
     d->file_open = 1;
@@ -364,914 +200,592 @@ static void f_close(struct rw_http *h, uint8_t dir, int truncated)
         h->sink.file_close(h->sink.ctx, d->file_id, truncated);
 }
 
-static const char *opt(const char *s)
+/* Opens the file of a whole body: a response's Content-Disposition file name, else the
+ * request's normalised URI path (libhtp's parsed_uri->path: percent-decoded, without
+ * query and fragment), as Suricata 7 names it. No path, no file (Suricata's rule too). */
+static void open_body_file(struct rw_http *h, htp_tx_t *tx, uint8_t dir)
 {
-    return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
-/* Opens the file of the whole body of direction dir. */
-static void open_body_file(struct rw_http *h, uint8_t dir)
-{
-    struct http_dir *d = &h->d[dir];
-    const struct http_txn *x = dir == RW_TOSERVER ? &h->req : &h->resp;
+    struct http_meta_buf b;
     struct rw_xfer_meta m;
-    const char *name = x->name;
-    size_t nlen = x->name_len;
+    char cd[RW_FILE_NAME_MAX_BYTES + 1];
+    size_t cdlen = 0;
+    bstr *v = dir == RW_TOCLIENT ? hdr(tx->response_headers, "content-disposition") : NULL;
 
-    memset(&m, 0, sizeof(m));
-    m.app_proto = "http";
-    m.method = opt(x->method);
-    m.host = opt(x->host);
-    m.uri = opt(x->uri);
-    m.content_type = opt(d->m.ctype);
-    m.content_encoding = opt(d->m.cenc);
-    m.declared_size = d->decl;
-    m.credentials = x->credentials;
-    if (dir == RW_TOCLIENT && d->m.has_cd_name) {
-        name = d->m.cd_name;
-        nlen = d->m.cd_name_len;
+    if (v != NULL && rw__http_cd_filename(&h->c, (const char *)bstr_ptr(v), bstr_len(v), cd, sizeof(cd),
+                                 &cdlen)) {
+        meta_of(h, tx, dir, &b, &m);
+        f_open(h, dir, cd, cdlen, &m);
+        return;
     }
-    f_open(h, dir, name, nlen, &m);
-}
-
-/* ---- multipart/form-data ---------------------------------------------------------------- */
-
-static void mp_start(struct rw_http *h, const char *boundary, size_t blen)
-{
-    struct http_mp *mp = &h->mp;
-
-    mp->st = MP_PREAMBLE;
-    memcpy(mp->delim, "\r\n--", DELIM_PREFIX_BYTES);
-    memcpy(mp->delim + DELIM_PREFIX_BYTES, boundary, blen);
-    mp->dlen = DELIM_PREFIX_BYTES + blen;
-    mp->k = 2; /* the body start counts as the CRLF before the first delimiter */
-    mp->part_file = 0;
-}
-
-static void mp_emit(struct rw_http *h, const uint8_t *p, size_t n)
-{
-    if (h->mp.st == MP_DATA && h->mp.part_file)
-        f_data(h, RW_TOSERVER, p, n);
-}
-
-/* A delimiter was matched: the part before it is complete. */
-static void mp_delim(struct rw_http *h)
-{
-    struct http_mp *mp = &h->mp;
-
-    if (mp->part_file)
-        f_close(h, RW_TOSERVER, 0);
-    mp->part_file = 0;
-    mp->k = 0;
-    mp->st = MP_TAIL;
-    mp->tail_len = 0;
-}
-
-/* Scans for the delimiter in MP_PREAMBLE, MP_SEARCH and MP_DATA; returns bytes used. */
-static size_t mp_scan(struct rw_http *h, const uint8_t *p, size_t n)
-{
-    struct http_mp *mp = &h->mp;
-    size_t i = 0, from = 0;
-
-    while (i < n) {
-        if (mp->k == 0) {
-            const uint8_t *cr = memchr(p + i, '\r', n - i);
-
-            if (cr == NULL) {
-                i = n;
-                break;
-            }
-            i = (size_t)(cr - p);
-            mp_emit(h, p + from, i - from);
-            mp->k = 1;
-            from = ++i;
-            continue;
-        }
-        if (p[i] == mp->delim[mp->k]) {
-            mp->k++;
-            from = ++i;
-            if (mp->k == mp->dlen) {
-                mp_delim(h);
-                return i;
-            }
-            continue;
-        }
-        /* Mismatch: the matched bytes equal the pattern's prefix; since the boundary holds
-         * no CR, no later match can start inside them. Re-examine p[i]. */
-        mp_emit(h, mp->delim, mp->k);
-        mp->k = 0;
-        from = i;
+    if (tx->parsed_uri == NULL || tx->parsed_uri->path == NULL) {
+        h->c.files_unnamed[dir]++;
+        return;
     }
-    mp_emit(h, p + from, n - from);
+    meta_of(h, tx, dir, &b, &m);
+    cdlen = bstr_len(tx->parsed_uri->path);
+    if (cdlen >= sizeof(cd)) {
+        cdlen = sizeof(cd) - 1;
+        h->c.names_truncated++;
+    }
+    memcpy(cd, bstr_ptr(tx->parsed_uri->path), cdlen);
+    cd[cdlen] = '\0'; /* names go to the sink NUL-terminated too */
+    f_open(h, dir, cd, cdlen, &m);
+}
+
+/* ---- libhtp callbacks ------------------------------------------------------------------- */
+
+static struct rw_http *http_of(const htp_tx_t *tx)
+{
+    return htp_connp_get_user_data(tx->connp);
+}
+
+/* Our record of a transaction, made at its first callback. NULL when memory is short (the
+ * transaction is then parsed but its bodies are no files, counted). */
+static struct http_tx *tx_of(struct rw_http *h, htp_tx_t *tx)
+{
+    struct http_tx *x = htp_tx_get_user_data(tx);
+
+    if (x != NULL)
+        return x;
+    x = rw_calloc(1, sizeof(*x));
+    if (x == NULL) {
+        h->c.oom++;
+        return NULL;
+    }
+    htp_tx_set_user_data(tx, x);
+    h->tx_live++;
+    return x;
+}
+
+/* Releases our record; libhtp frees the transaction itself. */
+static void tx_drop(struct rw_http *h, htp_tx_t *tx)
+{
+    struct http_tx *x = htp_tx_get_user_data(tx);
+
+    if (x == NULL)
+        return;
+    h->held -= x->held;
+    h->decoders -= (uint32_t)x->decoding[0] + x->decoding[1];
+    h->tx_live--;
+    htp_tx_set_user_data(tx, NULL);
+    rw_free(x);
+}
+
+/* Bytes a header block holds in libhtp: names, values and the start line, plus a measured
+ * per-field overhead (docs/architecture.md). *flags gets the fields' own flags (folded,
+ * repeated, ...), which libhtp keeps per header rather than per transaction. */
+static size_t head_bytes(const htp_table_t *t, const bstr *line, uint64_t *flags)
+{
+    size_t n = line != NULL ? bstr_len(line) + RW_HTTP_HEADER_OVERHEAD_BYTES : 0;
+    size_t count = t != NULL ? htp_table_size(t) : 0;
+
+    *flags = 0;
+    for (size_t i = 0; i < count; i++) {
+        const htp_header_t *x = htp_table_get_index(t, i, NULL);
+
+        if (x != NULL) {
+            n += bstr_len(x->name) + bstr_len(x->value) + RW_HTTP_HEADER_OVERHEAD_BYTES;
+            *flags |= x->flags;
+        }
+    }
     return n;
 }
 
-static void mp_header(struct rw_http *h, const char *s, size_t n)
+/* Counts the anomaly flags libhtp raised on a transaction that `before` did not have. */
+static void count_flags(struct rw_http *h, uint64_t flags, uint64_t before, uint8_t dir)
 {
-    struct http_mp *mp = &h->mp;
-    const char *colon = memchr(s, ':', n);
-    const char *v;
-    size_t nl, vl;
+    uint64_t f = flags & ~before;
 
-    if (n > 0 && is_ows(s[0])) {
-        h->c.obs_fold[RW_TOSERVER]++;
+    if (f & HTP_REQUEST_SMUGGLING)
+        h->c.request_smuggling++;
+    if (f & HTP_REQUEST_INVALID_T_E)
+        h->c.invalid_transfer_encoding++;
+    if (f & HTP_REQUEST_INVALID_C_L)
+        h->c.invalid_content_length++;
+    if (f & HTP_REQUEST_INVALID)
+        h->c.request_line_invalid++;
+    if (f & HTP_STATUS_LINE_INVALID)
+        h->c.response_status_line_invalid++;
+    if (f & (HTP_FIELD_UNPARSEABLE | HTP_FIELD_INVALID))
+        h->c.header_invalid[dir]++;
+    if (f & HTP_INVALID_FOLDING)
+        h->c.invalid_field_folding[dir]++;
+    if (f & HTP_FIELD_REPEATED)
+        h->c.header_repetition[dir]++;
+    if (f & HTP_FIELD_LONG)
+        h->c.field_too_long[dir]++;
+    if (f & HTP_HEADERS_TOO_MANY)
+        h->c.too_many_headers[dir]++;
+    if (f & HTP_HOST_MISSING)
+        h->c.missing_host_header++;
+    if (f & HTP_HOST_AMBIGUOUS)
+        h->c.host_header_ambiguous++;
+    if (f & HTP_HOST_INVALID)
+        h->c.host_invalid++;
+}
+
+/* At a response's headers (libhtp makes the decompressor then, when it knows the coding
+ * already) or a body's first bytes: is libhtp decompressing it? Its decoder then lives
+ * until the message completes. */
+static void note_decoding(struct rw_http *h, struct http_tx *x, const htp_tx_t *tx, uint8_t dir)
+{
+    enum htp_content_encoding_t ce = dir == RW_TOSERVER
+                                         ? tx->request_content_encoding
+                                         : tx->response_content_encoding_processing;
+
+    if (x == NULL || x->decoding[dir] || x->decoded[dir])
         return;
-    }
-    if (colon == NULL)
-        return;
-    nl = (size_t)(colon - s);
-    v = colon + 1;
-    vl = n - nl - 1;
-    trim(&v, &vl);
-    if (ieq(s, nl, "content-disposition")) {
-        mp->has_name = (uint8_t)cd_filename(h, v, vl, mp->name, sizeof(mp->name), &mp->name_len);
-    } else if (ieq(s, nl, "content-type")) {
-        keep(h, mp->ctype, sizeof(mp->ctype), v, vl);
+    if (ce > HTP_COMPRESSION_NONE) {
+        x->decoded[dir] = 1;
+        h->c.decoded[dir]++;
+        x->decoding[dir] = 1;
+        h->decoders++;
     }
 }
 
-/* The empty line after a part's headers. */
-static void mp_part_begin(struct rw_http *h)
+static int cb_request_start(htp_tx_t *tx)
 {
-    struct http_mp *mp = &h->mp;
+    struct rw_http *h = http_of(tx);
 
-    mp->st = MP_DATA;
-    mp->k = 0;
-    if (mp->has_name) {
-        struct rw_xfer_meta m;
-
-        memset(&m, 0, sizeof(m));
-        m.app_proto = "http";
-        m.method = opt(h->req.method);
-        m.host = opt(h->req.host);
-        m.uri = opt(h->req.uri);
-        m.content_type = opt(mp->ctype);
-        m.credentials = h->req.credentials;
-        f_open(h, RW_TOSERVER, mp->name, mp->name_len, &m);
-        mp->part_file = 1;
-    } else {
-        h->c.form_fields++;
-        mp->part_file = 0;
-    }
+    h->d[RW_TOSERVER].in_msg = 1;
+    h->d[RW_TOSERVER].in_head = 1;
+    (void)tx_of(h, tx);
+    return HTP_OK;
 }
 
-/* Reads part header lines; returns bytes used. */
-static size_t mp_hdrs(struct rw_http *h, const uint8_t *p, size_t n)
+/* Suricata 7 (app-layer-htp.c): a POST body is multipart/form-data parts when its
+ * Content-Type says so with a boundary, else one file; a PUT body is one file; other
+ * methods' bodies are no files. */
+static int cb_request_headers(htp_tx_t *tx)
 {
-    struct http_mp *mp = &h->mp;
-    const uint8_t *lf = memchr(p, '\n', n);
-    size_t take = lf != NULL ? (size_t)(lf - p) : n, used = lf != NULL ? take + 1 : n, room;
-    size_t len;
+    struct rw_http *h = http_of(tx);
+    struct http_tx *x = tx_of(h, tx);
+    bstr *ct = hdr(tx->request_headers, "content-type");
+    bstr *ex = hdr(tx->request_headers, "expect");
 
-    mp->hdr_bytes += used;
-    room = RW_HTTP_LINE_MAX_BYTES - mp->line_len;
-    if (take > room) {
-        take = room;
-        mp->line_over = 1;
+    h->d[RW_TOSERVER].in_head = 0;
+    h->d[RW_TOSERVER].pend = 0;
+    h->c.requests++;
+    if (ex != NULL && bstr_cmp_c_nocase(ex, "100-continue") == 0)
+        h->c.expect_continue++;
+    if (x == NULL)
+        return HTP_OK;
+    {
+        /* += : libhtp may run a response's hooks before its request's (a response that
+         * comes first) */
+        size_t n = head_bytes(tx->request_headers, tx->request_line, &x->hdr_flags);
+
+        x->held += n;
+        h->held += n;
     }
-    memcpy(mp->line + mp->line_len, p, take);
-    mp->line_len += take;
-    if (mp->hdr_bytes > RW_HTTP_HDR_MAX_BYTES) {
-        h->c.headers_overlong[RW_TOSERVER]++;
-        h->c.multipart_bad++;
-        mp->st = MP_SEARCH;
-        mp->k = 0;
-        return used;
+    if (htp_table_get_c(tx->request_headers, "authorization") != NULL ||
+        htp_table_get_c(tx->request_headers, "proxy-authorization") != NULL ||
+        htp_table_get_c(tx->request_headers, "cookie") != NULL) {
+        x->credentials = 1;
+        h->cred_seen = 1;
+        h->c.credentials++;
     }
-    if (lf == NULL)
-        return used;
-    h->c.lines[RW_TOSERVER]++;
-    len = mp->line_len;
-    if (len > 0 && mp->line[len - 1] == '\r' && !mp->line_over)
-        len--;
-    if (mp->line_over)
-        h->c.lines_overlong[RW_TOSERVER]++;
-    else if (len == 0)
-        mp_part_begin(h);
-    else
-        mp_header(h, (const char *)mp->line, len);
-    mp->line_len = 0;
-    mp->line_over = 0;
-    return used;
-}
+    if (ct != NULL && bstr_index_of_c_nocase(ct, "application/x-www-form-urlencoded") >= 0)
+        h->c.forms++;
+    if (tx->request_method_number == HTP_M_PUT) {
+        x->req_body = BODY_FILE;
+    } else if (tx->request_method_number == HTP_M_POST) {
+        x->req_body = BODY_FILE;
+        if (ct != NULL && bstr_index_of_c_nocase(ct, "multipart/form-data") >= 0) {
+            char bnd[RW_HTTP_MP_BOUNDARY_MAX + 2];
+            size_t blen = 0;
+            int cut;
 
-static void mp_feed(struct rw_http *h, const uint8_t *p, size_t n)
-{
-    struct http_mp *mp = &h->mp;
-
-    while (n > 0) {
-        size_t used = n;
-
-        switch (mp->st) {
-        case MP_PREAMBLE:
-        case MP_SEARCH:
-        case MP_DATA:
-            used = mp_scan(h, p, n);
-            break;
-        case MP_TAIL:
-            /* "--" after the delimiter closes the body; anything else: a part follows
-             * after the end of this line. */
-            if (mp->tail_len == 0) {
-                mp->tail0 = p[0];
-                mp->tail_len = 1;
-                used = 1;
-                if (p[0] != '-')
-                    mp->st = p[0] == '\n' ? MP_HDRS : MP_TAIL_SKIP;
+            if (rw__http_param_find((const char *)bstr_ptr(ct), bstr_len(ct), "boundary", bnd,
+                           sizeof(bnd), &blen, &cut) &&
+                !cut && blen > 0 && blen <= RW_HTTP_MP_BOUNDARY_MAX) {
+                x->req_body = BODY_MULTIPART;
+                h->c.multipart++;
             } else {
-                used = 1;
-                mp->st = p[0] == '-' ? MP_EPILOGUE : p[0] == '\n' ? MP_HDRS : MP_TAIL_SKIP;
+                h->c.multipart_bad++;
             }
-            if (mp->st == MP_HDRS) {
-                mp->line_len = 0;
-                mp->line_over = 0;
-                mp->hdr_bytes = 0;
-                mp->has_name = 0;
-                mp->ctype[0] = '\0';
-            }
-            break;
-        case MP_TAIL_SKIP: {
-            const uint8_t *lf = memchr(p, '\n', n);
-
-            if (lf != NULL) {
-                used = (size_t)(lf - p) + 1;
-                mp->st = MP_HDRS;
-                mp->line_len = 0;
-                mp->line_over = 0;
-                mp->hdr_bytes = 0;
-                mp->has_name = 0;
-                mp->ctype[0] = '\0';
-            }
-            break;
-        }
-        case MP_HDRS:
-            used = mp_hdrs(h, p, n);
-            break;
-        default: /* MP_EPILOGUE */
-            break;
-        }
-        p += used;
-        n -= used;
-    }
-}
-
-/* The multipart body ended (truncated: the connection ended or a gap cut it). */
-static void mp_finish(struct rw_http *h, int truncated)
-{
-    struct http_mp *mp = &h->mp;
-
-    if (mp->st == MP_DATA && mp->part_file && mp->k > 0)
-        f_data(h, RW_TOSERVER, mp->delim, mp->k); /* matched bytes that were data after all */
-    if (mp->st != MP_EPILOGUE && !truncated)
-        h->c.multipart_bad++;
-    if (mp->part_file)
-        f_close(h, RW_TOSERVER, 1);
-    mp->part_file = 0;
-    mp->k = 0;
-    mp->st = MP_EPILOGUE;
-}
-
-/* ---- bodies ---------------------------------------------------------------------------- */
-
-static void body_bytes(struct rw_http *h, uint8_t dir, const uint8_t *p, size_t n)
-{
-    struct http_dir *d = &h->d[dir];
-
-    if (n == 0)
-        return;
-    if (d->body_mp) {
-        mp_feed(h, p, n);
-        return;
-    }
-    if (!d->body_file)
-        return;
-    if (!d->file_open)
-        open_body_file(h, dir);
-    f_data(h, dir, p, n);
-}
-
-/* The body of direction dir is over. */
-static void body_done(struct rw_http *h, uint8_t dir, int truncated)
-{
-    struct http_dir *d = &h->d[dir];
-
-    if (d->body_mp)
-        mp_finish(h, truncated);
-    else
-        f_close(h, dir, truncated);
-    d->body_mp = 0;
-    d->body_file = 0;
-}
-
-static void msg_reset(struct http_dir *d)
-{
-    memset(&d->m, 0, sizeof(d->m));
-    d->line_len = 0;
-    d->line_over = 0;
-    d->hdr_bytes = 0;
-    d->left = 0;
-    d->decl = 0;
-}
-
-/* The message of direction dir is complete: the next start line is due. */
-static void msg_done(struct rw_http *h, uint8_t dir)
-{
-    struct http_dir *d = &h->d[dir];
-
-    msg_reset(d);
-    d->st = h->opaque ? S_OPAQUE : S_START;
-}
-
-/* Framing is lost: close what is open (truncated) and look for the next start line. */
-static void resync(struct rw_http *h, uint8_t dir, int skip_line)
-{
-    struct http_dir *d = &h->d[dir];
-
-    body_done(h, dir, 1);
-    h->c.resyncs[dir]++;
-    msg_reset(d);
-    d->st = h->opaque ? S_OPAQUE : skip_line ? S_SKIPLINE : S_START;
-}
-
-/* ---- start lines and headers ------------------------------------------------------------ */
-
-static int parse_request_line(struct rw_http *h, const char *s, size_t n)
-{
-    size_t i = 0, ms, me, ts, te;
-
-    while (i < n && is_tchar((uint8_t)s[i]))
-        i++;
-    if (i == 0 || i >= n || s[i] != ' ')
-        return -1;
-    ms = 0;
-    me = i++;
-    ts = i;
-    while (i < n && s[i] != ' ' && (uint8_t)s[i] > 0x20 && s[i] != 0x7f)
-        i++;
-    te = i;
-    if (te == ts || i >= n || s[i] != ' ')
-        return -1;
-    i++;
-    if (n - i != 8 || memcmp(s + i, "HTTP/1.", 7) != 0 || s[i + 7] < '0' || s[i + 7] > '9')
-        return -1;
-    memset(&h->req, 0, sizeof(h->req));
-    keep(h, h->req.method, sizeof(h->req.method), s + ms, me - ms);
-    keep(h, h->req.uri, sizeof(h->req.uri), s + ts, te - ts);
-    uri_name(h, s + ts, te - ts, &h->req);
-    h->req.is_head = me == 4 && memcmp(s, "HEAD", 4) == 0;
-    h->req.is_connect = me == 7 && memcmp(s, "CONNECT", 7) == 0;
-    return 0;
-}
-
-static int parse_status_line(const char *s, size_t n, int *status)
-{
-    if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || s[7] < '0' || s[7] > '9' || s[8] != ' ')
-        return -1;
-    for (size_t i = 9; i < 12; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-    }
-    if (n > 12 && s[12] != ' ')
-        return -1;
-    *status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
-    return *status >= 100 ? 0 : -1;
-}
-
-/* Content-Length: 1#( digits ), every element equal, and equal to earlier headers. */
-static void header_cl(struct http_msg *m, const char *v, size_t n)
-{
-    size_t i = 0;
-
-    for (;;) {
-        const char *e = v + i;
-        size_t en = 0;
-        char buf[CL_DIGITS_MAX + 1];
-        uint64_t val;
-
-        while (i + en < n && v[i + en] != ',')
-            en++;
-        i += en;
-        trim(&e, &en);
-        if (en == 0 || en > CL_DIGITS_MAX) {
-            m->cl_bad = 1;
-            return;
-        }
-        memcpy(buf, e, en);
-        buf[en] = '\0';
-        if (rw_num_parse_u64(buf, 0, HTTP_LENGTH_MAX, &val, NULL) != 0 ||
-            (m->has_cl && val != m->cl)) {
-            m->cl_bad = 1;
-            return;
-        }
-        m->cl = val;
-        m->has_cl = 1;
-        if (i >= n)
-            return;
-        i++; /* ',' */
-    }
-}
-
-/* Transfer-Encoding: only the last coding matters (chunked must be last, RFC 9112 6.3). */
-static void header_te(struct http_msg *m, const char *v, size_t n)
-{
-    const char *last = v;
-    size_t ln = n;
-
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] == ',') {
-            last = v + i + 1;
-            ln = n - i - 1;
         }
     }
-    trim(&last, &ln);
-    m->has_te = 1;
-    m->chunked = (uint8_t)ieq(last, ln, "chunked");
+    return HTP_OK;
 }
 
-static void header_ctype(struct rw_http *h, uint8_t dir, const char *v, size_t n)
+/* The multipart reader's calls: a file part is a file of the request. */
+static void mp_part_open(void *ctx, const char *name, size_t name_len, const char *ctype)
 {
-    struct http_msg *m = &h->d[dir].m;
-    const char *t = v;
-    size_t tn = 0;
+    struct rw_http *h = ctx;
+    struct http_meta_buf b;
+    struct rw_xfer_meta m;
+
+    meta_of(h, h->mp_tx, RW_TOSERVER, &b, &m);
+    m.content_type = opt(ctype);
+    m.content_encoding = NULL;
+    m.declared_size = 0;
+    f_open(h, RW_TOSERVER, name, name_len, &m);
+}
+
+static void mp_part_data(void *ctx, const uint8_t *p, size_t n)
+{
+    f_data(ctx, RW_TOSERVER, p, n);
+}
+
+static void mp_part_close(void *ctx, int truncated)
+{
+    f_close(ctx, RW_TOSERVER, truncated);
+}
+
+/* The boundary again, from the headers (kept nowhere between callbacks). */
+static int mp_begin(struct rw_http *h, htp_tx_t *tx)
+{
+    bstr *ct = hdr(tx->request_headers, "content-type");
+    struct rw__http_mp_sink sink = {h, mp_part_open, mp_part_data, mp_part_close};
+    char bnd[RW_HTTP_MP_BOUNDARY_MAX + 2];
     size_t blen = 0;
     int cut;
 
-    keep(h, m->ctype, sizeof(m->ctype), v, n);
-    while (tn < n && v[tn] != ';')
-        tn++;
-    trim(&t, &tn);
-    m->form = (uint8_t)ieq(t, tn, "application/x-www-form-urlencoded");
-    m->multipart = (uint8_t)ieq(t, tn, "multipart/form-data");
-    m->has_boundary = 0;
-    if (m->multipart &&
-        param_find(v, n, "boundary", m->boundary, sizeof(m->boundary), &blen, &cut) && !cut &&
-        blen > 0) {
-        m->has_boundary = 1;
-        for (size_t i = 0; i < blen; i++) {
-            if ((uint8_t)m->boundary[i] < 0x20 || (uint8_t)m->boundary[i] > 0x7e)
-                m->has_boundary = 0;
-        }
-        m->boundary_len = blen;
-    }
-}
-
-static void header_line(struct rw_http *h, uint8_t dir, const char *s, size_t n)
-{
-    struct http_msg *m = &h->d[dir].m;
-    const char *colon, *v;
-    size_t nl, vl;
-
-    if (is_ows(s[0])) {
-        h->c.obs_fold[dir]++;
-        return;
-    }
-    colon = memchr(s, ':', n);
-    if (colon == NULL)
-        return;
-    nl = (size_t)(colon - s);
-    v = colon + 1;
-    vl = n - nl - 1;
-    trim(&v, &vl);
-    if (ieq(s, nl, "content-length")) {
-        header_cl(m, v, vl);
-    } else if (ieq(s, nl, "transfer-encoding")) {
-        header_te(m, v, vl);
-    } else if (ieq(s, nl, "content-type")) {
-        header_ctype(h, dir, v, vl);
-    } else if (ieq(s, nl, "content-encoding")) {
-        keep(h, m->cenc, sizeof(m->cenc), v, vl);
-    } else if (dir == RW_TOSERVER) {
-        if (ieq(s, nl, "host")) {
-            keep(h, h->req.host, sizeof(h->req.host), v, vl);
-        } else if (ieq(s, nl, "authorization") || ieq(s, nl, "proxy-authorization") ||
-                   ieq(s, nl, "cookie")) {
-            h->req.credentials = 1;
-        } else if (ieq(s, nl, "expect") && ieq(v, vl, "100-continue")) {
-            h->c.expect_continue++;
-        }
-    } else if (ieq(s, nl, "content-disposition")) {
-        m->has_cd_name =
-            (uint8_t)cd_filename(h, v, vl, m->cd_name, sizeof(m->cd_name), &m->cd_name_len);
-    }
-}
-
-/* Starts a body of `framing`: S_BODY_LEN with len, S_CHUNK_SIZE, S_BODY_EOF, or none. */
-static void body_begin(struct rw_http *h, uint8_t dir, uint8_t st, uint64_t len)
-{
-    struct http_dir *d = &h->d[dir];
-
-    if (st == S_BODY_LEN && len == 0) {
-        msg_done(h, dir);
-        return;
-    }
-    d->st = st;
-    d->left = len;
-    d->decl = st == S_BODY_LEN ? len : 0;
-    d->line_len = 0;
-    d->line_over = 0;
-    d->body_mp = 0;
-    d->body_file = 1;
-    if (dir == RW_TOSERVER) {
-        if (d->m.form) {
-            h->c.forms++;
-            d->body_file = 0;
-        } else if (d->m.multipart && d->m.has_boundary) {
-            h->c.multipart++;
-            d->body_file = 0;
-            d->body_mp = 1;
-            mp_start(h, d->m.boundary, d->m.boundary_len);
-        } else if (d->m.multipart) {
-            h->c.multipart_bad++;
-        }
-    }
-    if (d->body_file && st == S_BODY_LEN)
-        open_body_file(h, dir);
-}
-
-static void request_headers_end(struct rw_http *h)
-{
-    struct http_msg *m = &h->d[RW_TOSERVER].m;
-
-    if (m->cl_bad) {
-        h->c.length_bad[RW_TOSERVER]++;
-        resync(h, RW_TOSERVER, 0);
-        return;
-    }
-    if (m->has_te && !m->chunked) {
-        h->c.te_unknown[RW_TOSERVER]++;
-        resync(h, RW_TOSERVER, 0);
-        return;
-    }
-    h->c.requests++;
-    if (h->req.credentials) {
-        h->c.credentials++;
-        h->cred_seen = 1;
-    }
-    if (h->q_len < RW_HTTP_PIPELINE_MAX) {
-        h->q[(h->q_head + h->q_len) % RW_HTTP_PIPELINE_MAX] = h->req;
-        h->q_len++;
-    } else {
-        h->c.pipeline_overflow++;
-    }
-    if (m->chunked) {
-        if (m->has_cl)
-            h->c.te_and_cl[RW_TOSERVER]++;
-        body_begin(h, RW_TOSERVER, S_CHUNK_SIZE, 0);
-    } else {
-        body_begin(h, RW_TOSERVER, S_BODY_LEN, m->has_cl ? m->cl : 0);
-    }
-}
-
-static void go_opaque(struct rw_http *h)
-{
-    struct http_dir *ds = &h->d[RW_TOSERVER];
-
-    h->opaque = 1;
-    h->c.opaque++;
-    h->d[RW_TOCLIENT].st = S_OPAQUE;
-    if (ds->st == S_START || ds->st == S_SKIPLINE)
-        ds->st = S_OPAQUE;
-}
-
-static void response_headers_end(struct rw_http *h)
-{
-    struct http_dir *d = &h->d[RW_TOCLIENT];
-    struct http_msg *m = &d->m;
-    int st = m->status;
-
-    if (st >= 100 && st < 200 && st != 101) {
-        h->c.responses_1xx++;
-        msg_done(h, RW_TOCLIENT);
-        return;
-    }
-    if (st == 101 || (st >= 200 && st < 300 && h->resp.is_connect)) {
-        msg_reset(d);
-        go_opaque(h);
-        return;
-    }
-    if (h->resp.is_head || st == 204 || st == 304) {
-        msg_done(h, RW_TOCLIENT);
-        return;
-    }
-    if (m->has_te) {
-        if (m->chunked) {
-            if (m->has_cl)
-                h->c.te_and_cl[RW_TOCLIENT]++;
-            body_begin(h, RW_TOCLIENT, S_CHUNK_SIZE, 0);
-        } else {
-            h->c.te_unknown[RW_TOCLIENT]++;
-            body_begin(h, RW_TOCLIENT, S_BODY_EOF, 0);
-        }
-        return;
-    }
-    if (m->cl_bad) {
-        h->c.length_bad[RW_TOCLIENT]++;
-        resync(h, RW_TOCLIENT, 0);
-        return;
-    }
-    body_begin(h, RW_TOCLIENT, m->has_cl ? S_BODY_LEN : S_BODY_EOF, m->cl);
-}
-
-/* A final response starts: it answers the oldest queued request. */
-static void response_take(struct rw_http *h)
-{
-    if (h->q_len > 0) {
-        h->resp = h->q[h->q_head];
-        h->q_head = (h->q_head + 1) % RW_HTTP_PIPELINE_MAX;
-        h->q_len--;
-    } else {
-        h->c.responses_unpaired++;
-        memset(&h->resp, 0, sizeof(h->resp));
-    }
-    h->c.responses++;
-}
-
-static void start_line(struct rw_http *h, uint8_t dir, const char *s, size_t n)
-{
-    struct http_dir *d = &h->d[dir];
-    int status = 0;
-
-    if (n == 0)
-        return; /* empty lines before a message are allowed (RFC 9112 2.2) */
-    if (d->line_over) {
-        h->c.junk_lines[dir]++;
-        return;
-    }
-    if (dir == RW_TOSERVER) {
-        if (parse_request_line(h, s, n) != 0) {
-            h->c.junk_lines[dir]++;
-            return;
-        }
-    } else {
-        if (parse_status_line(s, n, &status) != 0) {
-            h->c.junk_lines[dir]++;
-            return;
-        }
-        if (status >= 200 || status == 101)
-            response_take(h);
-    }
-    msg_reset(d);
-    d->m.status = status;
-    d->hdr_bytes = n;
-    d->st = S_HDRS;
-}
-
-/* Chunk-size line: 1*HEXDIG [ BWS ";" ext ]. Returns 0 with *size. */
-static int parse_chunk_size(const char *s, size_t n, uint64_t *size)
-{
-    size_t i = 0;
-    uint64_t v = 0;
-
-    while (i < n && hexval((unsigned char)s[i]) >= 0) {
-        if (i >= CHUNK_HEX_MAX)
-            return -1;
-        v = v * 16 + (uint64_t)hexval((unsigned char)s[i]);
-        i++;
-    }
-    if (i == 0)
+    if (ct == NULL || !rw__http_param_find((const char *)bstr_ptr(ct), bstr_len(ct), "boundary",
+                                           bnd, sizeof(bnd), &blen, &cut))
         return -1;
-    while (i < n && is_ows(s[i]))
-        i++;
-    if (i < n && s[i] != ';')
+    h->mp = rw__http_mp_new(bnd, blen, &sink, &h->c);
+    if (h->mp == NULL) {
+        h->c.oom++;
         return -1;
-    *size = v;
+    }
+    h->mp_tx = tx;
     return 0;
 }
 
-/* A complete line of direction dir (CR stripped; d->line_over says it was cut). */
-static void line_done(struct rw_http *h, uint8_t dir, const char *s, size_t n)
+static int cb_request_body_data(htp_tx_data_t *d)
 {
-    struct http_dir *d = &h->d[dir];
-    uint64_t size;
+    struct rw_http *h = http_of(d->tx);
+    struct http_tx *x = htp_tx_get_user_data(d->tx);
 
-    h->c.lines[dir]++;
-    if (d->line_over)
-        h->c.lines_overlong[dir]++;
-    switch (d->st) {
-    case S_START:
-        start_line(h, dir, s, n);
-        break;
-    case S_HDRS:
-        if (n == 0 && !d->line_over) {
-            if (dir == RW_TOSERVER)
-                request_headers_end(h);
-            else
-                response_headers_end(h);
-        } else if (!d->line_over) {
-            header_line(h, dir, s, n);
+    if (x == NULL || d->len == 0)
+        return HTP_OK;
+    note_decoding(h, x, d->tx, RW_TOSERVER);
+    if (x->req_body == BODY_NONE)
+        return HTP_OK;
+    if (x->req_body == BODY_MULTIPART) {
+        if (h->mp == NULL && mp_begin(h, d->tx) < 0) {
+            x->req_body = BODY_NONE;
+            return HTP_OK;
         }
-        break;
-    case S_CHUNK_SIZE:
-        if (d->line_over || parse_chunk_size(s, n, &size) != 0) {
-            h->c.chunks_bad[dir]++;
-            resync(h, dir, 0);
-        } else if (size == 0) {
-            h->c.chunks[dir]++;
-            body_done(h, dir, 0);
-            d->st = S_TRAILERS;
-            d->hdr_bytes = 0;
-        } else {
-            h->c.chunks[dir]++;
-            d->left = size;
-            d->st = S_CHUNK_DATA;
-        }
-        break;
-    case S_CHUNK_END:
-        if (n != 0 || d->line_over) {
-            h->c.chunks_bad[dir]++;
-            resync(h, dir, 0);
-        } else {
-            d->st = S_CHUNK_SIZE;
-        }
-        break;
-    case S_TRAILERS:
-        if (n == 0 && !d->line_over)
-            msg_done(h, dir);
-        break;
-    default: /* S_SKIPLINE */
-        d->st = h->opaque ? S_OPAQUE : S_START;
-        break;
+        if (d->data == NULL)
+            rw__http_mp_gap(h->mp); /* the part it falls in is cut; the next delimiter goes on */
+        else
+            rw__http_mp_feed(h->mp, d->data, d->len);
+        return HTP_OK;
     }
-    d->line_len = 0;
-    d->line_over = 0;
+    if (!h->d[RW_TOSERVER].file_open) {
+        open_body_file(h, d->tx, RW_TOSERVER);
+        if (!h->d[RW_TOSERVER].file_open) {
+            x->req_body = BODY_NONE;
+            return HTP_OK;
+        }
+    }
+    if (d->data == NULL)
+        f_gap(h, RW_TOSERVER, d->len);
+    else
+        f_data(h, RW_TOSERVER, d->data, d->len);
+    return HTP_OK;
 }
 
-/* Line-reading states: takes bytes up to and including the next LF. Returns bytes used. */
-static size_t line_feed(struct rw_http *h, uint8_t dir, const uint8_t *p, size_t n)
+static int cb_request_complete(htp_tx_t *tx)
 {
-    struct http_dir *d = &h->d[dir];
-    const uint8_t *lf = memchr(p, '\n', n);
-    size_t take = lf != NULL ? (size_t)(lf - p) : n, used = lf != NULL ? take + 1 : n;
-    size_t room = RW_HTTP_LINE_MAX_BYTES - d->line_len, len;
+    struct rw_http *h = http_of(tx);
+    struct http_tx *x = htp_tx_get_user_data(tx);
 
-    if (d->st == S_SKIPLINE) {
-        if (lf != NULL)
-            line_done(h, dir, "", 0);
-        return used;
+    rw__http_mp_finish(&h->mp, 0);
+    f_close(h, RW_TOSERVER, 0);
+    if (x != NULL && x->decoding[RW_TOSERVER]) {
+        x->decoding[RW_TOSERVER] = 0;
+        h->decoders--;
     }
-    if (take > room) {
-        take = room;
-        d->line_over = 1;
+    h->d[RW_TOSERVER].in_msg = 0;
+    h->d[RW_TOSERVER].in_head = 0;
+    if (tx->is_protocol_0_9)
+        h->c.http_0_9++;
+    if (x != NULL && !x->counted) {
+        count_flags(h, tx->flags | (x->hdr_flags & HTP_FIELD_REPEATED), 0,
+                    RW_TOSERVER);
+        x->req_flags = tx->flags;
+        x->counted = 1;
     }
-    memcpy(d->line + d->line_len, p, take);
-    d->line_len += take;
-    if (d->st == S_HDRS || d->st == S_TRAILERS) {
-        d->hdr_bytes += used;
-        if (d->hdr_bytes > RW_HTTP_HDR_MAX_BYTES) {
-            h->c.headers_overlong[dir]++;
-            resync(h, dir, lf == NULL);
-            return used;
-        }
-    }
-    if (lf == NULL)
-        return used;
-    len = d->line_len;
-    if (len > 0 && d->line[len - 1] == '\r' && !d->line_over)
-        len--;
-    d->line[len] = '\0';
-    line_done(h, dir, (const char *)d->line, len);
-    return used;
+    return HTP_OK;
 }
 
-static size_t dir_feed(struct rw_http *h, uint8_t dir, const uint8_t *p, size_t n)
+static int cb_response_start(htp_tx_t *tx)
 {
-    struct http_dir *d = &h->d[dir];
-    size_t take;
+    struct rw_http *h = http_of(tx);
 
-    switch (d->st) {
-    case S_BODY_LEN:
-    case S_CHUNK_DATA:
-        take = d->left < n ? (size_t)d->left : n;
-        body_bytes(h, dir, p, take);
-        d->left -= take;
-        if (d->left == 0) {
-            if (d->st == S_CHUNK_DATA) {
-                d->st = S_CHUNK_END;
-            } else {
-                body_done(h, dir, 0);
-                msg_done(h, dir);
-            }
-        }
-        return take;
-    case S_BODY_EOF:
-        body_bytes(h, dir, p, n);
-        return n;
-    case S_OPAQUE:
-        return n;
-    case S_START:
-        if (h->opaque) {
-            d->st = S_OPAQUE;
-            return n;
-        }
-        return line_feed(h, dir, p, n);
-    default:
-        return line_feed(h, dir, p, n);
+    h->d[RW_TOCLIENT].in_msg = 1;
+    h->d[RW_TOCLIENT].in_head = 1;
+    if (htp_tx_get_user_data(tx) == NULL && tx->request_progress < HTP_REQUEST_LINE)
+        h->c.responses_unpaired++;
+    (void)tx_of(h, tx);
+    return HTP_OK;
+}
+
+static int cb_response_headers(htp_tx_t *tx)
+{
+    struct rw_http *h = http_of(tx);
+    struct http_tx *x = htp_tx_get_user_data(tx);
+    int st = tx->response_status_number;
+
+    h->d[RW_TOCLIENT].in_head = 0;
+    h->d[RW_TOCLIENT].pend = 0;
+    h->c.responses++;
+    /* libhtp makes the decompressor with the headers (it holds ~48 KiB from then on) */
+    note_decoding(h, x, tx, RW_TOCLIENT);
+    if (x != NULL) {
+        uint64_t fl;
+        size_t n = head_bytes(tx->response_headers, tx->response_line, &fl);
+
+        x->held += n;
+        h->held += n;
+        count_flags(h, fl & HTP_FIELD_REPEATED, 0, RW_TOCLIENT);
     }
+    /* 101 Switching Protocols, or a 2xx to CONNECT: what follows is not HTTP. */
+    if (st == 101 || (tx->request_method_number == HTP_M_CONNECT && st >= 200 && st < 300))
+        h->opaque = 1;
+    return HTP_OK;
+}
+
+static int cb_response_body_data(htp_tx_data_t *d)
+{
+    struct rw_http *h = http_of(d->tx);
+
+    if (d->len == 0)
+        return HTP_OK;
+    note_decoding(h, htp_tx_get_user_data(d->tx), d->tx, RW_TOCLIENT);
+    if (!h->d[RW_TOCLIENT].file_open)
+        open_body_file(h, d->tx, RW_TOCLIENT);
+    if (d->data == NULL)
+        f_gap(h, RW_TOCLIENT, d->len);
+    else
+        f_data(h, RW_TOCLIENT, d->data, d->len);
+    return HTP_OK;
+}
+
+static int cb_response_complete(htp_tx_t *tx)
+{
+    struct rw_http *h = http_of(tx);
+    struct http_tx *x = htp_tx_get_user_data(tx);
+
+    f_close(h, RW_TOCLIENT, 0);
+    if (x != NULL && x->decoding[RW_TOCLIENT]) {
+        x->decoding[RW_TOCLIENT] = 0;
+        h->decoders--;
+    }
+    h->d[RW_TOCLIENT].in_msg = 0;
+    h->d[RW_TOCLIENT].in_head = 0;
+    count_flags(h, tx->flags, x != NULL ? x->req_flags : 0, RW_TOCLIENT);
+    return HTP_OK;
+}
+
+/* Both sides are complete; libhtp destroys the transaction (tx_auto_destroy) next. */
+static int cb_tx_complete(htp_tx_t *tx)
+{
+    tx_drop(http_of(tx), tx);
+    return HTP_OK;
+}
+
+/* The one configuration every parser shares, made once and never changed afterwards: as
+ * Suricata 7.0 configures libhtp by default (HTPConfigSetDefaultsPhase1, personality IDS). */
+static void http_cfg_make(void)
+{
+    htp_cfg_t *cfg = htp_config_create();
+
+    if (cfg == NULL)
+        return;
+    htp_config_set_server_personality(cfg, HTP_SERVER_IDS);
+    /* The IDS personality lowercases paths; Suricata's file names keep their case. */
+    htp_config_set_convert_lowercase(cfg, HTP_DECODER_URL_PATH, 0);
+    htp_config_set_parse_request_cookies(cfg, 0);
+    htp_config_set_allow_space_uri(cfg, 1);
+    htp_config_set_plusspace_decode(cfg, HTP_DECODER_URLENCODED, 0);
+    htp_config_set_request_decompression(cfg, 1);
+    htp_config_set_response_decompression(cfg, 1);
+    htp_config_set_response_decompression_layer_limit(cfg, HTP_DECOMPRESS_LAYERS_MAX);
+    htp_config_set_lzma_layers(cfg, 1);
+    htp_config_set_lzma_memlimit(cfg, HTP_LZMA_MEMLIMIT_BYTES);
+    htp_config_set_compression_bomb_limit(cfg, HTP_BOMB_LIMIT_BYTES);
+    htp_config_set_compression_time_limit(cfg, HTP_TIME_LIMIT_USEC);
+    htp_config_set_max_tx(cfg, HTP_MAX_TX);
+    htp_config_set_number_headers_limit(cfg, HTP_HEADERS_MAX);
+    htp_config_set_field_limits(cfg, HTP_FIELD_SOFT_BYTES, HTP_FIELD_HARD_BYTES);
+    htp_config_set_tx_auto_destroy(cfg, 1);
+    htp_config_set_log_level(cfg, HTP_LOG_NONE);
+    htp_config_register_request_start(cfg, cb_request_start);
+    htp_config_register_request_headers(cfg, cb_request_headers);
+    htp_config_register_request_body_data(cfg, cb_request_body_data);
+    htp_config_register_request_complete(cfg, cb_request_complete);
+    htp_config_register_response_start(cfg, cb_response_start);
+    htp_config_register_response_headers(cfg, cb_response_headers);
+    htp_config_register_response_body_data(cfg, cb_response_body_data);
+    htp_config_register_response_complete(cfg, cb_response_complete);
+    htp_config_register_transaction_complete(cfg, cb_tx_complete);
+    http_cfg = cfg;
+}
+
+/* ---- connection parser lifetime --------------------------------------------------------- */
+
+/* Drops libhtp's connection parser and our records of its transactions (no sink calls). */
+static void connp_drop(struct rw_http *h)
+{
+    htp_conn_t *conn;
+
+    if (h->connp == NULL)
+        return;
+    conn = htp_connp_get_connection(h->connp);
+    if (conn != NULL) {
+        for (size_t i = 0; i < htp_list_size(conn->transactions); i++) {
+            htp_tx_t *tx = htp_list_get(conn->transactions, i);
+
+            if (tx != NULL)
+                tx_drop(h, tx);
+        }
+    }
+    htp_connp_destroy_all(h->connp);
+    h->connp = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        h->d[i].in_msg = 0;
+        h->d[i].in_head = 0;
+        h->d[i].error = 0;
+        h->d[i].pend = 0;
+    }
+}
+
+static int connp_need(struct rw_http *h)
+{
+    if (h->connp != NULL)
+        return 0;
+    if (pthread_once(&http_cfg_once, http_cfg_make) != 0 || http_cfg == NULL) {
+        h->c.oom++;
+        return -1;
+    }
+    h->connp = htp_connp_create(http_cfg);
+    if (h->connp == NULL) {
+        h->c.oom++;
+        return -1;
+    }
+    htp_connp_set_user_data(h->connp, h);
+    htp_connp_open(h->connp, NULL, 0, NULL, 0, NULL);
+    h->c.connp_made++;
+    return 0;
+}
+
+/* After every call: a connection between messages gives its parser back; one that
+ * switched protocols stops parsing. */
+static void connp_settle(struct rw_http *h)
+{
+    if (h->connp == NULL)
+        return;
+    if (h->opaque && !h->d[RW_TOSERVER].file_open && h->mp == NULL) {
+        h->c.opaque++;
+        f_close(h, RW_TOCLIENT, 0);
+        connp_drop(h);
+        return;
+    }
+    if (h->tx_live == 0 && !h->d[RW_TOSERVER].in_msg && !h->d[RW_TOCLIENT].in_msg &&
+        !h->d[RW_TOSERVER].error && !h->d[RW_TOCLIENT].error)
+        connp_drop(h);
 }
 
 /* ---- API -------------------------------------------------------------------------------- */
 
 struct rw_http *rw_http_new(const struct rw_xfer_sink *sink)
 {
-    struct rw_http *h = rw_malloc(sizeof(*h));
+    struct rw_http *h = rw_calloc(1, sizeof(*h));
 
     if (h == NULL)
         return NULL;
-    /* Everything starts zero except the three line buffers (24 KiB of the 40): a line is
-     * read only up to its line_len, written first. Clearing them cost as much as parsing
-     * a short HTTP flow (callgrind, default output: calloc's memset 5% of all work). */
-    memset(h, 0, offsetof(struct rw_http, d));
-    for (size_t i = 0; i < 2; i++)
-        memset(&h->d[i], 0, offsetof(struct http_dir, line));
-    memset(&h->mp, 0, offsetof(struct http_mp, line));
-    if (sink != NULL)
-        h->sink = *sink;
+    if (sink != NULL) {
+        h->sink.ctx = sink->ctx;
+        h->sink.file_open = sink->file_open;
+        h->sink.file_data = sink->file_data;
+        h->sink.file_gap = sink->file_gap;
+        h->sink.file_close = sink->file_close;
+    }
     return h;
 }
 
 void rw_http_free(struct rw_http **hp)
 {
+    struct rw_http *h;
+
     if (hp == NULL || *hp == NULL)
         return;
-    rw_free(*hp);
+    h = *hp;
+    connp_drop(h);
+    rw__http_mp_free(&h->mp);
+    rw_free(h);
     *hp = NULL;
+}
+
+/* Feeds libhtp; data NULL is a gap of n bytes, which libhtp 0.5 takes inside bodies (as
+ * Suricata 7 passes gaps to it). */
+static void feed(struct rw_http *h, uint8_t dir, const uint8_t *p, size_t n)
+{
+    struct http_dir *d = &h->d[dir];
+    int rc;
+
+    if (h->opaque || h->stopped || d->error || connp_need(h) < 0)
+        return;
+    if (d->in_head || !d->in_msg)
+        d->pend += n;
+    if (dir == RW_TOSERVER)
+        rc = htp_connp_req_data(h->connp, NULL, p, n);
+    else
+        rc = htp_connp_res_data(h->connp, NULL, p, n);
+    if (!d->in_head)
+        d->pend = 0;
+    if (rc == HTP_STREAM_ERROR) {
+        d->error = 1;
+        h->c.stream_errors[dir]++;
+    } else if (rc == HTP_STREAM_DATA_OTHER) {
+        h->c.data_other++;
+    }
+    /* libhtp keeps every header of every open transaction (up to 1024 fields of 18,000
+     * bytes each, 512 transactions): past our bound the connection is given up. */
+    if (h->held + h->d[0].pend + h->d[1].pend > RW_HTTP_HELD_MAX_BYTES) {
+        h->c.held_overflow++;
+        h->stopped = 1;
+        rw__http_mp_finish(&h->mp, 1);
+        f_close(h, RW_TOSERVER, 1);
+        f_close(h, RW_TOCLIENT, 1);
+        connp_drop(h);
+        return;
+    }
+    connp_settle(h);
 }
 
 void rw_http_data(struct rw_http *h, uint8_t dir, const uint8_t *p, size_t n)
 {
-    if (h == NULL || h->ended || dir > RW_TOCLIENT || p == NULL)
+    if (h == NULL || h->ended || dir > RW_TOCLIENT || p == NULL || n == 0)
         return;
-    while (n > 0) {
-        size_t used = dir_feed(h, dir, p, n);
-
-        p += used;
-        n -= used;
-    }
+    feed(h, dir, p, n);
 }
 
 void rw_http_gap(struct rw_http *h, uint8_t dir, uint64_t n)
 {
-    struct http_dir *d;
-
     if (h == NULL || h->ended || dir > RW_TOCLIENT || n == 0)
         return;
-    d = &h->d[dir];
     h->c.gaps[dir]++;
-    switch (d->st) {
-    case S_OPAQUE:
-        return;
-    case S_BODY_EOF:
-        if (d->body_file && !d->file_open)
-            open_body_file(h, dir);
-        f_gap(h, dir, n);
-        return;
-    case S_BODY_LEN:
-        if (d->body_mp) {
-            if (h->mp.part_file)
-                f_close(h, RW_TOSERVER, 1);
-            h->mp.part_file = 0;
-            if (h->mp.st != MP_EPILOGUE)
-                h->mp.st = MP_SEARCH;
-            h->mp.k = 0;
-        } else {
-            f_gap(h, dir, n < d->left ? n : d->left);
-        }
-        if (n < d->left) {
-            d->left -= n;
-            return;
-        }
-        body_done(h, dir, 0);
-        if (n == d->left) {
-            msg_done(h, dir);
-            return;
-        }
-        break;
-    default:
-        break;
-    }
-    /* Framing is lost: whole messages may be gone, so pairing starts afresh. */
-    h->q_len = 0;
-    resync(h, dir, 1);
+    if (h->connp == NULL || !h->d[dir].in_msg)
+        return; /* between messages: nothing is cut; the next bytes start afresh */
+    feed(h, dir, NULL, (size_t)n);
 }
 
 void rw_http_end(struct rw_http *h)
 {
     if (h == NULL || h->ended)
         return;
-    for (uint8_t dir = RW_TOSERVER; dir <= RW_TOCLIENT; dir++) {
-        switch (h->d[dir].st) {
-        case S_BODY_EOF:
-            body_done(h, dir, 0);
-            break;
-        case S_BODY_LEN:
-        case S_CHUNK_SIZE:
-        case S_CHUNK_DATA:
-        case S_CHUNK_END:
-            body_done(h, dir, 1);
-            break;
-        default:
-            break;
-        }
-    }
+    if (h->connp != NULL && !h->opaque)
+        htp_connp_close(h->connp, NULL);
+    rw__http_mp_finish(&h->mp, 1);
+    f_close(h, RW_TOSERVER, 1);
+    f_close(h, RW_TOCLIENT, 1);
+    connp_drop(h);
     h->ended = 1;
 }
 
@@ -1283,4 +797,19 @@ const struct rw_http_counters *rw_http_counters(const struct rw_http *h)
 int rw_http_credentials_seen(const struct rw_http *h)
 {
     return h != NULL && h->cred_seen;
+}
+
+size_t rw_http_bytes(const struct rw_http *h)
+{
+    size_t n;
+
+    if (h == NULL)
+        return 0;
+    n = sizeof(*h) + h->held + (size_t)h->d[0].pend + (size_t)h->d[1].pend;
+    if (h->mp != NULL)
+        n += rw__http_mp_bytes();
+    if (h->connp != NULL)
+        n += RW_HTTP_CONNP_BYTES + (size_t)h->tx_live * RW_HTTP_TX_BYTES +
+             (size_t)h->decoders * RW_HTTP_DECODER_BYTES;
+    return n;
 }

@@ -1,4 +1,5 @@
-/* rw_http.h — HTTP/1.x: requests and responses of one connection, their bodies reported as files. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rw_http.h — HTTP/1.x on libhtp: requests and responses of one connection, their bodies reported as files. */
 #ifndef RW_HTTP_H
 #define RW_HTTP_H
 
@@ -10,139 +11,112 @@
 #include "rw_xfer.h"
 
 /*
- * HTTP/1.0 and 1.1 (RFC 9110 semantics, RFC 9112 message syntax, RFC 7578 and RFC 2046
- * for multipart/form-data, RFC 6266 and RFC 8187 for Content-Disposition file names). The
- * parser reads the in-order bytes of one TCP connection, per direction (RW_TOSERVER
- * carries requests, RW_TOCLIENT responses), and reports bodies as files through the sink
- * (rw_xfer.h). It never copies a body: body bytes go straight from the caller's buffer to
- * sink->file_data.
+ * HTTP/1.0 and 1.1 read by Debian's libhtp 0.5 (the parser Suricata 7 uses), configured
+ * as Suricata 7.0 configures it by default: personality IDS, request and response
+ * decompression (gzip, deflate, raw deflate, lzma; at most 2 layers, a 1 MiB bomb limit
+ * and 100 ms of decompression time per call), field limits 9000/18000 bytes, at most
+ * 1024 headers and 512 transactions. libhtp frames the messages (Content-Length,
+ * chunked, read-to-close, HTTP/0.9, pipelining, 100-continue, CONNECT) and hands this
+ * module the decoded body bytes, which go to the sink unchanged: typing and sizes are of
+ * the real file, as in Suricata's fileinfo. libhtp allocates with malloc, not rw_alloc:
+ * the test build's allocation-failure hook does not reach it.
  *
- *   request  = method SP request-target SP "HTTP/1." DIGIT CRLF *(field-line CRLF) CRLF
- *              [ body ]
- *   response = "HTTP/1." DIGIT SP 3DIGIT [ SP reason ] CRLF *(field-line CRLF) CRLF
- *              [ body ]
+ * Which bodies are files, and their names (Suricata 7, app-layer-htp.c):
+ * - A POST or PUT request body of at least one byte is an upload, RW_TOSERVER, named by
+ *   the request's normalised URI path (percent-decoded, query and fragment dropped:
+ *   "/dav/ep07/comp_v003.psd"). A form-urlencoded POST is such a file too (counted as
+ *   forms). Bodies of other methods (PATCH, MKCOL, ...) are no files.
+ * - A POST whose Content-Type is multipart/form-data with a boundary (1..70 characters)
+ *   is read as parts (RFC 7578): each part whose Content-Disposition has a non-empty
+ *   filename= is a file named exactly so (filename* is not read, as in Suricata), with
+ *   the part's Content-Type as meta.content_type; it is opened at the end of the part's
+ *   headers, so an empty file part is a file of 0 bytes. Other parts are form fields
+ *   (counted). A part the body ends inside is closed truncated (multipart_bad).
+ *   Without a usable boundary the body is one file named by the URI path.
+ * - A response body of at least one byte is a download, RW_TOCLIENT, named by its
+ *   Content-Disposition filename=, else by the URI path of the request it answers.
+ * - A request or response without a path (a response libhtp could not pair gets the
+ *   path "/libhtp::request_uri_not_seen" from libhtp) is named so; a body without any
+ *   path is no file (files_unnamed).
+ * Files open at their first body byte and close when libhtp completes the message
+ * (truncated 0), at rw_http_end (truncated 1, except a read-to-close response, which
+ * the close completes), or when a switch of protocol ends parsing.
  *
- * Lines end in CRLF or a bare LF. A start line or header line holds at most
- * RW_HTTP_LINE_MAX_BYTES bytes (longer: counted; an overlong start line is not
- * understood, an overlong header line is ignored), a header block at most
- * RW_HTTP_HDR_MAX_BYTES (more: counted, and the message is abandoned: the direction
- * resyncs, see Gaps). Empty lines before a start line are skipped. A start line that does
- * not parse is counted as junk and skipped. Header names are case-insensitive; an
- * obs-fold continuation line (starting with SP or HT) is counted and ignored (the header
- * keeps the value of its first line).
+ * File meta: app_proto "http", method, host (libhtp's normalised hostname), uri (the raw
+ * request target), content_type and content_encoding (the message's headers, or the
+ * part's Content-Type), declared_size the Content-Length of an identity, unencoded body
+ * (0 otherwise), credentials 1 when that request carried Authorization,
+ * Proxy-Authorization or Cookie. Strings are cut to the bounds of rw_limits.h (counted).
  *
- * Which bodies are files.
- * - Request bodies (any method: POST, PUT, PATCH, WebDAV PUT/MKCOL/...) of length > 0
- *   are uploads, RW_TOSERVER, named by the last segment of the request target's path
- *   (scheme and authority of an absolute-form target dropped, query and fragment dropped,
- *   percent-decoded except %00 which stays as is; "" when the path ends in '/').
- *   Except:
- *   - application/x-www-form-urlencoded: a form, counted (forms), no file;
- *   - multipart/form-data with a usable boundary (1..70 characters): each part whose
- *     Content-Disposition has a non-empty filename= or filename*= (filename* wins; its
- *     charset and language are dropped and it is percent-decoded) is a file named exactly
- *     as sent, with the part's own Content-Type as meta.content_type. It is opened at the
- *     end of the part's headers, so an empty file part is a file of 0 bytes. Parts
- *     without a file name (or with filename="", a browser's "no file chosen") are form
- *     fields, counted, no file. The preamble and epilogue are ignored. A multipart body
- *     without a usable boundary is counted (multipart_bad) and is one file like any body.
- *     Delimiters are "CRLF--boundary" (the first may start the body); the boundary is
- *     found whatever the split into calls, keeping at most the number of delimiter bytes
- *     already matched, never a copy of the body. A body that ends inside a part (no
- *     close delimiter) closes that part truncated (multipart_bad).
- * - Response bodies of length > 0 are downloads, RW_TOCLIENT, named by the response's
- *   Content-Disposition filename* or filename, else like the request they answer.
- *   A 206 Partial Content body is a file of its own (ranges are not joined here).
- *   Responses to HEAD, 1xx, 204 and 304 have no body. 1xx responses other than 101
- *   (100 Continue, 102, 103) are skipped and answer nothing. A 101, or a 2xx to CONNECT,
- *   switches the connection to opaque: nothing more is parsed in either direction
- *   (counted; a request body in progress still ends by its own framing first).
- * - Body framing (RFC 9112 6.3): Transfer-Encoding whose last coding is chunked wins
- *   over Content-Length (both present: counted). Any other Transfer-Encoding: a request
- *   is abandoned (resync), a response body runs to the connection end. Content-Length
- *   is digits only, at most 2^62; repeated Content-Length headers or comma lists must
- *   all agree. A bad or conflicting one is counted and the message is abandoned
- *   (resync). A request with neither has no body; a response with neither runs to the
- *   connection end and is closed normally (truncated 0) by rw_http_end.
- * - Chunked bodies (RFC 9112 7.1): chunk-size in hex (at most 15 digits, extensions
- *   after ';' ignored), chunk data, CRLF; the last chunk, then trailer lines up to an
- *   empty line. Chunked and multipart combine. A chunked body of 0 data bytes is no
- *   file: chunked and read-to-end bodies open their file at their first byte, bodies with
- *   Content-Length > 0 at the end of the headers. A malformed chunk line closes the file
- *   truncated and the direction resyncs (counted).
+ * Gaps (rw_http_gap): inside a message they go to libhtp as Suricata 7 passes them: in
+ * a body of known length, or a read-to-close body, libhtp skips them and the file gets
+ * sink->file_gap; elsewhere libhtp may give up on the direction (stream_errors), after
+ * which that direction is not parsed. Inside a multipart body the open part is closed
+ * truncated and the next delimiter starts the next part. Between messages a gap is only
+ * counted.
  *
- * File meta: app_proto "http", method, host (Host header) and uri (request target) of
- * the request, content_type and content_encoding of the message (of the part for
- * multipart files), declared_size the Content-Length (0 for chunked, read-to-end and
- * multipart parts), credentials 1 when that request carried Authorization,
- * Proxy-Authorization or Cookie, anonymous 0. Kept strings are cut to the bounds below
- * (counted as fields_truncated); names to RW_FILE_NAME_MAX_BYTES (names_truncated).
+ * A 101 response, or a 2xx to CONNECT, ends parsing for both directions (opaque).
  *
- * Pipelining and keep-alive: each request, at the end of its headers, joins a queue of
- * RW_HTTP_PIPELINE_MAX unanswered requests; each final response takes the oldest. When
- * the queue is full the request is not queued (counted as pipeline_overflow); a response
- * that finds the queue empty (counted as responses_unpaired) is read as an answer to a
- * GET whose name is "" (still named by its Content-Disposition).
- *
- * Gaps (rw_http_gap): inside a body of known length the gap goes to the file
- * (sink->file_gap, bounded by what is left of the body) and parsing continues; a gap
- * reaching past the body's end closes the file (not truncated: its length is complete)
- * and the direction resyncs. Inside a multipart body of known length the open part is
- * closed truncated and the next delimiter starts the next part. Inside a read-to-end
- * body the gap goes to the file. Anywhere else (start line, headers, chunked framing) the
- * open file is closed truncated and the direction resyncs: bytes are dropped through the
- * next LF, then lines are skipped until one parses as a start line (toserver: method SP
- * target SP HTTP/1.x; toclient: HTTP/1.x SP 3DIGIT). A gap that makes a direction resync
- * also empties the queue of unanswered requests, since whole requests or responses may
- * have been lost (responses to requests lost in a toserver gap would otherwise take the
- * names of later requests). All counted.
- *
- * rw_http_end closes every open file: truncated 1 unless its body is complete, and a
- * read-to-end response body is complete at the connection end. Each file opened is
- * closed exactly once, whatever the input. The sink calls made do not depend on how the
- * bytes are split into calls (file_data call boundaries excepted).
- *
- * Bounds: one fixed allocation per parser (about 40 KiB: a line buffer per direction, a
- * multipart header line buffer, and the queue of RW_HTTP_PIPELINE_MAX requests with
- * their kept strings); nothing grows with the input.
+ * Memory: the parser itself is a small struct (rw_http_bytes). libhtp keeps the header
+ * fields of every open transaction; when those and a header block still arriving pass
+ * RW_HTTP_HELD_MAX_BYTES, open files are closed truncated and the connection is no
+ * longer parsed (held_overflow). libhtp's connection
+ * parser exists only while a message is in progress: it is made at the first byte of a
+ * message and destroyed when both directions are between messages with no transaction
+ * open, so an idle keep-alive connection holds only the struct. A multipart reader
+ * (with its 8 KiB part-header line buffer) exists only during a multipart body.
  */
 
-/* RW_HTTP_PIPELINE_MAX, RW_HTTP_METHOD_MAX_BYTES, RW_HTTP_URI_KEEP_BYTES and
- * RW_HTTP_FIELD_KEEP_BYTES are in rw_limits.h. */
+/* RW_HTTP_METHOD_MAX_BYTES, RW_HTTP_URI_KEEP_BYTES, RW_HTTP_FIELD_KEEP_BYTES and
+ * RW_HTTP_LINE_MAX_BYTES (multipart part headers) are in rw_limits.h. */
 
 struct rw_http;
 
 /* Counters since rw_http_new; per direction arrays are indexed by enum rw_dir.
- * Read-only for the caller. */
+ * Read-only for the caller. The anomaly counters are named like the Suricata 7 HTTP
+ * anomaly events they correspond to, counted once per message from libhtp's
+ * transaction flags. */
 struct rw_http_counters {
-    uint64_t lines[2];              /* start, header, chunk and trailer lines read */
-    uint64_t lines_overlong[2];     /* lines longer than RW_HTTP_LINE_MAX_BYTES */
-    uint64_t headers_overlong[2];   /* header blocks over RW_HTTP_HDR_MAX_BYTES: abandoned */
-    uint64_t junk_lines[2];         /* lines skipped where a start line was expected */
     uint64_t gaps[2];               /* rw_http_gap calls */
-    uint64_t resyncs[2];            /* times a direction lost its framing */
+    uint64_t stream_errors[2];      /* libhtp gave up on a direction */
+    uint64_t data_other;            /* libhtp stopped at a CONNECT awaiting its answer */
     uint64_t requests;              /* request headers complete */
-    uint64_t responses;             /* final responses (status >= 200, and 101) */
-    uint64_t responses_1xx;         /* 1xx skipped (100 Continue ...) */
-    uint64_t responses_unpaired;    /* final responses with no request queued */
-    uint64_t pipeline_overflow;     /* requests not queued: RW_HTTP_PIPELINE_MAX reached */
+    uint64_t responses;             /* response headers complete */
+    uint64_t responses_unpaired;    /* responses libhtp could not pair with a request */
+    uint64_t http_0_9;              /* HTTP/0.9 requests */
     uint64_t credentials;           /* requests with Authorization/Proxy-Authorization/Cookie */
     uint64_t expect_continue;       /* requests with Expect: 100-continue */
     uint64_t files[2];              /* sink->file_open calls */
     uint64_t files_truncated[2];    /* files closed with truncated 1 */
+    uint64_t files_unnamed[2];      /* bodies with no name at all: no file */
+    uint64_t decoded[2];            /* bodies decompressed (Content-Encoding) */
     uint64_t forms;                 /* x-www-form-urlencoded request bodies */
     uint64_t form_fields;           /* multipart parts without a file name */
     uint64_t multipart;             /* multipart/form-data bodies with a usable boundary */
     uint64_t multipart_bad;         /* no usable boundary, or body ended inside a part */
-    uint64_t chunks[2];             /* chunk-size lines understood */
-    uint64_t chunks_bad[2];         /* malformed chunk-size lines or chunk ends: resync */
-    uint64_t length_bad[2];         /* Content-Length not digits, > 2^62, conflicting */
-    uint64_t te_and_cl[2];          /* chunked and Content-Length both: chunked used */
-    uint64_t te_unknown[2];         /* Transfer-Encoding not ending in chunked */
-    uint64_t obs_fold[2];           /* obs-fold continuation lines ignored */
+    uint64_t multipart_folded;      /* folded part header lines ignored */
+    uint64_t multipart_lines_overlong; /* part header lines over RW_HTTP_LINE_MAX_BYTES */
     uint64_t opaque;                /* switches to opaque (101, 2xx to CONNECT) */
     uint64_t fields_truncated;      /* kept strings cut (method, host, uri, types) */
     uint64_t names_truncated;       /* file names cut to RW_FILE_NAME_MAX_BYTES */
+    uint64_t connp_made;            /* libhtp connection parsers made (one per busy spell) */
+    uint64_t oom;                   /* allocations that failed: parsing or files lost */
+    uint64_t held_overflow;         /* header bytes held past RW_HTTP_HELD_MAX_BYTES: the
+                                     * connection is no longer parsed */
+    /* Suricata 7 anomaly events */
+    uint64_t request_smuggling;            /* REQUEST_SMUGGLING: Content-Length and chunked */
+    uint64_t invalid_transfer_encoding;    /* INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST */
+    uint64_t invalid_content_length;       /* INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST */
+    uint64_t request_line_invalid;         /* REQUEST_LINE_INVALID */
+    uint64_t response_status_line_invalid; /* RESPONSE_INVALID_STATUS (status line) */
+    uint64_t header_invalid[2];            /* REQUEST/RESPONSE_HEADER_INVALID */
+    uint64_t invalid_field_folding[2];     /* INVALID_REQUEST/RESPONSE_FIELD_FOLDING */
+    uint64_t header_repetition[2];         /* REQUEST/RESPONSE_HEADER_REPETITION */
+    uint64_t field_too_long[2];            /* REQUEST/RESPONSE_FIELD_TOO_LONG */
+    uint64_t too_many_headers[2];          /* REQUEST/RESPONSE_TOO_MANY_HEADERS */
+    uint64_t missing_host_header;          /* MISSING_HOST_HEADER */
+    uint64_t host_header_ambiguous;        /* HOST_HEADER_AMBIGUOUS */
+    uint64_t host_invalid;                 /* URI_HOST_INVALID or HEADER_HOST_INVALID */
 };
 
 /*
@@ -165,8 +139,9 @@ void rw_http_data(struct rw_http *h, uint8_t dir, const uint8_t *p, size_t n);
 /* rw_http_gap says n bytes of direction dir are missing (see Gaps above). */
 void rw_http_gap(struct rw_http *h, uint8_t dir, uint64_t n);
 
-/* rw_http_end says the connection is over: open files are closed (truncated 1 unless the
- * body is complete; read-to-end response bodies are complete). Later calls are ignored. */
+/* rw_http_end says the connection is over: libhtp completes a read-to-close response
+ * (truncated 0); other open files are closed truncated 1. The connection parser is
+ * released. Later calls are ignored. */
 void rw_http_end(struct rw_http *h);
 
 /* rw_http_counters gives the parser's counters; the pointer lives as long as the parser. */
@@ -175,5 +150,17 @@ const struct rw_http_counters *rw_http_counters(const struct rw_http *h);
 /* rw_http_credentials_seen is 1 when any request so far carried Authorization,
  * Proxy-Authorization or Cookie (for the flow record and rules), else 0. */
 int rw_http_credentials_seen(const struct rw_http *h);
+
+/*
+ * rw_http_bytes is what the parser holds now, for the flow memcap: 0 for NULL. Cheap (a
+ * few additions), call it after every packet. libhtp's allocations are opaque, so the
+ * figure is computed: the struct, plus while libhtp's connection parser lives a measured
+ * constant for it and for each open transaction and decompressor, the bytes of each open
+ * transaction's header fields (with a measured per-field overhead) and the bytes fed to
+ * a header block not yet complete (libhtp buffers at most those), plus the multipart
+ * reader while one is in use. docs/architecture.md gives the measurement and the bytes
+ * of an idle parser.
+ */
+size_t rw_http_bytes(const struct rw_http *h);
 
 #endif

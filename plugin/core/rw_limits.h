@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_limits.h — every bound on attacker- or author-controlled input, units in the name. */
 #ifndef RW_LIMITS_H
 #define RW_LIMITS_H
@@ -7,14 +8,22 @@
 #define RW_DECODE_MAX_ENCAP_DEPTH 4   /* tunnels (VXLAN, GRE) inside each other */
 #define RW_IPV6_MAX_EXT_HEADERS 16    /* extension headers walked before giving up */
 
-/* Flow table */
-#define RW_FLOW_MEMCAP_DEFAULT_BYTES (64ULL * 1024 * 1024)
+/* Flow table. flow.memcap bounds every per-flow byte: the host's record, the core's state,
+ * nDPI's while classifying, the stream's held bytes, the parser and the open files
+ * (docs/architecture.md). The default holds 4,212 HTTP flows open at once with the
+ * 41 KiB HTTP parser and nDPI's state (about 53 KiB each, 213 MiB: e2e busy_http), four
+ * times the ~1,024 sessions a busy studio link keeps open (docs/performance.md). */
+#define RW_FLOW_MEMCAP_DEFAULT_BYTES (256ULL * 1024 * 1024)
 #define RW_FLOW_MEMCAP_MIN_BYTES (64ULL * 1024)
 
-/* Idle timeouts, seconds of packet time (Suricata's defaults). */
+/* Idle timeouts, seconds of packet time (Suricata's defaults, but closed). A TCP flow
+ * closed by RST or by FIN both ways has nothing left to carry: it ends after a short
+ * closed timeout, long enough for the retransmissions of a lost last ACK or of data in
+ * flight at a RST (one or two RTOs), so its parsers and files do not wait out an idle
+ * timeout; a SYN on it ends it at once (port reuse). */
 #define RW_TIMEOUT_TCP_NEW_SEC 60
 #define RW_TIMEOUT_TCP_EST_SEC 600
-#define RW_TIMEOUT_TCP_CLOSED_SEC 60
+#define RW_TIMEOUT_TCP_CLOSED_SEC 5
 #define RW_TIMEOUT_UDP_NEW_SEC 30
 #define RW_TIMEOUT_UDP_EST_SEC 300
 #define RW_TIMEOUT_OTHER_SEC 30
@@ -58,15 +67,21 @@
 #define RW_FILES_PER_FLOW_MAX 64                       /* files open at once in one flow */
 #define RW_HTTP_HDR_MAX_BYTES 16384                    /* one HTTP header block */
 #define RW_HTTP_LINE_MAX_BYTES 8192                    /* one request/status/header line */
-#define RW_HTTP_PIPELINE_MAX 8                         /* unanswered requests remembered */
 #define RW_HTTP_METHOD_MAX_BYTES 24                    /* longer methods are cut */
 #define RW_HTTP_URI_KEEP_BYTES 512                     /* request target kept for meta.uri */
 #define RW_HTTP_FIELD_KEEP_BYTES 128                   /* Content-Type, Content-Encoding kept */
-#define RW_APP_PARSERS_MAX 4096                        /* protocol parsers alive at once (an HTTP
-                                                        * parser is about 40 KiB); more flows
-                                                        * are counted as volume only */
-#define RW_HTTP_BOUNDARY_MAX_BYTES 72                  /* RFC 2046: at most 70 + "--" */
+#define RW_HTTP_HELD_MAX_BYTES (256 * 1024)            /* HTTP header bytes libhtp holds for
+                                                        * one connection's open messages */
 #define RW_FTP_LINE_MAX_BYTES 2048                     /* one FTP command or reply line */
+#define RW_SMTP_LINE_MAX_BYTES 2048                    /* one SMTP command or reply line
+                                                        * (RFC 5321 4.5.3.1.4 says 512) */
+#define RW_SMTP_PIPELINE_MAX 32                        /* unanswered commands (RFC 2920) */
+#define RW_MIME_LINE_MAX_BYTES 2048                    /* a longer body line is passed on in
+                                                        * pieces (never a boundary) */
+#define RW_MIME_FIELD_MAX_BYTES 1024                   /* Content-Type, -Disposition,
+                                                        * -Transfer-Encoding values kept */
+#define RW_MIME_DEPTH_MAX 8                            /* nested multiparts followed */
+#define RW_MIME_BOUNDARY_MAX_BYTES 70                  /* RFC 2046 5.1.1 */
 #define RW_EXPECT_MAX 4096                             /* announced data connections pending */
 #define RW_EXPECT_TIMEOUT_SEC 120                      /* how long an announcement waits */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_magic.c — file typing: a table of known prefixes first, libmagic only on candidates. */
 #include "rw_magic.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_magic.h — file typing: a table of known prefixes first, libmagic only on candidates. */
 #ifndef RW_MAGIC_H
 #define RW_MAGIC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_num.c — strict number, size and duration parsing with range checks. */
 #include "rw_num.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_num.h — the one range-checked way to turn text into numbers, sizes and durations. */
 #ifndef RW_NUM_H
 #define RW_NUM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_rules.c — rule files: a bounded tree from libyaml events, then a checked compile. */
 #include "rw_rules.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_rules.h — the rule set: YAML rule files compiled into lists, type groups and rules. */
 #ifndef RW_RULES_H
 #define RW_RULES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_smb.c — SMB2/SMB3 ([MS-SMB2]) and SMB1 ([MS-CIFS]) files: names, data streamed, closes. */
 #include <string.h>
 
@@ -107,7 +108,8 @@ struct smb_dir {
     uint64_t data_off;    /* file offset of the byte at data_start */
     int chain_file;       /* the file of the last CREATE in this NetBIOS message */
     struct smb_hdr h;
-    uint8_t buf[RW_SMB_HEAD_MAX_BYTES];
+    uint8_t *buf;         /* RW_SMB_HEAD_MAX_BYTES, while a message head is gathered across
+                           * packets; NULL between calls otherwise (see rw_smb_data) */
 };
 
 struct rw_smb {
@@ -120,9 +122,16 @@ struct rw_smb {
     uint32_t pipe_trees[RW_SMB_PIPE_TREES_MAX];
     uint8_t pipe_trees_n;
     uint8_t pipe_trees_next;
-    struct smb_pending pending[RW_SMB_PENDING_MAX];
-    struct smb_file files[RW_SMB_FILEIDS_MAX];
+    /* Both tables grow by doubling as requests and files come, up to their maximum, so an
+     * idle connection holds only what it has used. */
+    struct smb_pending *pending;
+    struct smb_file *files;
+    uint32_t pending_cap, files_cap;
+    struct smb_pending scratch; /* a request no memory could be found for: never found */
 };
+
+/* The first size of the growing tables. */
+#define SMB_TABLE_FIRST 4u
 
 static const uint8_t fid_related[16] = {
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -148,8 +157,12 @@ void rw_smb_free(struct rw_smb **sp)
 {
     if (sp == NULL || *sp == NULL)
         return;
-    for (size_t i = 0; i < RW_SMB_FILEIDS_MAX; i++)
+    for (size_t i = 0; i < (*sp)->files_cap; i++)
         rw_free((*sp)->files[i].name);
+    rw_free((*sp)->files);
+    rw_free((*sp)->pending);
+    for (int i = 0; i < 2; i++)
+        rw_free((*sp)->d[i].buf);
     rw_free(*sp);
     *sp = NULL;
 }
@@ -272,7 +285,7 @@ static void file_drop(struct rw_smb *s, int idx, int truncated)
     file_close(s, f, truncated);
     rw_free(f->name);
     memset(f, 0, sizeof(*f));
-    for (size_t i = 0; i < RW_SMB_PENDING_MAX; i++)
+    for (size_t i = 0; i < s->pending_cap; i++)
         if (s->pending[i].used && s->pending[i].file == idx)
             s->pending[i].file = -1;
     for (int i = 0; i < 2; i++) {
@@ -283,17 +296,48 @@ static void file_drop(struct rw_smb *s, int idx, int truncated)
     }
 }
 
-/* A free file slot, evicting the least recently used entry when the table is full. */
+/* Doubles a table of *cap entries of size bytes (from SMB_TABLE_FIRST), up to max entries,
+ * zeroing the new ones. 0, or -1 when it is at max or memory is short (counted). */
+static int table_grow(struct rw_smb *s, void **tab, uint32_t *cap, size_t size, uint32_t max)
+{
+    uint32_t n = *cap == 0 ? SMB_TABLE_FIRST : *cap * 2;
+    uint8_t *t;
+
+    if (*cap >= max)
+        return -1;
+    if (n > max)
+        n = max;
+    t = rw_realloc(*tab, (size_t)n * size);
+    if (t == NULL) {
+        s->c.nomem++;
+        return -1;
+    }
+    memset(t + (size_t)*cap * size, 0, (size_t)(n - *cap) * size);
+    *tab = t;
+    *cap = n;
+    return 0;
+}
+
+/* A free file slot, growing the table or evicting the least recently used entry when it is
+ * full. -1 when there is none at all (no memory for the first). */
 static int file_alloc(struct rw_smb *s)
 {
     int victim = 0;
+    uint32_t old = s->files_cap;
+    void *tab = s->files;
 
-    for (int i = 0; i < RW_SMB_FILEIDS_MAX; i++) {
+    for (int i = 0; i < (int)s->files_cap; i++) {
         if (!s->files[i].used)
             return i;
         if (s->files[i].lru < s->files[victim].lru)
             victim = i;
     }
+    if (table_grow(s, &tab, &s->files_cap, sizeof(*s->files), RW_SMB_FILEIDS_MAX) == 0) {
+        s->files = tab;
+        return (int)old;
+    }
+    if (s->files_cap == 0)
+        return -1;
     s->c.fileids_evicted++;
     file_drop(s, victim, 1);
     return victim;
@@ -301,7 +345,7 @@ static int file_alloc(struct rw_smb *s)
 
 static int file_by_fid(struct rw_smb *s, const uint8_t *fid)
 {
-    for (int i = 0; i < RW_SMB_FILEIDS_MAX; i++)
+    for (int i = 0; i < (int)s->files_cap; i++)
         if (s->files[i].used && s->files[i].has_fid && memcmp(s->files[i].fid, fid, 16) == 0)
             return i;
     return -1;
@@ -321,6 +365,8 @@ static int file_for(struct rw_smb *s, struct smb_dir *d, const uint8_t *fid, int
     if (idx < 0 && make && memcmp(fid, fid_related, 16) != 0) {
         s->c.fileid_unknown++;
         idx = file_alloc(s);
+        if (idx < 0)
+            return -1;
         s->files[idx].used = 1;
         s->files[idx].has_fid = 1;
         memcpy(s->files[idx].fid, fid, 16);
@@ -332,17 +378,25 @@ static int file_for(struct rw_smb *s, struct smb_dir *d, const uint8_t *fid, int
 
 static struct smb_pending *pending_add(struct rw_smb *s, uint16_t cmd, uint64_t mid, int file)
 {
-    struct smb_pending *victim = &s->pending[0], *p = NULL;
+    struct smb_pending *victim = s->pending, *p = NULL;
+    uint32_t old = s->pending_cap;
+    void *tab = s->pending;
 
-    for (size_t i = 0; i < RW_SMB_PENDING_MAX && p == NULL; i++) {
+    for (size_t i = 0; i < s->pending_cap && p == NULL; i++) {
         if (!s->pending[i].used)
             p = &s->pending[i];
         else if (s->pending[i].seq < victim->seq)
             victim = &s->pending[i];
     }
-    if (p == NULL) {
+    if (p == NULL &&
+        table_grow(s, &tab, &s->pending_cap, sizeof(*s->pending), RW_SMB_PENDING_MAX) == 0) {
+        s->pending = tab;
+        p = &s->pending[old];
+    } else if (p == NULL && victim != NULL) {
         s->c.pending_evicted++;
         p = victim;
+    } else if (p == NULL) {
+        p = &s->scratch; /* no memory for the first: this request is not remembered */
     }
     memset(p, 0, sizeof(*p));
     p->used = 1;
@@ -355,7 +409,7 @@ static struct smb_pending *pending_add(struct rw_smb *s, uint16_t cmd, uint64_t 
 
 static struct smb_pending *pending_find(struct rw_smb *s, uint16_t cmd, uint64_t mid)
 {
-    for (size_t i = 0; i < RW_SMB_PENDING_MAX; i++)
+    for (size_t i = 0; i < s->pending_cap; i++)
         if (s->pending[i].used && s->pending[i].cmd == cmd && s->pending[i].mid == mid)
             return &s->pending[i];
     return NULL;
@@ -487,8 +541,11 @@ static int plan_data(struct rw_smb *s, uint8_t dir, uint32_t doff, uint32_t len,
 static int file_new(struct rw_smb *s, const char *name, size_t name_len)
 {
     int idx = file_alloc(s);
-    struct smb_file *f = &s->files[idx];
+    struct smb_file *f;
 
+    if (idx < 0)
+        return -1;
+    f = &s->files[idx];
     f->used = 1;
     f->lru = ++s->clock;
     if (name_len > 0) {
@@ -538,6 +595,10 @@ static void create_req(struct rw_smb *s, struct smb_dir *d)
             s->c.names_invalid++;
     }
     idx = file_new(s, name, name_len);
+    if (idx < 0) {
+        pending_add(s, SMB2_CREATE, d->h.mid, -1);
+        return;
+    }
     f = &s->files[idx];
     f->pipe = (uint8_t)is_pipe_tree(s, d->h.tree_id);
     if (f->pipe)
@@ -1056,6 +1117,8 @@ static void lose(struct rw_smb *s, uint8_t dir)
     s->c.lost[dir]++;
     s->d[dir].st = ST_LOST;
     s->d[dir].data_file = -1;
+    rw_free(s->d[dir].buf); /* nothing more is read this way */
+    s->d[dir].buf = NULL;
 }
 
 /* Skips the rest of the NetBIOS message. */
@@ -1300,6 +1363,14 @@ void rw_smb_data(struct rw_smb *s, uint8_t dir, const uint8_t *p, size_t n)
                 nb_header(s, dir);
             break;
         case ST_HEAD:
+            if (d->buf == NULL) {
+                d->buf = rw_malloc(RW_SMB_HEAD_MAX_BYTES);
+                if (d->buf == NULL) {
+                    s->c.nomem++;
+                    lose(s, dir);
+                    continue;
+                }
+            }
             k = d->want - d->pos;
             if (k > n)
                 k = n;
@@ -1324,6 +1395,11 @@ void rw_smb_data(struct rw_smb *s, uint8_t dir, const uint8_t *p, size_t n)
         }
         p += k;
         n -= k;
+    }
+    /* A head is held only while it spans packets: between messages the buffer goes. */
+    if (d->st != ST_HEAD && d->buf != NULL) {
+        rw_free(d->buf);
+        d->buf = NULL;
     }
 }
 
@@ -1358,8 +1434,22 @@ void rw_smb_end(struct rw_smb *s)
 {
     if (s == NULL || s->ended)
         return;
-    for (int i = 0; i < RW_SMB_FILEIDS_MAX; i++)
+    for (int i = 0; i < (int)s->files_cap; i++)
         if (s->files[i].used)
             file_close(s, &s->files[i], s->files[i].close_req ? 0 : 1);
+    for (int i = 0; i < 2; i++) {
+        rw_free(s->d[i].buf);
+        s->d[i].buf = NULL;
+    }
     s->ended = 1;
+}
+
+size_t rw_smb_bytes(const struct rw_smb *p)
+{
+    if (p == NULL)
+        return 0;
+    return sizeof(*p) + (size_t)p->pending_cap * sizeof(*p->pending) +
+           (size_t)p->files_cap * sizeof(*p->files) +
+           (p->d[0].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0) +
+           (p->d[1].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0);
 }

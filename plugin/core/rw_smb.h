@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_smb.h — SMB2/SMB3 and SMB1 over TCP: files moved by CREATE, WRITE, READ and CLOSE. */
 #ifndef RW_SMB_H
 #define RW_SMB_H
@@ -172,5 +173,10 @@ void rw_smb_end(struct rw_smb *s);
 
 /* rw_smb_counters gives the parser's counters; the pointer lives as long as the parser. */
 const struct rw_smb_counters *rw_smb_counters(const struct rw_smb *s);
+
+/* rw_smb_bytes is the memory the parser holds now, in bytes: its state plus the buffers
+ * it keeps only while a line or message spans packets. 0 for NULL. O(1), for a host's flow
+ * memcap accounting. */
+size_t rw_smb_bytes(const struct rw_smb *p);
 
 #endif

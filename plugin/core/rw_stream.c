@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_stream.c — TCP stream reassembly: first-wins overlaps, bounded out-of-order storage, gaps. */
 #include "rw_stream.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_stream.h — TCP stream reassembly: in-order bytes of both directions, holes as gaps. */
 #ifndef RW_STREAM_H
 #define RW_STREAM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_tftp.c — TFTP (RFC 1350, RFC 2347, RFC 2348): requests announce, DATA blocks are files. */
 #include <string.h>
 #include <strings.h>
@@ -26,18 +27,17 @@ struct rw_tftp {
     uint16_t last_block;   /* the last block fed (retransmissions of it after the end) */
     uint32_t blksize;
     uint32_t file_id;
-    /* Transfer flow: the file's name and meta, copied. */
+    /* Transfer flow: the file's name and meta; name and the meta strings point into
+     * strs, one allocation of just their size (NULL when there are none). */
     size_t name_len;
-    char name[RW_FILE_NAME_MAX_BYTES + 1];
+    const char *name;
     struct rw_xfer_meta meta;
-    char app_proto[RW_PROTO_NAME_MAX_BYTES + 1];
-    char method[RW_PROTO_NAME_MAX_BYTES + 1];
-    char uri[RW_FILE_NAME_MAX_BYTES + 1];
-    char content_type[RW_HOSTNAME_MAX_BYTES + 1];
-    /* Request flow: the previous request, to recognise retransmissions. */
+    /* Request flow: the previous request (name NUL mode), to recognise retransmissions,
+     * in strs, last_len bytes. */
     uint8_t last_op;
     size_t last_len;
-    char last_req[RW_FILE_NAME_MAX_BYTES + RW_HOSTNAME_MAX_BYTES + 2];
+    char *strs;
+    size_t strs_bytes;     /* bytes allocated at strs */
 };
 
 struct rw_tftp *rw_tftp_new(const struct rw_xfer_sink *sink, const struct rw_flow_key *key)
@@ -62,6 +62,7 @@ void rw_tftp_free(struct rw_tftp **tp)
 {
     if (tp == NULL || *tp == NULL)
         return;
+    rw_free((*tp)->strs);
     rw_free(*tp);
     *tp = NULL;
 }
@@ -71,9 +72,17 @@ const struct rw_tftp_counters *rw_tftp_counters(const struct rw_tftp *t)
     return &t->c;
 }
 
-/* Copies a string of at most cap bytes into dst (cap + 1 bytes); NULL stays NULL. */
-static const char *keep(char *dst, size_t cap, const char *src)
+/* The bytes keep will store for src (at most cap of it, and its NUL); 0 for NULL. */
+static size_t keep_size(size_t cap, const char *src)
 {
+    return src == NULL ? 0 : strnlen(src, cap) + 1;
+}
+
+/* Copies a string of at most cap bytes to *at (NUL-terminated) and moves *at past it;
+ * NULL stays NULL. */
+static const char *keep(char **at, size_t cap, const char *src)
+{
+    char *dst = *at;
     size_t n;
 
     if (src == NULL)
@@ -81,6 +90,7 @@ static const char *keep(char *dst, size_t cap, const char *src)
     n = strnlen(src, cap);
     memcpy(dst, src, n);
     dst[n] = '\0';
+    *at += n + 1;
     return dst;
 }
 
@@ -101,18 +111,46 @@ void rw_tftp_transfer(struct rw_tftp *t, uint8_t file_dir, const char *name, siz
         name_len = RW_FILE_NAME_MAX_BYTES;
         t->c.names_truncated++;
     }
-    if (name_len > 0)
-        memcpy(t->name, name, name_len);
-    t->name_len = name_len;
+    /* A request flow's copy of its last request is not needed by a transfer. */
+    rw_free(t->strs);
+    t->strs = NULL;
+    t->strs_bytes = 0;
+    t->last_len = 0;
     memset(&t->meta, 0, sizeof(t->meta));
-    if (meta != NULL) {
-        t->meta = *meta;
-        t->meta.app_proto = keep(t->app_proto, RW_PROTO_NAME_MAX_BYTES, meta->app_proto);
-        t->meta.method = keep(t->method, RW_PROTO_NAME_MAX_BYTES, meta->method);
-        t->meta.uri = keep(t->uri, RW_FILE_NAME_MAX_BYTES, meta->uri);
-        t->meta.content_type = keep(t->content_type, RW_HOSTNAME_MAX_BYTES, meta->content_type);
-        t->meta.host = NULL; /* not kept: TFTP has none */
-        t->meta.content_encoding = NULL;
+    t->name = NULL;
+    t->name_len = 0;
+    {
+        size_t need = name_len + 1;
+        char *at;
+
+        if (meta != NULL)
+            need += keep_size(RW_PROTO_NAME_MAX_BYTES, meta->app_proto) +
+                    keep_size(RW_PROTO_NAME_MAX_BYTES, meta->method) +
+                    keep_size(RW_FILE_NAME_MAX_BYTES, meta->uri) +
+                    keep_size(RW_HOSTNAME_MAX_BYTES, meta->content_type);
+        t->strs = rw_malloc(need);
+        if (t->strs == NULL) {
+            /* The file is still followed, without its name and meta. */
+            t->c.nomem++;
+            return;
+        }
+        t->strs_bytes = need;
+        at = t->strs;
+        if (name_len > 0)
+            memcpy(at, name, name_len);
+        at[name_len] = '\0';
+        t->name = at;
+        t->name_len = name_len;
+        at += name_len + 1;
+        if (meta != NULL) {
+            t->meta = *meta;
+            t->meta.app_proto = keep(&at, RW_PROTO_NAME_MAX_BYTES, meta->app_proto);
+            t->meta.method = keep(&at, RW_PROTO_NAME_MAX_BYTES, meta->method);
+            t->meta.uri = keep(&at, RW_FILE_NAME_MAX_BYTES, meta->uri);
+            t->meta.content_type = keep(&at, RW_HOSTNAME_MAX_BYTES, meta->content_type);
+            t->meta.host = NULL; /* not kept: TFTP has none */
+            t->meta.content_encoding = NULL;
+        }
     }
 }
 
@@ -184,6 +222,7 @@ static void request(struct rw_tftp *t, uint16_t op, struct rw_cur *c)
     size_t name_len, mode_len;
     uint32_t blksize = 0;
     char mode_buf[RW_HOSTNAME_MAX_BYTES + 1];
+    char uri_buf[RW_FILE_NAME_MAX_BYTES + 1];
     struct rw_xfer_meta meta;
     uint8_t dir = op == TFTP_WRQ ? RW_TOSERVER : RW_TOCLIENT;
 
@@ -211,17 +250,30 @@ static void request(struct rw_tftp *t, uint16_t op, struct rw_cur *c)
     if (blksize != 0)
         t->c.blksize = blksize;
     /* A retransmission repeats opcode, name and mode. */
-    if (t->last_op == op && t->last_len == name_len + 1 + mode_len &&
-        memcmp(t->last_req, name, name_len) == 0 && t->last_req[name_len] == '\0' &&
-        memcmp(t->last_req + name_len + 1, mode_buf, mode_len) == 0) {
+    if (t->last_op == op && t->last_len == name_len + 1 + mode_len && t->strs != NULL &&
+        memcmp(t->strs, name, name_len) == 0 && t->strs[name_len] == '\0' &&
+        memcmp(t->strs + name_len + 1, mode_buf, mode_len) == 0) {
         t->c.requests_repeated++;
         return;
     }
+    /* The copy takes just its size; without memory, a retransmission of this request is
+     * not recognised (it announces again, which the expectation table merges). */
     t->last_op = (uint8_t)op;
-    memcpy(t->last_req, name, name_len);
-    t->last_req[name_len] = '\0';
-    memcpy(t->last_req + name_len + 1, mode_buf, mode_len);
-    t->last_len = name_len + 1 + mode_len;
+    rw_free(t->strs);
+    t->strs_bytes = 0;
+    t->last_len = 0;
+    t->strs = rw_malloc(name_len + 1 + mode_len);
+    if (t->strs != NULL) {
+        t->strs_bytes = name_len + 1 + mode_len;
+        memcpy(t->strs, name, name_len);
+        t->strs[name_len] = '\0';
+        memcpy(t->strs + name_len + 1, mode_buf, mode_len);
+        t->last_len = name_len + 1 + mode_len;
+    } else {
+        t->c.nomem++;
+    }
+    memcpy(uri_buf, name, name_len);
+    uri_buf[name_len] = '\0';
     if (op == TFTP_WRQ)
         t->c.wrq++;
     else
@@ -229,7 +281,7 @@ static void request(struct rw_tftp *t, uint16_t op, struct rw_cur *c)
     memset(&meta, 0, sizeof(meta));
     meta.app_proto = "tftp";
     meta.method = op == TFTP_WRQ ? "WRQ" : "RRQ";
-    meta.uri = t->last_req; /* NUL-terminated copy of the name */
+    meta.uri = uri_buf; /* NUL-terminated copy of the name */
     meta.content_type = mode_buf;
     if (t->sink.expect != NULL) {
         t->c.expects++;
@@ -399,4 +451,9 @@ void rw_tftp_end(struct rw_tftp *t)
         return;
     file_close(t, 1);
     t->ended = 1;
+}
+
+size_t rw_tftp_bytes(const struct rw_tftp *p)
+{
+    return p == NULL ? 0 : sizeof(*p) + p->strs_bytes;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_tftp.h — TFTP: read and write requests announce transfers; DATA blocks carry the file. */
 #ifndef RW_TFTP_H
 #define RW_TFTP_H
@@ -90,6 +91,8 @@ struct rw_tftp_counters {
     uint64_t data_unannounced;   /* DATA on a flow without rw_tftp_transfer */
     uint64_t acks;               /* ACK datagrams */
     uint64_t oacks;              /* OACK datagrams */
+    uint64_t nomem;              /* names and meta not kept (the file is still followed
+                                  * without them), requests not kept for retransmissions */
     uint64_t errors;             /* ERROR datagrams */
     uint64_t files_opened;       /* sink->file_open calls */
     uint64_t files_untracked;    /* ... that returned 0 */
@@ -126,5 +129,10 @@ void rw_tftp_end(struct rw_tftp *t);
 
 /* rw_tftp_counters gives the parser's counters; the pointer lives as long as the parser. */
 const struct rw_tftp_counters *rw_tftp_counters(const struct rw_tftp *t);
+
+/* rw_tftp_bytes is the memory the parser holds now, in bytes: its state plus the buffers
+ * it keeps only while a line or message spans packets. 0 for NULL. O(1), for a host's flow
+ * memcap accounting. */
+size_t rw_tftp_bytes(const struct rw_tftp *p);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_util.c — small core helpers declared in rw.h: error texts, address text, flow ids. */
 #include "rw.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_xfer.h — the interface between protocol parsers (HTTP, FTP, ...) and the engine's files. */
 #ifndef RW_XFER_H
 #define RW_XFER_H

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c — reelwatch, the standalone libpcap host: options, capture loop, flows into the core. */
 /* setresuid/getresuid and friends are GNU extensions. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <grp.h>
 #include <poll.h>
@@ -22,8 +24,11 @@
 #include "rw_evefile.h"
 #include "rw_flowtable.h"
 #include "rw_queue.h"
+#include "rw_report.h"
 
-#define RW_VERSION "0.1.0"
+/* RW_VERSION comes from the file VERSION at the top of the tree, the one place that holds
+ * it: the Makefile passes it as -DRW_VERSION (dist/package.mk); built any other way, -V's
+ * use of it does not compile. */
 
 /* The rule set -c defaults to. The source tree's build keeps the relative "rules" so that
  * `make run` works from the checkout; `make install` builds its binary with
@@ -141,12 +146,14 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: reelwatch [options] -r PATH | -i IFACE [BPF filter ...]\n"
+            "       reelwatch report [-o OUT] [--format html|text|json] [--tz ZONE] EVE...\n"
             "\n"
             "  -r PATH           replay a pcap/pcapng file, or every capture in a directory\n"
             "                    in name order\n"
             "  -i IFACE          capture live on IFACE\n"
             "  -s SNAPLEN        live: bytes captured per packet (default 262144)\n"
-            "  -B KIB            live: kernel buffer size in KiB\n"
+            "  -B KIB            live: kernel buffer size in KiB, per worker\n"
+            "                    (default 65536)\n"
             "  -p                live: do not put the interface in promiscuous mode\n"
             "  -c PATH           rule file or directory of rule files\n"
             "                    (default: " RW_DEFAULT_RULES ")\n"
@@ -162,7 +169,7 @@ static void usage(FILE *fp)
             "                    wall time (live); 0, the default: one at the end only\n"
             "  --set NAME=VALUE  override a setting: a rule-set variable such as\n"
             "                    home_net=10.0.0.0/8,fd00::/8, eve.types=alert,stats,\n"
-            "                    flow.memcap=64MiB, flow.timeout.tcp_established=600s ...\n"
+            "                    flow.memcap=256MiB, flow.timeout.tcp_closed=5s ...\n"
             "  -T                load and check rules and settings, then exit\n"
             "  -v                more messages on stderr\n"
             "  -V, --version     print the version\n"
@@ -290,7 +297,7 @@ static int parse_args(struct host_opts *o, int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'B':
-            if (parse_int_opt("-B", optarg, 1, 4 * 1024 * 1024, &o->live.buffer_kib) != 0)
+            if (parse_int_opt("-B", optarg, 1, INT_MAX / 1024, &o->live.buffer_kib) != 0)
                 return EXIT_USAGE;
             break;
         case 'p':
@@ -366,6 +373,23 @@ static void host_flow_end(void *ctx, struct rw_ft_flow *flow)
     rw_engine_flow_end(w->engine, &flow->core, &flow->info);
 }
 
+/* The flow table's shed callback: the core drops what the flow can go on without. The
+ * table's values are the core's (enum rw_flow_keep). */
+_Static_assert((int)RW_FT_KEEP_NONE == (int)RW_FLOW_KEEP_NONE &&
+                   (int)RW_FT_KEEP_SHED == (int)RW_FLOW_KEEP_SHED &&
+                   (int)RW_FT_KEEP_RULE == (int)RW_FLOW_KEEP_RULE &&
+                   (int)RW_FT_KEEP_FILE == (int)RW_FLOW_KEEP_FILE,
+               "flow table and core values differ");
+
+static size_t host_flow_shed(void *ctx, struct rw_ft_flow *flow, uint8_t *keep)
+{
+    struct worker *w = ctx;
+    size_t b = rw_engine_flow_shed(w->engine, flow->core);
+
+    *keep = (uint8_t)rw_engine_flow_keep(flow->core);
+    return b;
+}
+
 static void host_write_stats_at(struct host *h, uint64_t ts_us);
 
 /*
@@ -431,7 +455,9 @@ static void worker_packet(struct worker *w, const struct rw_decoded *d, uint64_t
         .dir = (uint8_t)dir,
     };
     rw_engine_packet(w->engine, fl->core, &fl->info, &p);
-    /* Charge what the core holds now: the table evicts at the memcap on real sizes. */
+    /* Charge what the core holds now, and what losing it would cost: the table sheds at
+     * the memcap on real sizes, by value. */
+    rw_flowtable_set_keep(w->ft, fl, (uint8_t)rw_engine_flow_keep(fl->core));
     rw_flowtable_charge(w->ft, fl, rw_engine_flow_bytes(fl->core));
 }
 
@@ -1099,6 +1125,10 @@ static void host_write_stats_at(struct host *h, uint64_t ts_us)
         fs.memuse += one.memuse;
         fs.timeouts += one.timeouts;
         fs.evicted += one.evicted;
+        fs.shed_none += one.shed_none;
+        fs.shed_rule += one.shed_rule;
+        fs.shed_file += one.shed_file;
+        fs.shed_state += one.shed_state;
     }
     for (int i = 0; i < RW_DEC_COUNTER_N; i++)
         if (ds.c[i] != 0 || i == RW_DEC_PKTS || i == RW_DEC_BYTES)
@@ -1113,6 +1143,13 @@ static void host_write_stats_at(struct host *h, uint64_t ts_us)
     c[n++] = (struct rw_counter){"flow.memuse", fs.memuse};
     c[n++] = (struct rw_counter){"flow.mgr.flows_timeout", fs.timeouts};
     c[n++] = (struct rw_counter){"flow.mgr.flows_evicted", fs.evicted};
+    /* What was shed at the memcap, by value (docs/eve.md): flows no rule could fire on
+     * (passed), classification states dropped (bypassed), flows a rule could fire on
+     * (dropped), and flows with a file open (evicted while work was still due). */
+    c[n++] = (struct rw_counter){"exception_policy.flow.memcap.pass_flow", fs.shed_none};
+    c[n++] = (struct rw_counter){"exception_policy.flow.memcap.bypass", fs.shed_state};
+    c[n++] = (struct rw_counter){"exception_policy.flow.memcap.drop_flow", fs.shed_rule};
+    c[n++] = (struct rw_counter){"flow.mgr.flows_evicted_needs_work", fs.shed_file};
     c[n++] = (struct rw_counter){"capture.errors", h->capture_errors};
     if (h->o->live.iface != NULL) {
         uint64_t kp = 0, kd = 0, ki = 0;
@@ -1213,6 +1250,7 @@ static int host_setup_workers(struct host *h)
             return -1;
         }
         ft.extra_bytes_per_flow = rw_engine_flow_state_bytes(w->engine);
+        ft.shed = host_flow_shed;
         w->ft = rw_flowtable_new(&ft, host_flow_end, w);
         if (w->ft == NULL) {
             fprintf(stderr, "reelwatch: cannot create the flow table (out of memory)\n");
@@ -1297,6 +1335,9 @@ int main(int argc, char **argv)
     char err[512], summary[256];
     int rc, eerr = 0, status = EXIT_OK, finished = 0;
 
+    /* `reelwatch report EVE...`: the investigation report (plugin/report). */
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return rw_report_main(argc - 1, argv + 1);
     memset(&o, 0, sizeof(o));
     memset(&h, 0, sizeof(h));
     h.o = &o;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_capture.c — opening capture files, directories and live interfaces; the progress line. */
 #include "rw_capture.h"
 
@@ -176,8 +177,8 @@ pcap_t *rw_capture_open_live(const struct rw_live_opts *o, char *err, size_t err
     pcap_set_promisc(p, o->promisc);
     pcap_set_timeout(p, 250);
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
-    if (o->buffer_kib > 0)
-        pcap_set_buffer_size(p, o->buffer_kib * 1024);
+    pcap_set_buffer_size(p, (o->buffer_kib > 0 ? o->buffer_kib : RW_CAPTURE_BUFFER_KIB_DEFAULT) *
+                                1024);
     rc = pcap_activate(p);
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", o->iface,

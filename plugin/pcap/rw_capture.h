@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_capture.h — libpcap sources for the standalone host: files, directories, interfaces. */
 #ifndef RW_CAPTURE_H
 #define RW_CAPTURE_H
@@ -38,10 +39,15 @@ pcap_t *rw_capture_open_file(const char *path, char *err, size_t errlen);
 pcap_t *rw_capture_open_file_buffered(const char *path, char *buf, size_t buflen, char *err,
                                       size_t errlen);
 
+/* The kernel buffer of each live capture socket when -B is not given: 64 MiB holds a
+ * 100 MB burst at ~1.5 Gbit/s while a worker is busy (docs/performance.md, live burst);
+ * libpcap's own 2 MiB default dropped 7 to 13% of it. */
+#define RW_CAPTURE_BUFFER_KIB_DEFAULT 65536
+
 struct rw_live_opts {
     const char *iface;
     int snaplen;          /* bytes; 0: 262144 */
-    int buffer_kib;       /* kernel buffer; 0: libpcap's default */
+    int buffer_kib;       /* kernel buffer; 0: RW_CAPTURE_BUFFER_KIB_DEFAULT */
     int promisc;          /* 1: promiscuous */
     const char *bpf;      /* filter expression or NULL */
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_decode.h — link, network and transport decoding for the standalone host. */
 #ifndef RW_DECODE_H
 #define RW_DECODE_H
@@ -14,8 +15,10 @@
  * "event" counter, or RW_DEC_INVALID, RW_DEC_ARP, RW_DEC_UNKNOWN_ETHERTYPE or
  * RW_DEC_TOO_MANY_LAYERS), so nothing is dropped silently; a flow packet bumps none.
  * Layer counters (ethernet, vlan, ipv4, tcp, gre ...) count each header reached, outer and
- * inner. decoder.invalid also covers unsupported link types and 802.11, radiotap and
- * NFLOG frames that hold no IP packet (management, protected, malformed).
+ * inner; tunnels (VXLAN, GRE, ERSPAN, Geneve, Teredo, IP in IP, Ethernet over MPLS) nest
+ * at most RW_DECODE_MAX_ENCAP_DEPTH deep. decoder.invalid also covers unsupported link
+ * types and 802.11, radiotap and NFLOG frames that hold no IP packet (management, protected, malformed) and PPPoE
+ * discovery frames (PADI ... PADT).
  */
 enum rw_decode_counter {
     RW_DEC_PKTS,            /* decoder.pkts */
@@ -39,6 +42,16 @@ enum rw_decode_counter {
     RW_DEC_GRE,             /* decoder.gre */
     RW_DEC_UNKNOWN_ETHERTYPE, /* decoder.unknown_ethertype */
     RW_DEC_TOO_MANY_LAYERS, /* decoder.too_many_layers */
+    RW_DEC_PPPOE,           /* decoder.pppoe (session and discovery frames) */
+    RW_DEC_MPLS,            /* decoder.mpls */
+    RW_DEC_ERSPAN,          /* decoder.erspan (types I, II and III) */
+    RW_DEC_GENEVE,          /* decoder.geneve */
+    RW_DEC_TEREDO,          /* decoder.teredo */
+    RW_DEC_CHDLC,           /* decoder.chdlc */
+    RW_DEC_IPV4_IN_IPV4,    /* decoder.ipv4_in_ipv4 */
+    RW_DEC_IPV6_IN_IPV4,    /* decoder.ipv6_in_ipv4 */
+    RW_DEC_IPV4_IN_IPV6,    /* decoder.ipv4_in_ipv6 */
+    RW_DEC_IPV6_IN_IPV6,    /* decoder.ipv6_in_ipv6 */
     RW_DEC_MAX_PKT_SIZE,    /* decoder.max_pkt_size (a maximum, not a count) */
     /* events: decoder.event.<proto>.<reason> */
     RW_DEC_EV_ETH_PKT_TOO_SMALL,
@@ -78,6 +91,27 @@ enum rw_decode_counter {
     RW_DEC_EV_GRE_VERSION0_RECUR,       /* GRE v0 with a recursion count */
     RW_DEC_EV_GRE_VERSION0_FLAGS,       /* GRE v0 with routing (RFC 1701) or reserved bits */
     RW_DEC_EV_GRE_VERSION0_HDR_TOO_BIG, /* GRE v0 optional fields not captured */
+    RW_DEC_EV_PPPOE_PKT_TOO_SMALL,
+    RW_DEC_EV_PPPOE_WRONG_CODE,
+    RW_DEC_EV_PPP_IP4_PKT_TOO_SMALL,
+    RW_DEC_EV_PPP_IP6_PKT_TOO_SMALL,
+    RW_DEC_EV_PPP_UNSUP_PROTO,          /* PPP control and other known non-IP protocols */
+    RW_DEC_EV_PPP_WRONG_TYPE,           /* a PPP protocol number nobody assigned */
+    RW_DEC_EV_MPLS_HEADER_TOO_SMALL,
+    RW_DEC_EV_MPLS_PKT_TOO_SMALL,
+    RW_DEC_EV_MPLS_BAD_LABEL_ROUTER_ALERT,
+    RW_DEC_EV_MPLS_BAD_LABEL_IMPLICIT_NULL,
+    RW_DEC_EV_MPLS_BAD_LABEL_RESERVED,
+    RW_DEC_EV_MPLS_UNKNOWN_PAYLOAD_TYPE,
+    RW_DEC_EV_ERSPAN_HEADER_TOO_SMALL,
+    RW_DEC_EV_ERSPAN_UNSUPPORTED_VERSION, /* also type III frame types other than Ethernet/IP */
+    RW_DEC_EV_ERSPAN_TOO_MANY_VLAN_LAYERS,
+    RW_DEC_EV_GENEVE_UNKNOWN_PAYLOAD_TYPE,
+    RW_DEC_EV_CHDLC_PKT_TOO_SMALL,
+    RW_DEC_EV_IPV6_IPV4_IN_IPV6_TOO_SMALL,
+    RW_DEC_EV_IPV6_IPV4_IN_IPV6_WRONG_IP_VERSION,
+    RW_DEC_EV_IPV6_IPV6_IN_IPV6_TOO_SMALL,
+    RW_DEC_EV_IPV6_IPV6_IN_IPV6_WRONG_IP_VERSION,
     RW_DEC_COUNTER_N
 };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_evefile.c — EVE line sink: buffered stdio to DIR/eve.json or stdout. */
 #include "rw_evefile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_evefile.h — where the standalone host writes EVE lines: a file (reopened on SIGHUP) or stdout. */
 #ifndef RW_EVEFILE_H
 #define RW_EVEFILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_flowtable.c — bidirectional flow table: keyed hash, per-class LRU timeouts, memcap. */
 #include "rw_flowtable.h"
 
@@ -56,8 +57,14 @@
  * failure costs only the new packet (memcap_drops), never an existing flow; the table
  * momentarily holds one record more in memory then than memuse says.
  *
- * Eviction and flush pick the globally least recently seen flow: the smallest sequence
- * number among the list heads.
+ * Shedding by value. Each flow also sits in one LRU list per value (enum rw_ft_keep, set
+ * by the host), appended on every packet like its timeout-class list. To make room the
+ * table takes, in this order, the head of the NONE list (ended), the head of the SHED list
+ * (the shed callback gives state up; the flow moves to the tail of the list of the value
+ * the host then gives), the head of the RULE list, the head of the FILE list (ended). A
+ * value says what losing the flow costs, so age decides only within a value. O(1) per
+ * flow shed. Flush picks the globally least recently seen flow: the smallest sequence
+ * number among the timeout-class list heads.
  */
 
 #ifndef RW_TESTABLE
@@ -105,6 +112,7 @@ struct ft_rec {
     uint64_t seq;     /* LRU position: the table's packet sequence number at the last touch */
     uint32_t fin_ack; /* the ack number that acknowledges the client's FIN */
     uint32_t charge;  /* the core state's bytes charged to memuse besides the record */
+    struct rw_ft_flow *vprev, *vnext; /* LRU list of its value (f.keep) */
 };
 
 struct ft_list {
@@ -117,6 +125,8 @@ struct rw_flowtable {
     size_t mask;
     unsigned char sipkey[crypto_shorthash_KEYBYTES]; /* SipHash-2-4 key (libsodium) */
     struct ft_list lru[FT_NCLASS];
+    struct ft_list vlru[RW_FT_KEEP_N];
+    rw_flowtable_shed_fn shed;
     uint64_t timeout_us[FT_NCLASS];
     uint64_t now_us;
     uint64_t seq;
@@ -279,6 +289,38 @@ static void ft_lru_append(struct rw_flowtable *t, struct rw_ft_flow *f, uint8_t 
     l->tail = f;
 }
 
+static void ft_vlru_unlink(struct rw_flowtable *t, struct rw_ft_flow *f)
+{
+    struct ft_list *l = &t->vlru[f->keep];
+    struct ft_rec *r = ft_rec(f);
+
+    if (r->vprev != NULL)
+        ft_rec(r->vprev)->vnext = r->vnext;
+    else
+        l->head = r->vnext;
+    if (r->vnext != NULL)
+        ft_rec(r->vnext)->vprev = r->vprev;
+    else
+        l->tail = r->vprev;
+    r->vprev = NULL;
+    r->vnext = NULL;
+}
+
+static void ft_vlru_append(struct rw_flowtable *t, struct rw_ft_flow *f, uint8_t keep)
+{
+    struct ft_list *l = &t->vlru[keep];
+    struct ft_rec *r = ft_rec(f);
+
+    f->keep = keep;
+    r->vnext = NULL;
+    r->vprev = l->tail;
+    if (l->tail != NULL)
+        ft_rec(l->tail)->vnext = f;
+    else
+        l->head = f;
+    l->tail = f;
+}
+
 static void ft_hash_unlink(struct rw_flowtable *t, struct rw_ft_flow *f)
 {
     struct rw_ft_flow **pp = &t->buckets[f->hash & t->mask];
@@ -307,6 +349,7 @@ static uint8_t ft_class_of(const struct rw_ft_flow *f)
 static void ft_end(struct rw_flowtable *t, struct rw_ft_flow *f, int reason)
 {
     ft_lru_unlink(t, f);
+    ft_vlru_unlink(t, f);
     ft_hash_unlink(t, f);
     f->info.reason = (uint8_t)reason;
     t->end(t->end_ctx, f);
@@ -337,6 +380,54 @@ static struct rw_ft_flow *ft_oldest(const struct rw_flowtable *t, const struct r
             best = h;
     }
     return best;
+}
+
+/* ft_value_head returns the least recently seen flow of value list v other than skip. */
+static struct rw_ft_flow *ft_value_head(const struct rw_flowtable *t, uint8_t v,
+                                        const struct rw_ft_flow *skip)
+{
+    struct rw_ft_flow *h = t->vlru[v].head;
+
+    return h != NULL && h == skip ? ft_rec(h)->vnext : h;
+}
+
+/*
+ * ft_shed_one frees some memory by value (see "Shedding by value" above), never touching
+ * skip (NULL: none). Returns 0 when there was nothing left to shed.
+ */
+static int ft_shed_one(struct rw_flowtable *t, const struct rw_ft_flow *skip)
+{
+    struct rw_ft_flow *f;
+    uint64_t *count[RW_FT_KEEP_N] = { &t->st.shed_none, &t->st.shed_rule, &t->st.shed_rule,
+                                      &t->st.shed_file };
+
+    for (uint8_t v = 0; v < RW_FT_KEEP_N; v++) {
+        f = ft_value_head(t, v, skip);
+        if (f == NULL)
+            continue;
+        if (v == RW_FT_KEEP_SHED && t->shed != NULL) {
+            struct ft_rec *r = ft_rec(f);
+            uint8_t keep = RW_FT_KEEP_RULE;
+            size_t b = t->shed(t->end_ctx, f, &keep);
+            uint32_t c = b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
+
+            /* Whatever the host says, the flow leaves the SHED list: no flow is asked twice
+             * in a row, so this loop always ends. */
+            if (keep == RW_FT_KEEP_SHED || keep >= RW_FT_KEEP_N)
+                keep = RW_FT_KEEP_RULE;
+            ft_vlru_unlink(t, f);
+            ft_vlru_append(t, f, keep);
+            t->st.memuse = t->st.memuse - r->charge + c;
+            r->charge = c;
+            t->st.shed_state++;
+            return 1;
+        }
+        t->st.evicted++;
+        (*count[v])++;
+        ft_end(t, f, RW_END_FORCED);
+        return 1;
+    }
+    return 0;
 }
 
 /* ft_expire ends every flow timed out at t->now_us, earliest deadline first. */
@@ -490,6 +581,7 @@ struct rw_flowtable *rw_flowtable_new(const struct rw_flowtable_config *cfg,
     t->mask = nb - 1;
     t->end = end;
     t->end_ctx = end_ctx;
+    t->shed = cfg->shed;
     t->timeout_us[FT_TCP_NEW] = ft_timeout_us(cfg->timeout_tcp_new_sec, RW_TIMEOUT_TCP_NEW_SEC);
     t->timeout_us[FT_TCP_EST] = ft_timeout_us(cfg->timeout_tcp_est_sec, RW_TIMEOUT_TCP_EST_SEC);
     t->timeout_us[FT_TCP_CLOSED] =
@@ -572,10 +664,8 @@ static struct rw_ft_flow *ft_create(struct rw_flowtable *t, const struct rw_flow
         t->st.memcap_drops++;
         return NULL;
     }
-    while (t->st.active > 0 && t->st.memuse + t->per_flow > t->memcap) {
-        t->st.evicted++;
-        ft_end(t, ft_oldest(t, NULL), RW_END_FORCED);
-    }
+    while (t->st.active > 0 && t->st.memuse + t->per_flow > t->memcap && ft_shed_one(t, NULL))
+        ;
     f = &r->f;
     f->info.key = *k;
     *dir = RW_TOSERVER;
@@ -655,17 +745,42 @@ struct rw_ft_flow *rw_flowtable_packet(struct rw_flowtable *t, const struct rw_d
     if (k.proto == IPPROTO_TCP) {
         f->info.tcp_flags[pdir] |= d->tcp_flags;
         ft_tcp_update(r, pdir, d);
+        if (isnew && (d->tcp_flags & (RW_TCP_SYN | RW_TCP_FIN)) == RW_TCP_FIN &&
+            d->payload_wire_len == 0) {
+            /* A bare FIN on no known flow is the tail of a connection already ended (a
+             * FIN retransmitted in TIME_WAIT after the closed timeout, or a capture that
+             * started during the close): it has nothing to carry, so it takes the short
+             * closed timeout instead of holding a record for tcp_new's. */
+            r->f.tcp = FT_TS_CLOSED;
+            f->info.state = RW_FLOW_CLOSED;
+            f->info.tcp_state = ft_tcp_words[FT_TS_CLOSED];
+        }
     } else if (pdir == RW_TOCLIENT && f->info.state == RW_FLOW_NEW) {
         f->info.state = RW_FLOW_ESTABLISHED;
     }
-    if (!isnew)
+    if (!isnew) {
         ft_lru_unlink(t, f);
+        ft_vlru_unlink(t, f);
+    }
     ft_lru_append(t, f, ft_class_of(f));
+    ft_vlru_append(t, f, isnew ? RW_FT_KEEP_RULE : f->keep);
     if (dir != NULL)
         *dir = pdir;
     if (created != NULL)
         *created = isnew;
     return f;
+}
+
+void rw_flowtable_set_keep(struct rw_flowtable *t, struct rw_ft_flow *flow, uint8_t keep)
+{
+    if (keep >= RW_FT_KEEP_N)
+        keep = RW_FT_KEEP_FILE;
+    if (keep == flow->keep)
+        return;
+    /* The flow was just seen (the host sets its value after a packet): the tail of its new
+     * list keeps that list in LRU order. */
+    ft_vlru_unlink(t, flow);
+    ft_vlru_append(t, flow, keep);
 }
 
 void rw_flowtable_get_stats(const struct rw_flowtable *t, struct rw_flowtable_stats *st)
@@ -677,16 +792,13 @@ void rw_flowtable_charge(struct rw_flowtable *t, struct rw_ft_flow *flow, size_t
 {
     struct ft_rec *r = ft_rec(flow);
     uint32_t c = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
-    struct rw_ft_flow *old;
 
     if (c == r->charge)
         return;
     t->st.memuse = t->st.memuse - r->charge + c;
     r->charge = c;
-    while (t->st.memuse > t->memcap && (old = ft_oldest(t, flow)) != NULL) {
-        t->st.evicted++;
-        ft_end(t, old, RW_END_FORCED);
-    }
+    while (t->st.memuse > t->memcap && ft_shed_one(t, flow))
+        ;
     if (t->st.memuse > t->st.memuse_peak)
         t->st.memuse_peak = t->st.memuse;
 }

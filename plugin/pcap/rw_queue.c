@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_queue.c — bounded batch queue between the reader thread and one worker. */
 #include "rw_queue.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_queue.h — a bounded queue of packet batches from the reader thread to one worker. */
 #ifndef RW_QUEUE_H
 #define RW_QUEUE_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """bench.py — make bench's Suricata row: Debian's Suricata 7.0.10 alone vs with reelwatch-suricata.so.
 
     python3 plugin/suricata/bench.py --build build [--runs 3] [--bytes 1100000000]

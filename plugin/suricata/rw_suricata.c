@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_suricata.c — reelwatch-suricata.so: Suricata 7.0's flows and files fed to the core's event layer. */
 
 /*

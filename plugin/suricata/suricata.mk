@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # suricata.mk — reelwatch-suricata.so, the core as a Suricata 7.0 plugin (docs/suricata.md).
 #
 #   make suricata       Debian's Suricata 7.0.10 and what its headers need (bookworm-backports),

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """evecheck.py — validate EVE JSON lines against Suricata's EVE schema.
 
 Usage: evecheck.py [--schema PATH] [FILE ...]     (no FILE, or "-": standard input)

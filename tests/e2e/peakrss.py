@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """peakrss.py OUTFILE CMD... — runs CMD and writes its peak resident set size (KiB) to OUTFILE.
 
 Run from a fresh, small interpreter so that the child's high-water mark starts from

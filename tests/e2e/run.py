@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """run.py — replays every end-to-end case in tests/e2e and checks its EVE output exactly.
 
 A case is a directory tests/e2e/<name>/ with a case.yaml:
@@ -45,6 +46,9 @@ A case is a directory tests/e2e/<name>/ with a case.yaml:
     files_also: [{match...}]    # fileinfo records the oracle does not list (HTTP response
                                 # bodies of uploads), each counted by an expect entry
     max_rss_mib: 48             # optional: bound on the run's peak resident memory
+    twin: [demo]                # optional: rw_pcapgen arguments of the plain twin of this
+                                # case's capture (the same traffic without the tunnel): its
+                                # flow, fileinfo and alert records must be the very same
     workers_same: [2, 4]        # optional: run again with --workers N for each N; the
                                 # records must be the very same as one thread's, in any
                                 # order (stats.flow.memuse aside)
@@ -201,6 +205,8 @@ def run_case(name, case_dir, spec, binary, build, tmp):
     except subprocess.TimeoutExpired:
         return ['timed out: %s' % ' '.join(cmd)]
     errors = check_result(spec, r, errors)
+    if 'twin' in spec:
+        errors += check_twin(spec, cmd, pcap, r, build, tmp)
     for n in spec.get('workers_same', []):
         errors += check_workers_same(spec, cmd, r, int(n), tmp)
     return errors
@@ -237,6 +243,35 @@ def check_workers_same(spec, cmd, one, n, tmp):
     only_many = [x for x in b if x not in set(a)][:3]
     return ['--workers %d: %d records, one thread %d; only with one thread: %s; only with '
             '%d workers: %s' % (n, len(b), len(a), only_one, n, only_many)]
+
+
+def twin_records(stdout):
+    """The flow, fileinfo and alert records of a run, order aside."""
+    out = []
+    for line in stdout.splitlines():
+        rec = json.loads(line)
+        if rec.get('event_type') in ('flow', 'fileinfo', 'alert'):
+            out.append(json.dumps(rec, sort_keys=True))
+    return sorted(out)
+
+
+def check_twin(spec, cmd, pcap, r, build, tmp):
+    """The case's capture wraps its twin's packets in a tunnel or other link: both must give
+    the very same flows, files and alerts."""
+    twin = os.path.join(tmp, 'twin.pcap')
+    err = generate(build, spec['twin'], twin)
+    if err:
+        return [err]
+    try:
+        t = run_measured([twin if a == pcap else a for a in cmd], spec.get('timeout', 300), tmp)
+    except subprocess.TimeoutExpired:
+        return ['timed out on the twin']
+    a, b = twin_records(r.stdout), twin_records(t.stdout)
+    if a == b:
+        return []
+    return ['twin %s: %d records, this capture %d; only here: %s; only in the twin: %s' %
+            (spec['twin'], len(b), len(a), [x for x in a if x not in set(b)][:2],
+             [x for x in b if x not in set(a)][:2])]
 
 
 def generate(build, gargs, pcap):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_addrlist.c — libFuzzer target: one list file read in every rw_addrlist format. */
 #define _GNU_SOURCE /* memfd_create */
 #include <stdio.h>

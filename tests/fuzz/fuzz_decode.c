@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_decode.c — libFuzzer target: frames through decode, flow table, nDPI and EVE writing. */
 #include <stddef.h>
 #include <stdint.h>
@@ -9,8 +10,8 @@
  *
  *   | link (1) | tstep (1) | caplen (2, big endian) | wire_extra (2, big endian) | bytes |
  *
- *   link        index into fuzz_decode_dlts (taken modulo its length); the last entry is
- *               a link type the decoder does not handle
+ *   link        index into fuzz_decode_dlts (taken modulo its length); entry 12 is a
+ *               link type the decoder does not handle
  *   tstep       packet time advance: 0..127 ms, or 128..255 for (tstep - 127) * 10 s, so
  *               idle timeouts (30 s .. 600 s) are reachable
  *   caplen      bytes that follow, cut to what is left of the input
@@ -40,6 +41,7 @@ static const int fuzz_decode_dlts[] = {
     127, /* IEEE802_11_RADIO */
     105, /* IEEE802_11 */
     147, /* USER0: not decoded */
+    104, /* C_HDLC (Cisco HDLC), after USER0 so that older seeds keep their meaning */
 };
 
 static unsigned long fuzz_decode_run(const uint8_t *data, size_t size, unsigned long fail_at)

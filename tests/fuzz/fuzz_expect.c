@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_expect.c — libFuzzer target: the table of announced data connections (rw_expect). */
 #include <stdio.h>
 #include <stdlib.h>

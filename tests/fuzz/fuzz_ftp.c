@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_ftp.c — libFuzzer target: the FTP control-channel parser (rw_ftp). */
 #include <arpa/inet.h>
 #include <stdio.h>

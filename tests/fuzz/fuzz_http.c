@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_http.c — libFuzzer target: the HTTP/1.x parser (rw_http), alone. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +20,11 @@
  *           127     rw_http_end (later chunks are still fed and must change nothing)
  *
  * Every byte the parser hands out (file names, meta strings, file data) is read and
- * folded into a checksum that decides a branch, so MemorySanitizer (fuzz_http_msan)
- * reports any of them that was never written: a parser starts with its line buffers
- * uncleared (rw_http_new), and a line must be read only as far as it was filled. The
- * file callbacks are checked against rw_xfer.h: ids are those the sink gave, a closed id
+ * folded into a checksum that decides a branch (ASan then checks each was in bounds;
+ * the multipart reader starts with its line buffer uncleared, and a line must be read
+ * only as far as it was filled). rw_http_bytes is called after every chunk and must
+ * come back to its first value once rw_http_end released libhtp. The file callbacks
+ * are checked against rw_xfer.h: ids are those the sink gave, a closed id
  * gets no more calls, names are at most RW_FILE_NAME_MAX_BYTES, at most
  * RW_FILES_PER_FLOW_MAX files are open at once; every file is closed by the end.
  */
@@ -127,12 +129,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct rw_xfer_sink sink = {&s, fuzz_http_open, fuzz_http_data, fuzz_http_gap,
                                 fuzz_http_close, NULL};
     struct rw_http *h;
-    size_t i = 0;
+    size_t i = 0, idle;
 
     memset(&s, 0, sizeof(s));
     h = rw_http_new(&sink);
     if (h == NULL)
         return 0;
+    idle = rw_http_bytes(h);
     while (i < size) {
         uint8_t hd = data[i++];
         uint8_t dir = hd >> 7, op = hd & 0x7f;
@@ -157,10 +160,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             n = size - i;
         rw_http_data(h, dir, data + i, n);
         i += n;
+        fuzz_http_check(rw_http_bytes(h) >= idle, "rw_http_bytes below an idle parser's");
     }
     if (!s.ended)
         rw_http_end(h);
     fuzz_http_check(s.nopen == 0, "a file left open after rw_http_end");
+    fuzz_http_check(rw_http_bytes(h) == idle, "rw_http_end left libhtp's parser alive");
     rw_http_free(&h);
     fuzz_http_check(h == NULL, "rw_http_free did not clear the pointer");
     return 0;

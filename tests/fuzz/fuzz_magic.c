@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_magic.c — libFuzzer target: file typing (prefix table, libmagic, extension check). */
 #include <stdio.h>
 #include <stdlib.h>

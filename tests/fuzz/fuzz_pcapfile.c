@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_pcapfile.c — libFuzzer target: a pcap/pcapng file read as the host replays one. */
 #define _GNU_SOURCE /* memfd_create */
 #include <pcap/pcap.h>

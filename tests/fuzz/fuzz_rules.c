@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_rules.c — libFuzzer target: a YAML rule file through rw_rules_load and every accessor. */
 #define _GNU_SOURCE /* FNM_CASEFOLD */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzzhost.c — the standalone host's packet path (decode, flow table, engine) for fuzz targets. */
 #include <jansson.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """mkcorpus.py — (re)writes the seed corpora of the libFuzzer targets from real data.
 
     python3 tests/fuzz/mkcorpus.py [--shared tests/data/pcaps] [--pcapgen build/tools/rw_pcapgen]
@@ -24,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 # fuzz_decode's link index (fuzz_decode.c, fuzz_decode_dlts) for each LINKTYPE_/DLT_ value.
 DECODE_LINKS = {1: 0, 113: 1, 276: 2, 12: 3, 101: 4, 228: 5, 229: 6, 0: 7, 108: 8, 239: 9,
-                127: 10, 105: 11}
+                127: 10, 105: 11, 104: 13}
 DECODE_LINK_UNKNOWN = 12
 
 DECODE_BUDGET = 4000        # bytes of packet data per decode seed
@@ -76,6 +77,23 @@ SHARED = [
 # rw_pcapgen captures: (command, decode seed, pcapfile seed whole).
 GENERATED = [("vlan", 1, 1), ("ipv6", 1, 1), ("timeouts", 1, 1), ("evasion", 1, 0),
              ("demo", 1, 0)]
+
+# rw_pcapgen --encap KIND SCENARIO: the same traffic in each encapsulation of a span port.
+ENCAP = [("pppoe", "demo"), ("mpls", "demo"), ("mpls-pw", "demo"), ("erspan1", "demo"),
+         ("erspan2", "demo"), ("erspan3", "demo"), ("geneve", "demo"), ("ipip", "demo"),
+         ("ip6ip", "ipv6"), ("teredo", "ipv6"), ("chdlc", "demo")]
+
+
+def encap_seeds(w, pcapgen, tmp):
+    """One decode seed per encapsulation: the first packets of the wrapped capture."""
+    for (kind, cmd) in ENCAP:
+        out = os.path.join(tmp, "encap_%s.pcap" % kind)
+        subprocess.run([pcapgen, "--encap", kind, cmd, out], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(out, "rb") as f:
+            cap = Capture(f.read())
+        w.put("decode", "gen_encap_" + kind.replace("-", "_"), decode_seed(cap.records),
+              "rw_pcapgen --encap %s %s first packets" % (kind, cmd), "project")
 
 
 class Capture:
@@ -312,6 +330,57 @@ def ftp_session(lines):
     return ftp_frame(ev)
 
 
+# fuzz_smtp: hand-written sessions (fuzz_ftp's framing) and the TCP payloads of the
+# shared SMTP captures in packet order (the captures are clean: no reordering to undo).
+SMTP_SEED_BUDGET = 16384
+SMTP_SHARED = ["other_upload/smtp_bdat_png_attachment.pcap",
+               "other_upload/smtp_exe_attachment_upload_964KB.pcap"]
+SMTP_MSG = ("Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n"
+            "Content-Type: text/plain\r\n\r\nhello\r\n--b1\r\n"
+            "Content-Type: image/png; name=\"a.png\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n"
+            "Content-Disposition: attachment; filename*=UTF-8''b%20c.png\r\n\r\n"
+            "iVBORw0KGgo=\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n"
+            "Content-Disposition: attachment; filename=q.txt\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\na=3Db=\r\nc  \r\n"
+            "--b1--\r\n")
+SMTP_OPEN = ["S 220 mx ESMTP", "C EHLO ws", "S 250-mx", "S 250 CHUNKING", "C MAIL FROM:<a@b>",
+             "S 250 ok", "C RCPT TO:<c@d>", "S 250 ok"]
+SMTP_SESSIONS = [
+    ("data_multipart", SMTP_OPEN + ["C DATA", "S 354 go", (0, SMTP_MSG.encode() + b"..x\r\n.\r\n"),
+                                    "S 250 queued", "C QUIT", "S 221 bye"]),
+    ("bdat_chunks", SMTP_OPEN + [(0, b"BDAT 40\r\n" + SMTP_MSG.encode()[:40]), "S 250 ok",
+                                 (0, b"BDAT %d LAST\r\n" % (len(SMTP_MSG) - 40) +
+                                  SMTP_MSG.encode()[40:]), "S 250 ok", ("end",)]),
+    ("refused_rset_tls", SMTP_OPEN + ["C DATA", "S 554 no", "C RSET", "S 250 ok", "C STARTTLS",
+                                      "S 220 go", (0, bytes([0x16, 3, 1, 0, 5]) + b"hello")]),
+    ("gap_in_data", SMTP_OPEN + ["C DATA", "S 354 go", (0, SMTP_MSG.encode()[:200]), ("gap", 0, 50),
+                                 (0, SMTP_MSG.encode()[250:] + b".\r\n")]),
+]
+
+
+def tcp_payloads(cap, port, budget):
+    """(dir, payload) of the TCP segments of an Ethernet/IPv4 capture, in packet order:
+    dir 0 to the server port, 1 from it; at most budget bytes."""
+    out, used = [], 0
+    for (_, _, _, _, _, link, p) in cap.records:
+        if link != 1 or len(p) < 34 or p[12:14] != b"\x08\x00" or p[23] != 6:
+            continue
+        ihl = (p[14] & 15) * 4
+        tot = struct.unpack(">H", p[16:18])[0]
+        t = 14 + ihl
+        if len(p) < t + 20:
+            continue
+        sport, dport = struct.unpack(">HH", p[t:t + 4])
+        data = p[t + (p[t + 12] >> 4) * 4:14 + tot]
+        if not data or used >= budget:
+            continue
+        data = data[:budget - used]
+        used += len(data)
+        out.append((0 if dport == port else 1, data))
+    return out
+
+
 LOGIN_ANON = ["S 220 ProFTPD Server ready.", "C USER anonymous", "S 331 Password required",
               "C PASS guest@example.org", "S 230 Anonymous access granted", "C TYPE I",
               "S 200 Type set to I"]
@@ -445,6 +514,7 @@ def main():
                                                 gen["ipv6"].records).items()):
             w.put("decode", "link_%d" % link, seed,
                   "rw_pcapgen demo and ipv6: IP packets under link type %d" % link, "project")
+        encap_seeds(w, a.pcapgen, tmp)
         out = os.path.join(tmp, "flood.pcap")
         subprocess.run([a.pcapgen, "flood", "300", out], check=True, stdout=subprocess.DEVNULL)
         with open(out, "rb") as f:
@@ -518,6 +588,17 @@ def main():
         w.put("expect", name, data, "hand-written rw_expect operations", "project")
     for (name, data) in FTP_SESSIONS:
         w.put("ftp", name, ftp_session(data), "hand-written FTP control session", "project")
+    for (name, data) in SMTP_SESSIONS:
+        w.put("smtp", name, ftp_session(data), "hand-written SMTP session", "project")
+    for rel in SMTP_SHARED:
+        with open(os.path.join(a.shared, rel), "rb") as f:
+            cap = Capture(f.read())
+        row = man.get(rel, {})
+        w.put("smtp", safe(rel), ftp_frame(tcp_payloads(cap, 25, SMTP_SEED_BUDGET)),
+              "shared:%s (%s@%s %s) first TCP payloads" % (rel, row.get("repository", "?"),
+                                                         row.get("commit", "?"),
+                                                         row.get("source_path", "?")),
+              row.get("licence", "?"))
 
     total = 0
     with open(os.path.join(HERE, "corpus.tsv"), "w") as f:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh — runs the libFuzzer targets for make fuzz-run and make fuzz-regress.
 #
 #   run.sh run SECONDS BUILD TARGET...   fuzz each target SECONDS on a copy of its corpus

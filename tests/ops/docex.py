@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """docex.py — runs the examples of the documentation and compares their output exactly.
 
 An example is marked in Markdown by a line

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/ops/run.sh — operations tests (make ops-test): install into a temporary DESTDIR and
 # run the installed binary, the documentation's examples, periodic stats, the EVE
 # directory rules, the privilege drop on a live capture, and a live capture on a veth pair
@@ -488,6 +489,14 @@ got $PSD_SIZE" "$(cat "$T/srv.log")"
         bad "veth: could not set up the pair: $(cat "$T/ns.err")"
     fi
 fi
+
+echo "== live capture at a fixed rate with the default settings (tests/ops/live_rate.py)"
+python3 tests/ops/live_rate.py --bin "$BIN" --build "$BUILD"
+case $? in
+0) ok "live fixed rate: 0 drops, the offline alerts, every upload" ;;
+77) skip "live fixed rate: see above" ;;
+*) bad "live fixed rate: see above" ;;
+esac
 
 echo "ops-test: $PASS passed, $FAIL failed, $SKIP skipped"
 [ "$FAIL" -eq 0 ]

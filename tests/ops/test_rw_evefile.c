@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_evefile.c — the EVE sink: directory safety rules, O_NOFOLLOW, ownership hand-over,
  * reopen for log rotation, allocation failures. Built and run by `make ops-test`. */
 #include <CUnit/CUnit.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c — registers every CUnit suite (tests/unit/test_*.c) and runs them. */
 #include <CUnit/Basic.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_test.h — helpers shared by the unit tests. */
 #ifndef RW_TEST_H
 #define RW_TEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_addrlist.c — address lists: longest-prefix answers (v4, v6), file formats, messages. */
 #include <CUnit/CUnit.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_alloc.c — the allocation wrappers' pools (rw_pool). */
 #include <CUnit/CUnit.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_classify.c — the nDPI wrapper on real captures, budgets, OOM and hostile input. */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_detect.c — rule matching: default rules, byte bounds, host windows, thresholds, EVE. */
 #include <CUnit/CUnit.h>
 #include <jansson.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_engine.c — the core's public API: both input layers, settings and the output interface. */
 #include <CUnit/CUnit.h>
 #include <netinet/in.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "rw.h"
+#include "rw_http.h"
 #include "rw_test.h"
 
 /* An output that keeps every line, so tests can compare exact records. */
@@ -151,7 +153,7 @@ static void test_engine_eve_types_limit_records(void)
         "\"alert_queue_overflow\":0,\"alerts_suppressed\":0},"
         "\"file_store\":{\"open_files\":0},"
         "\"app_layer\":{\"flow\":{\"http\":0,\"ftp\":0,\"ftp_data\":0,\"smb\":0,"
-        "\"tftp\":0},\"expectations\":0},\"flow_bypassed\":{\"closed\":0},"
+        "\"tftp\":0,\"smtp\":0},\"expectations\":0},\"flow_bypassed\":{\"closed\":0},"
         "\"memcap\":{\"pressure\":0}}}");
     rw_engine_free(&e);
     rw_diag_free(&d);
@@ -310,6 +312,123 @@ static void test_engine_flow_bytes_follow_the_flow(void)
     rw_diag_free(&d);
 }
 
+/* A TCP packet like tcp_packet's between src:sport and dst:dport, payload copied. */
+static size_t tcp_packet_to(uint8_t *buf, const uint8_t src[4], uint16_t sport,
+                            const uint8_t dst[4], uint16_t dport, uint32_t seq, uint8_t flags,
+                            const char *payload)
+{
+    size_t n = payload != NULL ? strlen(payload) : 0;
+    size_t len = tcp_packet(buf, seq, flags, n);
+
+    memcpy(buf + 12, src, 4);
+    memcpy(buf + 16, dst, 4);
+    buf[20] = (uint8_t)(sport >> 8);
+    buf[21] = (uint8_t)sport;
+    buf[22] = (uint8_t)(dport >> 8);
+    buf[23] = (uint8_t)dport;
+    if (n > 0)
+        memcpy(buf + 40, payload, n);
+    return len;
+}
+
+/* rw_engine_flow_keep and rw_engine_flow_shed with the default rules: a flow no rule can
+ * fire on is worth nothing under pressure; an upload to the flagged range is a rule flow,
+ * a file flow once its body is open, and its parser's bytes are charged to the flow; a
+ * flow still being classified can give nDPI's state up and go on. */
+static void test_engine_flow_keep_and_shed_by_value(void)
+{
+    static const char *const alerts_only[] = {"eve.types=alert,stats"};
+    static const uint8_t ws[4] = {10, 1, 2, 10}, kp[4] = {175, 45, 176, 80};
+    static const uint8_t out_a[4] = {192, 0, 2, 1}, out_b[4] = {198, 51, 100, 2};
+    static const char put[] = "PUT /dav/x.psd HTTP/1.1\r\nHost: 175.45.176.80\r\n"
+                              "Content-Length: 5000\r\n\r\n8BPS";
+    struct rw_engine_config cfg = {.rules_path = "../../rules"};
+    struct rw_output out;
+    struct capture_out c;
+    struct rw_diag *d = rw_diag_new();
+    struct rw_flow_info fi;
+    struct rw_flow *f;
+    struct rw_packet p;
+    struct rw_engine *e;
+    struct rw_http *h;
+    uint8_t buf[1500];
+    size_t b0, b1;
+    int err = 0;
+
+    CU_ASSERT_EQUAL(rw_engine_flow_keep(NULL), RW_FLOW_KEEP_NONE);
+    for (int classified = 0; classified < 2; classified++) {
+        memset(&c, 0, sizeof(c));
+        out = (struct rw_output){.ctx = &c, .write = capture_write};
+        cfg.sets = classified ? NULL : alerts_only;
+        cfg.nsets = classified ? 0 : 1;
+        e = rw_engine_new(&cfg, &out, d, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+        CU_ASSERT_EQUAL(rw_engine_flow_shed(e, NULL), 0);
+
+        /* Neither end in home_net nor in a list: no rule can fire. */
+        fi = event_flow();
+        memcpy(fi.key.src.a, out_a, 4);
+        memcpy(fi.key.dst.a, out_b, 4);
+        fi.key.sport = 40000;
+        fi.key.dport = 8080;
+        fi.state = RW_FLOW_NEW;
+        memset(fi.pkts, 0, sizeof(fi.pkts));
+        fi.pkts[RW_TOSERVER] = 1;
+        f = rw_engine_flow_new(e, &fi);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        CU_ASSERT_EQUAL(rw_engine_flow_keep(f), RW_FLOW_KEEP_NONE);
+        rw_engine_flow_end(e, &f, &fi);
+
+        /* 10.1.2.10 -> 175.45.176.80:80, outbound to the dprk list. */
+        fi = event_flow();
+        memcpy(fi.key.src.a, ws, 4);
+        memcpy(fi.key.dst.a, kp, 4);
+        fi.key.sport = 40000;
+        fi.key.dport = 80;
+        fi.state = RW_FLOW_NEW;
+        memset(fi.pkts, 0, sizeof(fi.pkts));
+        fi.pkts[RW_TOSERVER] = 1;
+        f = rw_engine_flow_new(e, &fi);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        p = (struct rw_packet){.l3 = buf, .tcp_seq = 100, .tcp_flags = RW_TCP_SYN,
+                               .ts_us = fi.start_us, .dir = RW_TOSERVER};
+        p.l3_len = (uint32_t)tcp_packet_to(buf, ws, 40000, kp, 80, 100, RW_TCP_SYN, NULL);
+        rw_engine_packet(e, f, &fi, &p);
+        CU_ASSERT_EQUAL(rw_engine_flow_keep(f), classified ? RW_FLOW_KEEP_SHED
+                                                            : RW_FLOW_KEEP_RULE);
+        b0 = rw_engine_flow_bytes(f);
+        if (classified) {
+            /* Shedding ends classification now: nDPI's state goes, the flow stays. */
+            b1 = rw_engine_flow_shed(e, f);
+            CU_ASSERT(b1 < b0);
+            CU_ASSERT_EQUAL(b1, rw_engine_flow_bytes(f));
+            CU_ASSERT_EQUAL(rw_engine_flow_keep(f), RW_FLOW_KEEP_RULE);
+            b0 = b1;
+        } else {
+            CU_ASSERT_EQUAL(rw_engine_flow_shed(e, f), b0); /* nothing to shed */
+        }
+        /* The PUT's head and the first body bytes: the parser and an open file. */
+        fi.pkts[RW_TOSERVER] = 2;
+        p.l3_len = (uint32_t)tcp_packet_to(buf, ws, 40000, kp, 80, 101,
+                                           RW_TCP_ACK | RW_TCP_PSH, put);
+        p.payload = buf + 40;
+        p.payload_len = p.payload_wire_len = (uint32_t)strlen(put);
+        p.tcp_seq = 101;
+        p.tcp_flags = RW_TCP_ACK | RW_TCP_PSH;
+        rw_engine_packet(e, f, &fi, &p);
+        CU_ASSERT_EQUAL(rw_engine_flow_keep(f), RW_FLOW_KEEP_FILE);
+        /* The parser's bytes are in the flow's: at least what a parser fed the same holds. */
+        h = rw_http_new(NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+        rw_http_data(h, RW_TOSERVER, (const uint8_t *)put, strlen(put));
+        CU_ASSERT(rw_engine_flow_bytes(f) >= b0 + rw_http_bytes(h));
+        rw_http_free(&h);
+        rw_engine_flow_end(e, &f, &fi);
+        rw_engine_free(&e);
+    }
+    rw_diag_free(&d);
+}
+
 /* Every allocation of engine set-up fails in turn: a clean RW_ENOMEM, never a crash or a
  * leak (ASan's leak checker proves the latter in make asan). */
 static void test_engine_new_survives_every_allocation_failure(void)
@@ -404,6 +523,7 @@ static void test_engine_reload_swaps_good_sets_and_keeps_the_old_on_errors(void)
 }
 
 static CU_TestInfo engine_tests[] = {
+    {"flow_keep_and_shed_by_value", test_engine_flow_keep_and_shed_by_value},
     {"flow bytes follow the flow", test_engine_flow_bytes_follow_the_flow},
     {"reload_swaps_good_sets_and_keeps_the_old_on_errors",
      test_engine_reload_swaps_good_sets_and_keeps_the_old_on_errors},

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_eve.c — EVE records (exact JSON, schema check), Community ID, rw_util helpers. */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>

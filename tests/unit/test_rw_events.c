@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_events.c — the event layer: a host's own flows and files through the engine's rules. */
 #include <CUnit/CUnit.h>
 #include <netinet/in.h>

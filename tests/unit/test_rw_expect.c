@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_expect.c — the table of announced data connections: matching, direction, time, bounds. */
 #include <CUnit/CUnit.h>
 #include <netinet/in.h>

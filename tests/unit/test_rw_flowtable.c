@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_flowtable.c — flow table: keys, directions, TCP states, timeouts, memcap, OOM. */
 #include <CUnit/CUnit.h>
 #include <netinet/in.h>
@@ -1239,8 +1240,155 @@ static void test_flowtable_new_rejects_bad_config(void)
     rw_flowtable_free(&t);
 }
 
+
+/* A test flow's core for the shed callback: what it holds after shedding, and its value. */
+struct shed_core {
+    size_t after;
+    uint8_t keep_after;
+    int calls;
+};
+
+static size_t test_shed(void *ctx, struct rw_ft_flow *f, uint8_t *keep)
+{
+    struct shed_core *c = (struct shed_core *)(void *)f->core;
+
+    (void)ctx;
+    c->calls++;
+    *keep = c->keep_after;
+    return c->after;
+}
+
+/* Charges flow e (charged *ec now) so that memuse is over the cap by `over` bytes. */
+static void charge_over(struct rw_flowtable *t, struct rw_ft_flow *e, size_t *ec, uint64_t over)
+{
+    struct rw_flowtable_stats st;
+
+    rw_flowtable_get_stats(t, &st);
+    *ec = (size_t)(RW_FLOW_MEMCAP_MIN_BYTES - (st.memuse - *ec) + over);
+    rw_flowtable_charge(t, e, *ec);
+}
+
+/* Under pressure the table sheds by value, not by age: flows no rule can fire on first
+ * (even a new one), then classification state (the flow stays), then rule flows, and a
+ * flow with an open file last (even the oldest); each counted by its value. */
+static void test_flowtable_sheds_by_value_not_age(void)
+{
+    const uint64_t rec = rw_flowtable_record_bytes();
+    struct rw_flowtable_config cfg;
+    struct end_log log;
+    struct rw_flowtable *t;
+    struct rw_flowtable_stats st;
+    struct rw_ft_flow *f[5];
+    struct shed_core sc = {1000, RW_FT_KEEP_RULE, 0};
+    /* sport 1: a file open (oldest); 2: rule; 3: classifying; 4: no rule; 5: the grower */
+    static const uint8_t keep[5] = {RW_FT_KEEP_FILE, RW_FT_KEEP_RULE, RW_FT_KEEP_SHED,
+                                    RW_FT_KEEP_NONE, RW_FT_KEEP_RULE};
+    size_t ec = 1000;
+    int dir, created;
+
+    memset(&cfg, 0, sizeof cfg);
+    memset(&log, 0, sizeof log);
+    cfg.memcap_bytes = RW_FLOW_MEMCAP_MIN_BYTES;
+    cfg.extra_bytes_per_flow = 1000;
+    cfg.shed = test_shed;
+    t = table(&cfg, &log);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    for (int i = 0; i < 5; i++) {
+        struct rw_decoded d = pk(IPPROTO_UDP, v4(C_IP), (uint16_t)(i + 1), v4(S_IP), 53, 0, 0);
+
+        f[i] = rw_flowtable_packet(t, &d, (uint64_t)(i + 1) * SEC, &dir, &created);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
+        CU_ASSERT_EQUAL(f[i]->keep, RW_FT_KEEP_RULE); /* a new flow, until the host says */
+        rw_flowtable_set_keep(t, f[i], keep[i]);
+        CU_ASSERT_EQUAL(f[i]->keep, keep[i]);
+    }
+    f[2]->core = (struct rw_flow *)(void *)&sc;
+    rw_flowtable_charge(t, f[2], 5000);
+    CU_ASSERT_EQUAL(log.n, 0);
+
+    /* 1. The flow no rule can fire on goes first, though four are older. */
+    charge_over(t, f[4], &ec, 1);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL_FATAL(log.n, 1);
+    CU_ASSERT_EQUAL(log.info[0].key.sport, 4);
+    CU_ASSERT_EQUAL(log.info[0].reason, RW_END_FORCED);
+    CU_ASSERT_EQUAL(st.shed_none, 1);
+    CU_ASSERT_EQUAL(st.evicted, 1);
+    CU_ASSERT(st.memuse <= RW_FLOW_MEMCAP_MIN_BYTES);
+    CU_ASSERT_EQUAL(sc.calls, 0);
+
+    /* 2. Then classification state: the flow gives 4000 bytes up and stays, now RULE. */
+    charge_over(t, f[4], &ec, 1);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL(log.n, 1);
+    CU_ASSERT_EQUAL(sc.calls, 1);
+    CU_ASSERT_EQUAL(st.shed_state, 1);
+    CU_ASSERT_EQUAL(st.evicted, 1);
+    CU_ASSERT_EQUAL(f[2]->keep, RW_FT_KEEP_RULE);
+    CU_ASSERT_EQUAL(st.memuse, RW_FLOW_MEMCAP_MIN_BYTES + 1 - 4000);
+
+    /* 3. Then the least recently seen rule flow (sport 2), not the older one with a file. */
+    charge_over(t, f[4], &ec, 1);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL_FATAL(log.n, 2);
+    CU_ASSERT_EQUAL(log.info[1].key.sport, 2);
+    CU_ASSERT_EQUAL(st.shed_rule, 1);
+    CU_ASSERT_EQUAL(sc.calls, 1);
+
+    /* 4. Needing two flows' worth: the shed flow (now a rule flow), then the file's. */
+    charge_over(t, f[4], &ec, rec + 1000 + 1);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL_FATAL(log.n, 4);
+    CU_ASSERT_EQUAL(log.info[2].key.sport, 3);
+    CU_ASSERT_EQUAL(log.info[3].key.sport, 1);
+    CU_ASSERT_EQUAL(st.shed_rule, 2);
+    CU_ASSERT_EQUAL(st.shed_file, 1);
+    CU_ASSERT_EQUAL(st.evicted, st.shed_none + st.shed_rule + st.shed_file);
+    CU_ASSERT_EQUAL(st.active, 1);
+    rw_flowtable_free(&t);
+}
+
+/* A bare FIN on no known flow (a FIN retransmitted after TIME_WAIT's flow ended, or a
+ * capture that starts during a close) takes the short closed timeout; a FIN with data, or
+ * a plain mid-stream ACK, does not. */
+static void test_flowtable_bare_fin_flow_is_closed(void)
+{
+    struct end_log log;
+    struct rw_flowtable *t;
+    struct rw_decoded d;
+    struct rw_ft_flow *f;
+    int dir, created;
+
+    memset(&log, 0, sizeof log);
+    t = table(NULL, &log);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    d = pk(IPPROTO_TCP, v4(C_IP), 40000, v4(S_IP), 80, RW_TCP_FIN | ACK, 0);
+    f = rw_flowtable_packet(t, &d, 1 * SEC, &dir, &created);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(f->info.state, RW_FLOW_CLOSED);
+    CU_ASSERT_STRING_EQUAL(f->info.tcp_state, "closed");
+    d = pk(IPPROTO_TCP, v4(C_IP), 40001, v4(S_IP), 80, RW_TCP_FIN | ACK, 10);
+    f = rw_flowtable_packet(t, &d, 1 * SEC, &dir, &created);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(f->info.state, RW_FLOW_NEW);
+    d = pk(IPPROTO_TCP, v4(C_IP), 40002, v4(S_IP), 80, ACK, 0);
+    f = rw_flowtable_packet(t, &d, 1 * SEC, &dir, &created);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(f->info.state, RW_FLOW_NEW);
+    /* Closed timeout (5 s): only the bare FIN's flow has ended 5 s later. */
+    rw_flowtable_expire(t, 1 * SEC + RW_TIMEOUT_TCP_CLOSED_SEC * SEC - 1);
+    CU_ASSERT_EQUAL(log.n, 0);
+    rw_flowtable_expire(t, 1 * SEC + RW_TIMEOUT_TCP_CLOSED_SEC * SEC);
+    CU_ASSERT_EQUAL_FATAL(log.n, 1);
+    CU_ASSERT_EQUAL(log.info[0].key.sport, 40000);
+    CU_ASSERT_EQUAL(log.info[0].reason, RW_END_TIMEOUT);
+    rw_flowtable_free(&t);
+}
+
 static CU_TestInfo flowtable_tests[] = {
     {"charge_moves_memuse_and_evicts_oldest", test_flowtable_charge_moves_memuse_and_evicts_oldest},
+    {"sheds_by_value_not_age", test_flowtable_sheds_by_value_not_age},
+    {"bare_fin_flow_is_closed", test_flowtable_bare_fin_flow_is_closed},
     {"random_charges_keep_memuse_under_memcap",
      test_flowtable_random_charges_keep_memuse_under_memcap},
     {"syn_sender_is_client", test_flowtable_syn_sender_is_client},

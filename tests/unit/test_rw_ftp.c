@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_ftp.c — the FTP control channel: announcements, transfers, logins, TLS, hostile input. */
 #define _GNU_SOURCE /* memmem */
 #include <CUnit/CUnit.h>
@@ -12,6 +13,7 @@
 
 /* Test builds only: the size of the parser state (rw_ftp.c). */
 size_t rw__ftp_state_size(void);
+const uint8_t *rw__ftp_line_buf(const struct rw_ftp *ftp, uint8_t dir);
 
 /* ---------------------------------------------------------------------------------------- */
 /* a sink that records every expect call, strings copied */
@@ -773,8 +775,15 @@ static void test_ftp_rein_forgets_login(void)
     rw_ftp_free(&f);
 }
 
+/* The parser's state and the buffers it holds while a line spans packets. */
 static int state_holds(const struct rw_ftp *f, const char *needle)
 {
+    for (uint8_t dir = RW_TOSERVER; dir <= RW_TOCLIENT; dir++) {
+        const uint8_t *b = rw__ftp_line_buf(f, dir);
+
+        if (b != NULL && memmem(b, RW_FTP_LINE_MAX_BYTES, needle, strlen(needle)) != NULL)
+            return 1;
+    }
     return memmem(f, rw__ftp_state_size(), needle, strlen(needle)) != NULL;
 }
 
@@ -1524,6 +1533,56 @@ static void test_ftp_new_allocation_failures(void)
     CU_ASSERT_EQUAL(n_ok, 2); /* exactly one allocation: the first fails, the second not */
 }
 
+
+/* rw_ftp_bytes: a line whole in one packet is read where it is; a line spanning packets is
+ * held in a buffer that goes when the line ends, at a gap, or at the end. */
+static void test_ftp_bytes_hold_a_line_only_while_it_spans_packets(void)
+{
+    struct rec r;
+    struct rw_ftp *f = mk4(&r);
+    size_t b0 = rw_ftp_bytes(f);
+
+    CU_ASSERT_EQUAL(rw_ftp_bytes(NULL), 0);
+    CU_ASSERT(b0 < 2048); /* no line buffer while idle */
+    C(f, "USER alice\r\n");
+    CU_ASSERT_EQUAL(rw_ftp_bytes(f), b0);
+    C(f, "PASS sec");
+    CU_ASSERT_EQUAL(rw_ftp_bytes(f), b0 + RW_FTP_LINE_MAX_BYTES);
+    S(f, "331 pass");
+    CU_ASSERT_EQUAL(rw_ftp_bytes(f), b0 + 2 * RW_FTP_LINE_MAX_BYTES);
+    C(f, "ret\r\n");
+    S(f, "word\r\n");
+    CU_ASSERT_EQUAL(rw_ftp_bytes(f), b0);
+    CU_ASSERT_EQUAL(CNT(f)->lines[RW_TOSERVER], 2);
+    CU_ASSERT_EQUAL(CNT(f)->lines[RW_TOCLIENT], 1);
+    C(f, "NOOP");
+    rw_ftp_gap(f, RW_TOSERVER, 5);
+    CU_ASSERT_EQUAL(rw_ftp_bytes(f), b0);
+    S(f, "200 o");
+    rw_ftp_end(f);
+    CU_ASSERT_EQUAL(rw_ftp_bytes(f), b0);
+    rw_ftp_free(&f);
+}
+
+/* A line spanning packets with no memory for its buffer is skipped like an overlong one
+ * and counted; the next line is read. */
+static void test_ftp_line_buffer_allocation_failure(void)
+{
+    struct rec r;
+    struct rw_ftp *f = mk4(&r);
+
+    rw_alloc_hook_set(1);
+    C(f, "PASV");
+    CU_ASSERT_EQUAL(rw_alloc_hook_failures(), 1);
+    rw_alloc_hook_set(0);
+    C(f, "\r\n");
+    CU_ASSERT_EQUAL(CNT(f)->lines_nomem[RW_TOSERVER], 1);
+    CU_ASSERT_EQUAL(CNT(f)->lines[RW_TOSERVER], 0);
+    C(f, "NOOP\r\n");
+    CU_ASSERT_EQUAL(CNT(f)->lines[RW_TOSERVER], 1);
+    rw_ftp_free(&f);
+}
+
 static CU_TestInfo ftp_tests[] = {
     {"test_ftp_pasv_stor_expects_control_endpoints", test_ftp_pasv_stor_expects_control_endpoints},
     {"test_ftp_pasv_numbers_anywhere_in_227", test_ftp_pasv_numbers_anywhere_in_227},
@@ -1548,6 +1607,9 @@ static CU_TestInfo ftp_tests[] = {
     {"test_ftp_refused_relogin_keeps_login", test_ftp_refused_relogin_keeps_login},
     {"test_ftp_rein_forgets_login", test_ftp_rein_forgets_login},
     {"test_ftp_password_never_kept", test_ftp_password_never_kept},
+    {"test_ftp_bytes_hold_a_line_only_while_it_spans_packets",
+     test_ftp_bytes_hold_a_line_only_while_it_spans_packets},
+    {"test_ftp_line_buffer_allocation_failure", test_ftp_line_buffer_allocation_failure},
     {"test_ftp_multiline_reply_pairs_once", test_ftp_multiline_reply_pairs_once},
     {"test_ftp_commands_case_insensitive", test_ftp_commands_case_insensitive},
     {"test_ftp_telnet_iac_skipped", test_ftp_telnet_iac_skipped},

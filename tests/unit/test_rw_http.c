@@ -1,4 +1,5 @@
-/* test_rw_http.c — HTTP/1.x parser: bodies as files, multipart, chunked, pipelining, gaps, hostile input. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_rw_http.c — HTTP/1.x on libhtp: files named as Suricata names them, decoded bodies, multipart, gaps, memory. */
 #include <CUnit/CUnit.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 
 #include "rw_alloc.h"
 #include "rw_http.h"
+#include "rw_limits.h"
 #include "rw_test.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)
@@ -15,6 +17,7 @@
 
 #define REC_FILES_MAX 80
 #define REC_FILE_BYTES 8192
+/* Bytes of a file compared in full; longer ones are counted only. */
 #define REC_LOG_BYTES 8192
 
 struct rec_file {
@@ -291,6 +294,43 @@ static void split_invariant(const char *req, size_t rlen, const char *resp, size
     }
 }
 
+/* ---- test vectors --------------------------------------------------------------------- */
+
+/* "hello reelwatch " eight times (128 bytes): gzip, zlib, raw deflate, gzip of gzip. */
+static const uint8_t gz_body[39] = {
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x57,
+    0x28, 0x4a, 0x4d, 0xcd, 0x29, 0x4f, 0x2c, 0x49, 0xce, 0x50, 0xc8, 0xa0, 0x33, 0x1f, 0x00, 0xda,
+    0x86, 0x11, 0xf2, 0x80, 0x00, 0x00, 0x00,
+};
+static const uint8_t zlib_body[27] = {
+    0x78, 0x9c, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0x28, 0x4a, 0x4d, 0xcd, 0x29, 0x4f, 0x2c, 0x49,
+    0xce, 0x50, 0xc8, 0xa0, 0x33, 0x1f, 0x00, 0x4b, 0x34, 0x30, 0x99,
+};
+static const uint8_t raw_deflate_body[21] = {
+    0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0x28, 0x4a, 0x4d, 0xcd, 0x29, 0x4f, 0x2c, 0x49, 0xce, 0x50,
+    0xc8, 0xa0, 0x33, 0x1f, 0x00,
+};
+static const uint8_t gz2_body[56] = {
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x93, 0xef, 0xe6, 0x60, 0x00, 0x01,
+    0x26, 0xe6, 0xd3, 0x1e, 0x67, 0x4f, 0x9e, 0x0c, 0xd7, 0xf0, 0xf2, 0x3d, 0xab, 0xe9, 0xaf, 0xe3,
+    0x79, 0x2e, 0xe0, 0xc4, 0x02, 0x63, 0x79, 0x86, 0x5b, 0x6d, 0x82, 0x9f, 0x1a, 0x80, 0xd2, 0x00,
+    0xec, 0xa5, 0x3b, 0xf2, 0x27, 0x00, 0x00, 0x00,
+};
+
+/* 16 MiB of zeros, gzip inside gzip (level 9): a compression bomb of 153 bytes. */
+static const uint8_t gz_bomb[153] = {
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xed, 0xda, 0xad, 0x0d, 0xc2, 0x60,
+    0x14, 0x86, 0xd1, 0xfe, 0x20, 0x1a, 0x04, 0xe0, 0x11, 0x74, 0x0c, 0x0c, 0x82, 0x90, 0x20, 0x50,
+    0x98, 0x6a, 0xc2, 0x10, 0x38, 0x44, 0x13, 0x24, 0x86, 0x15, 0x48, 0xa8, 0x66, 0x05, 0x98, 0x82,
+    0xb0, 0x03, 0x41, 0xa0, 0x09, 0xa5, 0x1f, 0x43, 0x20, 0x9a, 0x73, 0xd4, 0xab, 0xaf, 0x7c, 0x72,
+    0x47, 0xfb, 0x2c, 0x0a, 0x92, 0xf4, 0x71, 0x8d, 0xe3, 0x66, 0x94, 0x87, 0xcf, 0xf9, 0x99, 0x75,
+    0x23, 0x00, 0x00, 0x00, 0xa0, 0xe5, 0xca, 0xfb, 0x2e, 0x0d, 0x31, 0x20, 0xca, 0xeb, 0xdb, 0x7c,
+    0x59, 0x00, 0x00, 0x00, 0x00, 0x6d, 0xb7, 0xee, 0xf7, 0x3a, 0xbf, 0x28, 0xf0, 0x5e, 0x0d, 0xa7,
+    0xce, 0x01, 0x00, 0x00, 0x00, 0xad, 0x57, 0x4d, 0xc6, 0x79, 0x68, 0x01, 0x83, 0x57, 0xbd, 0x99,
+    0x25, 0x1e, 0x25, 0x00, 0x00, 0x00, 0xe0, 0x0f, 0x2e, 0xc5, 0xe2, 0xb8, 0x3d, 0x35, 0x23, 0xfe,
+    0x02, 0x0e, 0x73, 0xc8, 0xb6, 0xc8, 0x3f, 0x00, 0x00,
+};
+
 /* ---- exchanges used by several tests --------------------------------------------------- */
 
 /* A browser upload: three files, two fields, a filename="" part (no file chosen). */
@@ -340,12 +380,13 @@ static size_t mp_body_len(void)
     return strlen(strstr(mp_req, "\r\n\r\n") + 4);
 }
 
+/* Suricata reads filename=, never filename*: the second file is a.txt. */
 static void check_mp(const struct rec *r)
 {
     CU_ASSERT_EQUAL(r->n, 3);
     expect_file(r, 0, RW_TOSERVER, "ep07 comp.mov",
                 S("MOVDATA\r\n--not-the-boundary\r\n------WebKitFormBoundaryX\r\r\n"), 0);
-    expect_file(r, 1, RW_TOSERVER, "r\xc3\xa9sum\xc3\xa9.pdf", S("%PDF-1.4"), 0);
+    expect_file(r, 1, RW_TOSERVER, "a.txt", S("%PDF-1.4"), 0);
     expect_file(r, 2, RW_TOSERVER, "sc\"ene.xml", S("<scene/>"), 0);
     CU_ASSERT_STRING_EQUAL(r->f[0].ctype, "video/quicktime");
     CU_ASSERT_STRING_EQUAL(r->f[1].ctype, "application/pdf");
@@ -357,12 +398,18 @@ static void check_mp(const struct rec *r)
     CU_ASSERT_EQUAL(r->f[0].cred, 1);
 }
 
+/* Feeds raw bytes of one direction. */
+static void put_bytes(struct rw_http *h, uint8_t dir, const uint8_t *p, size_t n)
+{
+    rw_http_data(h, dir, p, n);
+}
+
 /* ---- tests ------------------------------------------------------------------------------- */
 
-static void test_http_post_content_length_is_upload_response_is_download(void)
+static void test_http_put_named_by_uri_path_response_too(void)
 {
-    static const char req[] = "POST /up/report%20final.pdf?x=1&y=%2F HTTP/1.1\r\n"
-                              "HOST: files.example\r\n"
+    static const char req[] = "PUT /up/report%20final.pdf?x=1&y=%2F#frag HTTP/1.1\r\n"
+                              "HOST: Files.Example\r\n"
                               "Content-Type: application/pdf\r\n"
                               "content-length: 11\r\n"
                               "\r\n"
@@ -372,24 +419,60 @@ static void test_http_post_content_length_is_upload_response_is_download(void)
     const struct rw_http_counters *c = rw_http_counters(h);
 
     CU_ASSERT_EQUAL(rec_a.n, 2);
-    expect_file(&rec_a, 0, RW_TOSERVER, "report final.pdf", S("hello world"), 0);
-    expect_file(&rec_a, 1, RW_TOCLIENT, "report final.pdf", S("ok"), 0);
-    CU_ASSERT_STRING_EQUAL(rec_a.f[0].method, "POST");
+    expect_file(&rec_a, 0, RW_TOSERVER, "/up/report final.pdf", S("hello world"), 0);
+    expect_file(&rec_a, 1, RW_TOCLIENT, "/up/report final.pdf", S("ok"), 0);
+    CU_ASSERT_STRING_EQUAL(rec_a.f[0].method, "PUT");
     CU_ASSERT_STRING_EQUAL(rec_a.f[0].host, "files.example");
-    CU_ASSERT_STRING_EQUAL(rec_a.f[0].uri, "/up/report%20final.pdf?x=1&y=%2F");
+    CU_ASSERT_STRING_EQUAL(rec_a.f[0].uri, "/up/report%20final.pdf?x=1&y=%2F#frag");
     CU_ASSERT_STRING_EQUAL(rec_a.f[0].ctype, "application/pdf");
     CU_ASSERT_STRING_EQUAL(rec_a.f[0].cenc, "(null)");
     CU_ASSERT_EQUAL(rec_a.f[0].declared, 11);
     CU_ASSERT_EQUAL(rec_a.f[0].cred, 0);
     CU_ASSERT_EQUAL(rec_a.f[1].declared, 2);
-    CU_ASSERT_STRING_EQUAL(rec_a.f[1].method, "POST");
+    CU_ASSERT_STRING_EQUAL(rec_a.f[1].method, "PUT");
     CU_ASSERT_EQUAL(c->requests, 1);
     CU_ASSERT_EQUAL(c->responses, 1);
     CU_ASSERT_EQUAL(c->files[RW_TOSERVER], 1);
     CU_ASSERT_EQUAL(c->files[RW_TOCLIENT], 1);
+    CU_ASSERT_EQUAL(c->files_truncated[RW_TOSERVER], 0);
     CU_ASSERT_EQUAL(rw_http_credentials_seen(h), 0);
     rw_http_free(&h);
     CU_ASSERT_PTR_NULL(h);
+    split_invariant(S(req), S(resp));
+}
+
+/* Suricata 7 makes files of POST and PUT bodies only; a form-urlencoded POST is one. */
+static void test_http_only_post_and_put_bodies_are_uploads(void)
+{
+    static const char req[] = "POST /login HTTP/1.1\r\n"
+                              "Host: a\r\n"
+                              "Content-Type: Application/X-WWW-Form-Urlencoded; charset=utf-8\r\n"
+                              "Authorization: Basic dTpw\r\n"
+                              "Content-Length: 13\r\n\r\n"
+                              "user=a&pass=b"
+                              "PATCH /p.bin HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+                              "MKCOL /dir/ HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nxy"
+                              "GET /g HTTP/1.1\r\nHost: a\r\n\r\n";
+    static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+                               "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+                               "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+                               "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nGGG";
+    struct rw_http *h = exchange(&rec_a, S(req), S(resp), 0, 0);
+    const struct rw_http_counters *c = rw_http_counters(h);
+
+    CU_ASSERT_EQUAL(rec_a.n, 2);
+    expect_file(&rec_a, 0, RW_TOSERVER, "/login", S("user=a&pass=b"), 0);
+    expect_file(&rec_a, 1, RW_TOCLIENT, "/g", S("GGG"), 0);
+    CU_ASSERT_STRING_EQUAL(rec_a.f[0].ctype,
+                           "Application/X-WWW-Form-Urlencoded; charset=utf-8");
+    CU_ASSERT_EQUAL(rec_a.f[0].cred, 1);
+    CU_ASSERT_EQUAL(rec_a.f[1].cred, 0);
+    CU_ASSERT_EQUAL(c->forms, 1);
+    CU_ASSERT_EQUAL(c->requests, 4);
+    CU_ASSERT_EQUAL(c->responses, 4);
+    CU_ASSERT_EQUAL(c->credentials, 1);
+    CU_ASSERT_EQUAL(rw_http_credentials_seen(h), 1);
+    rw_http_free(&h);
     split_invariant(S(req), S(resp));
 }
 
@@ -397,11 +480,10 @@ static void test_http_put_chunked_with_extensions_and_trailers(void)
 {
     static const char req[] = "PUT /dav/scene.blend HTTP/1.1\r\n"
                               "Host: dav\r\n"
-                              "Transfer-Encoding: gzip, chunked\r\n"
-                              "Content-Length: 3\r\n"
+                              "Transfer-Encoding: chunked\r\n"
                               "\r\n"
                               "5;name=x\r\nhello\r\n"
-                              "1 \t;a=\"b\"\r\n \r\n"
+                              "00001\r\n \r\n"
                               "A\r\n0123456789\r\n"
                               "0\r\nX-Checksum: 1\r\nX-More: 2\r\n\r\n"
                               "MKCOL /dav/newdir/ HTTP/1.1\r\nHost: dav\r\n\r\n";
@@ -411,11 +493,8 @@ static void test_http_put_chunked_with_extensions_and_trailers(void)
     const struct rw_http_counters *c = rw_http_counters(h);
 
     CU_ASSERT_EQUAL(rec_a.n, 1);
-    expect_file(&rec_a, 0, RW_TOSERVER, "scene.blend", S("hello 0123456789"), 0);
+    expect_file(&rec_a, 0, RW_TOSERVER, "/dav/scene.blend", S("hello 0123456789"), 0);
     CU_ASSERT_EQUAL(rec_a.f[0].declared, 0);
-    CU_ASSERT_STRING_EQUAL(rec_a.f[0].method, "PUT");
-    CU_ASSERT_EQUAL(c->chunks[RW_TOSERVER], 4);
-    CU_ASSERT_EQUAL(c->te_and_cl[RW_TOSERVER], 1);
     CU_ASSERT_EQUAL(c->requests, 2);
     CU_ASSERT_EQUAL(c->responses, 2);
     CU_ASSERT_EQUAL(c->responses_unpaired, 0);
@@ -423,36 +502,14 @@ static void test_http_put_chunked_with_extensions_and_trailers(void)
     split_invariant(S(req), S(resp));
 }
 
-static void test_http_urlencoded_form_is_counted_not_a_file(void)
-{
-    static const char req[] = "POST /login HTTP/1.1\r\n"
-                              "Content-Type: Application/X-WWW-Form-Urlencoded; charset=utf-8\r\n"
-                              "Authorization: Basic dTpw\r\n"
-                              "Content-Length: 13\r\n\r\n"
-                              "user=a&pass=b"
-                              "GET /after HTTP/1.1\r\n\r\n";
-    struct rw_http *h = exchange(&rec_a, S(req), NULL, 0, 0, 0);
-    const struct rw_http_counters *c = rw_http_counters(h);
-
-    CU_ASSERT_EQUAL(rec_a.n, 0);
-    CU_ASSERT_EQUAL(c->forms, 1);
-    CU_ASSERT_EQUAL(c->requests, 2);
-    CU_ASSERT_EQUAL(c->junk_lines[RW_TOSERVER], 0);
-    CU_ASSERT_EQUAL(c->credentials, 1);
-    CU_ASSERT_EQUAL(rw_http_credentials_seen(h), 1);
-    rw_http_free(&h);
-}
-
 static void test_http_multipart_three_files_and_fields(void)
 {
-    char req[sizeof(mp_req) + 16];
     struct rw_http *h;
     const struct rw_http_counters *c;
 
     /* the Content-Length above must be the body's real length */
     CU_ASSERT_EQUAL_FATAL(mp_body_len(), 838);
-    memcpy(req, mp_req, sizeof(mp_req));
-    h = exchange(&rec_a, req, strlen(req), S(mp_resp), 0, 0);
+    h = exchange(&rec_a, S(mp_req), S(mp_resp), 0, 0);
     c = rw_http_counters(h);
     check_mp(&rec_a);
     CU_ASSERT_EQUAL(c->multipart, 1);
@@ -469,93 +526,128 @@ static void test_http_multipart_split_at_every_byte(void)
     check_mp(&rec_a);
 }
 
-/* Writes body as chunks of `size` bytes after hdrs; returns the length. */
-static size_t chunkify(char *out, size_t outsz, const char *hdrs, const char *body, size_t blen,
-                       size_t size)
+static void test_http_multipart_inside_chunked_and_without_boundary(void)
 {
-    size_t o = (size_t)snprintf(out, outsz, "%s", hdrs);
+    static const char req[] = "POST /u HTTP/1.1\r\nHost: a\r\n"
+                              "Content-Type: multipart/form-data; boundary=\"b\"\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n"
+                              "8\r\n--b\r\nCon\r\n"
+                              "31\r\ntent-Disposition: form-data; filename=f.bin\r\n\r\nDA\r\n"
+                              "7\r\nTA\r\n--b\r\n"
+                              "2\r\n--\r\n0\r\n\r\n"
+                              "POST /nb/x.bin HTTP/1.1\r\nHost: a\r\n"
+                              "Content-Type: multipart/form-data\r\nContent-Length: 4\r\n\r\nWXYZ";
+    struct rw_http *h = exchange(&rec_a, S(req), NULL, 0, 0, 0);
+    const struct rw_http_counters *c = rw_http_counters(h);
 
-    for (size_t i = 0; i < blen; i += size) {
-        size_t k = blen - i < size ? blen - i : size;
-
-        CU_ASSERT_FATAL(o + k + 64 < outsz);
-        o += (size_t)snprintf(out + o, outsz - o, "%zx;ext=1\r\n", k);
-        memcpy(out + o, body + i, k);
-        o += k;
-        o += (size_t)snprintf(out + o, outsz - o, "\r\n");
-    }
-    o += (size_t)snprintf(out + o, outsz - o, "0\r\n\r\n");
-    return o;
+    CU_ASSERT_EQUAL(rec_a.n, 2);
+    expect_file(&rec_a, 0, RW_TOSERVER, "f.bin", S("DATA"), 0);
+    /* no boundary: the body is one file named by the path */
+    expect_file(&rec_a, 1, RW_TOSERVER, "/nb/x.bin", S("WXYZ"), 0);
+    CU_ASSERT_EQUAL(c->multipart, 1);
+    CU_ASSERT_EQUAL(c->multipart_bad, 1);
+    rw_http_free(&h);
 }
 
-static void test_http_multipart_inside_chunked(void)
+/* The file is the decoded body: typing and sizes see the real bytes. */
+static void test_http_gzip_upload_and_downloads_are_decoded(void)
 {
-    static char req[16384];
-    const char *body = strstr(mp_req, "\r\n\r\n") + 4;
-    static const size_t sizes[] = {1, 2, 3, 7, 26, 1000};
+    static const char body[] = "hello reelwatch hello reelwatch hello reelwatch hello reelwatch "
+                               "hello reelwatch hello reelwatch hello reelwatch hello reelwatch ";
+    struct {
+        const char *req_head, *resp_head;
+        const uint8_t *enc;
+        size_t enc_len;
+        const char *name;
+        uint8_t dir;
+    } cases[] = {
+        {"PUT /dav/a.psd HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\n", NULL, gz_body,
+         sizeof(gz_body), "/dav/a.psd", RW_TOSERVER},
+        {"POST /up/b.mov HTTP/1.1\r\nHost: h\r\nContent-Encoding: deflate\r\n", NULL, zlib_body,
+         sizeof(zlib_body), "/up/b.mov", RW_TOSERVER},
+        {"GET /c.psd HTTP/1.1\r\nHost: h\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n",
+         gz_body, sizeof(gz_body), "/c.psd", RW_TOCLIENT},
+        {"GET /d.psd HTTP/1.1\r\nHost: h\r\n\r\n",
+         "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n", zlib_body, sizeof(zlib_body),
+         "/d.psd", RW_TOCLIENT},
+        {"GET /e.psd HTTP/1.1\r\nHost: h\r\n\r\n",
+         "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n", raw_deflate_body,
+         sizeof(raw_deflate_body), "/e.psd", RW_TOCLIENT},
+        {"GET /f.psd HTTP/1.1\r\nHost: h\r\n\r\n",
+         "HTTP/1.1 200 OK\r\nContent-Encoding: gzip, gzip\r\n", gz2_body, sizeof(gz2_body),
+         "/f.psd", RW_TOCLIENT},
+    };
 
-    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-        size_t n = chunkify(req, sizeof(req),
-                            "POST /cgi/upload.php HTTP/1.1\r\nHost: media.example\r\n"
-                            "Cookie: s=1\r\nTransfer-Encoding: chunked\r\n"
-                            "Content-Type: multipart/form-data; boundary=\"----WebKitFormBoundaryX3\""
-                            "\r\n\r\n",
-                            body, strlen(body), sizes[i]);
-        struct rw_http *h = exchange(&rec_a, req, n, S(mp_resp), 0, 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct rw_http *h = rec_new(&rec_a);
+        char head[256];
+        int w;
 
-        check_mp(&rec_a);
-        CU_ASSERT_EQUAL(rw_http_counters(h)->multipart_bad, 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+        if (cases[i].dir == RW_TOSERVER) {
+            w = snprintf(head, sizeof(head), "%sContent-Length: %zu\r\n\r\n", cases[i].req_head,
+                         cases[i].enc_len);
+            put_bytes(h, RW_TOSERVER, (const uint8_t *)head, (size_t)w);
+            put_bytes(h, RW_TOSERVER, cases[i].enc, cases[i].enc_len);
+        } else {
+            put_bytes(h, RW_TOSERVER, (const uint8_t *)cases[i].req_head,
+                      strlen(cases[i].req_head));
+            w = snprintf(head, sizeof(head), "%sContent-Length: %zu\r\n\r\n",
+                         cases[i].resp_head, cases[i].enc_len);
+            put_bytes(h, RW_TOCLIENT, (const uint8_t *)head, (size_t)w);
+            /* in two pieces: the decoder keeps its state between calls */
+            put_bytes(h, RW_TOCLIENT, cases[i].enc, 10);
+            put_bytes(h, RW_TOCLIENT, cases[i].enc + 10, cases[i].enc_len - 10);
+        }
+        rw_http_end(h);
+        rec_consistent(&rec_a);
+        CU_ASSERT_EQUAL(rec_a.n, 1);
+        expect_file(&rec_a, 0, cases[i].dir, cases[i].name, S(body), 0);
+        CU_ASSERT_EQUAL(rec_a.f[0].declared, 0);
+        CU_ASSERT_EQUAL(rw_http_counters(h)->decoded[cases[i].dir], 1);
         rw_http_free(&h);
-        if (sizes[i] == 7)
-            split_invariant(req, n, S(mp_resp));
     }
 }
 
-static void test_http_chunk_sizes_split_headers_and_crlf(void)
+/* 16 MiB of zeros in 153 bytes: libhtp stops decoding past its bomb limit (1 MiB at a
+ * ratio over 2048), the file ends there, and nothing else breaks. */
+static void test_http_compression_bomb_is_cut(void)
 {
-    static char resp[4096];
-    static const char body[] = "HTTP/1.1 200 OK\r\nnot headers\r\n\r\n0\r\n\r\nend";
-    static const char req[] = "GET /files/dl.bin HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+    static const char req[] = "GET /bomb.psd HTTP/1.1\r\nHost: h\r\n\r\n";
+    struct rw_http *h = rec_new(&rec_a);
+    char head[128];
+    int w;
 
-    for (size_t size = 1; size <= sizeof(body); size++) {
-        size_t n = chunkify(resp, sizeof(resp),
-                            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-                            "Content-Type: application/octet-stream\r\n\r\n",
-                            body, sizeof(body) - 1, size);
-        struct rw_http *h;
-
-        /* and a second response after it must still be found */
-        n += (size_t)snprintf(resp + n, sizeof(resp) - n,
-                              "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nxyz");
-        h = exchange(&rec_a, S(req), resp, n, 0, 0);
-        CU_ASSERT_EQUAL(rec_a.n, 2);
-        expect_file(&rec_a, 0, RW_TOCLIENT, "dl.bin", S(body), 0);
-        expect_file(&rec_a, 1, RW_TOCLIENT, "b", S("xyz"), 0);
-        CU_ASSERT_EQUAL(rw_http_counters(h)->chunks_bad[RW_TOCLIENT], 0);
-        rw_http_free(&h);
-        if (size == 3)
-            split_invariant(S(req), resp, n);
-    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    w = snprintf(head, sizeof(head),
+                 "HTTP/1.1 200 OK\r\nContent-Encoding: gzip, gzip\r\nContent-Length: %zu\r\n\r\n",
+                 sizeof(gz_bomb));
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S(req));
+    put_bytes(h, RW_TOCLIENT, (const uint8_t *)head, (size_t)w);
+    put_bytes(h, RW_TOCLIENT, gz_bomb, sizeof(gz_bomb));
+    rw_http_end(h);
+    rec_consistent(&rec_a);
+    CU_ASSERT_EQUAL(rec_a.n, 1);
+    CU_ASSERT(rec_a.f[0].len > 0);
+    CU_ASSERT(rec_a.f[0].len < (16u << 20));
+    /* decoding stops within an output block past 1 MiB; the file ends there */
+    CU_ASSERT(rec_a.f[0].len > (1u << 20) && rec_a.f[0].len <= (1u << 20) + 65536);
+    CU_ASSERT_EQUAL(rec_a.f[0].truncated, 0);
+    rw_http_free(&h);
 }
 
 static void test_http_expect_100_continue(void)
 {
-    static const char req[] = "PUT /upload/cut_v2.mxf HTTP/1.1\r\n"
-                              "Host: s3\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"
-                              "MXF!";
+    static const char req[] = "PUT /big.exr HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+                              "Content-Length: 4\r\n\r\nEXR!";
     static const char resp[] = "HTTP/1.1 100 Continue\r\n\r\n"
-                               "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
-                               "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\ndone!";
+                               "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
     struct rw_http *h = exchange(&rec_a, S(req), S(resp), 0, 0);
     const struct rw_http_counters *c = rw_http_counters(h);
 
-    CU_ASSERT_EQUAL(rec_a.n, 2);
-    expect_file(&rec_a, 0, RW_TOSERVER, "cut_v2.mxf", S("MXF!"), 0);
-    expect_file(&rec_a, 1, RW_TOCLIENT, "cut_v2.mxf", S("done!"), 0);
-    CU_ASSERT_STRING_EQUAL(rec_a.f[1].method, "PUT");
+    CU_ASSERT_EQUAL(rec_a.n, 1);
+    expect_file(&rec_a, 0, RW_TOSERVER, "/big.exr", S("EXR!"), 0);
     CU_ASSERT_EQUAL(c->expect_continue, 1);
-    CU_ASSERT_EQUAL(c->responses_1xx, 2);
-    CU_ASSERT_EQUAL(c->responses, 1);
     CU_ASSERT_EQUAL(c->responses_unpaired, 0);
     rw_http_free(&h);
     split_invariant(S(req), S(resp));
@@ -565,256 +657,135 @@ static void test_http_pipelined_head_and_get(void)
 {
     static const char req[] = "HEAD /a.bin HTTP/1.1\r\nHost: h\r\n\r\n"
                               "GET /b.bin HTTP/1.1\r\nHost: h\r\n\r\n"
-                              "HEAD /c.bin HTTP/1.1\r\nHost: h\r\n\r\n"
-                              "GET /d/e.txt?v=2 HTTP/1.1\r\nHost: h\r\n\r\n";
-    static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
-                               "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nBBBBB"
-                               "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                               "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                               "3\r\nEEE\r\n0\r\n\r\n";
+                              "GET /c.bin HTTP/1.1\r\nHost: h\r\n\r\n";
+    static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+                               "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nBBB"
+                               "HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n";
     struct rw_http *h = exchange(&rec_a, S(req), S(resp), 0, 0);
     const struct rw_http_counters *c = rw_http_counters(h);
 
-    CU_ASSERT_EQUAL(rec_a.n, 2);
-    expect_file(&rec_a, 0, RW_TOCLIENT, "b.bin", S("BBBBB"), 0);
-    expect_file(&rec_a, 1, RW_TOCLIENT, "e.txt", S("EEE"), 0);
-    CU_ASSERT_STRING_EQUAL(rec_a.f[1].uri, "/d/e.txt?v=2");
-    CU_ASSERT_EQUAL(c->requests, 4);
-    CU_ASSERT_EQUAL(c->responses, 4);
-    CU_ASSERT_EQUAL(c->files[RW_TOSERVER], 0);
-    CU_ASSERT_EQUAL(c->junk_lines[RW_TOCLIENT], 0);
+    CU_ASSERT_EQUAL(rec_a.n, 1);
+    expect_file(&rec_a, 0, RW_TOCLIENT, "/b.bin", S("BBB"), 0);
+    CU_ASSERT_EQUAL(c->requests, 3);
+    CU_ASSERT_EQUAL(c->responses, 3);
     rw_http_free(&h);
     split_invariant(S(req), S(resp));
 }
 
-static void test_http_download_is_inbound_with_disposition_and_encoding(void)
+static void test_http_download_named_by_content_disposition(void)
 {
-    static const char req[] = "GET /dl?id=3 HTTP/1.1\r\nHost: cdn\r\n\r\n"
-                              "GET /x/ HTTP/1.1\r\nHost: cdn\r\n\r\n"
-                              "GET /y/raw.mov HTTP/1.1\r\nHost: cdn\r\n\r\n";
+    static const char req[] = "GET /get?id=7 HTTP/1.1\r\nHost: cdn\r\n\r\n"
+                              "GET /x/y/z HTTP/1.1\r\nHost: cdn\r\n\r\n"
+                              "GET /q/ HTTP/1.1\r\nHost: cdn\r\n\r\n";
     static const char resp[] =
-        "HTTP/1.1 200 OK\r\n"
-        "Content-Disposition: attachment; filename=\"movie.mov\"\r\n"
-        "Content-Encoding: gzip\r\nContent-Type: video/quicktime\r\nContent-Length: 4\r\n\r\n"
-        "GZGZ"
-        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nix"
-        "HTTP/1.1 200 OK\r\nContent-Disposition: inline; filename*=UTF-8''tr%C3%A8s.mov\r\n"
-        "Content-Length: 1\r\n\r\nT";
+        "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n"
+        "Content-Disposition: attachment; filename=\"ref board.png\"\r\n"
+        "Content-Length: 4\r\n\r\n\x89PNG"
+        "HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename*=UTF-8''a.txt\r\n"
+        "Content-Length: 1\r\n\r\nZ"
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nQ";
     struct rw_http *h = exchange(&rec_a, S(req), S(resp), 0, 0);
-    const struct rw_http_counters *c = rw_http_counters(h);
 
     CU_ASSERT_EQUAL(rec_a.n, 3);
-    expect_file(&rec_a, 0, RW_TOCLIENT, "movie.mov", S("GZGZ"), 0);
-    expect_file(&rec_a, 1, RW_TOCLIENT, "", S("ix"), 0);
-    expect_file(&rec_a, 2, RW_TOCLIENT, "tr\xc3\xa8s.mov", S("T"), 0);
-    CU_ASSERT_STRING_EQUAL(rec_a.f[0].cenc, "gzip");
-    CU_ASSERT_STRING_EQUAL(rec_a.f[0].ctype, "video/quicktime");
-    CU_ASSERT_STRING_EQUAL(rec_a.f[0].uri, "/dl?id=3");
-    CU_ASSERT_STRING_EQUAL(rec_a.f[0].host, "cdn");
+    expect_file(&rec_a, 0, RW_TOCLIENT, "ref board.png", S("\x89PNG"), 0);
+    CU_ASSERT_STRING_EQUAL(rec_a.f[0].ctype, "image/png");
     CU_ASSERT_STRING_EQUAL(rec_a.f[0].method, "GET");
-    CU_ASSERT_EQUAL(c->files[RW_TOSERVER], 0);
-    CU_ASSERT_EQUAL(c->files[RW_TOCLIENT], 3);
+    CU_ASSERT_STRING_EQUAL(rec_a.f[0].uri, "/get?id=7");
+    /* filename* alone is not read (Suricata 7): the URI path names it */
+    expect_file(&rec_a, 1, RW_TOCLIENT, "/x/y/z", S("Z"), 0);
+    expect_file(&rec_a, 2, RW_TOCLIENT, "/q/", S("Q"), 0);
     rw_http_free(&h);
+    split_invariant(S(req), S(resp));
 }
 
-static void test_http_credentials_per_request_and_for_the_flow(void)
-{
-    struct rw_http *h = rec_new(&rec_a);
-
-    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("PUT /a HTTP/1.1\r\nContent-Length: 1\r\n\r\nA"));
-    CU_ASSERT_EQUAL(rw_http_credentials_seen(h), 0);
-    rw_http_data(h, RW_TOSERVER,
-                 (const uint8_t *)S("PUT /b HTTP/1.1\r\nproxy-authorization: x\r\n"
-                                    "Content-Length: 1\r\n\r\nB"));
-    CU_ASSERT_EQUAL(rw_http_credentials_seen(h), 1);
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("PUT /c HTTP/1.1\r\nContent-Length: 1\r\n\r\nC"));
-    rw_http_data(h, RW_TOSERVER,
-                 (const uint8_t *)S("PUT /d HTTP/1.1\r\nCOOKIE: sid=2\r\nContent-Length: 1\r\n\r\nD"));
-    rw_http_end(h);
-    rec_consistent(&rec_a);
-    CU_ASSERT_EQUAL(rec_a.n, 4);
-    CU_ASSERT_EQUAL(rec_a.f[0].cred, 0);
-    CU_ASSERT_EQUAL(rec_a.f[1].cred, 1);
-    CU_ASSERT_EQUAL(rec_a.f[2].cred, 0);
-    CU_ASSERT_EQUAL(rec_a.f[3].cred, 1);
-    CU_ASSERT_EQUAL(rw_http_counters(h)->credentials, 2);
-    CU_ASSERT_EQUAL(rw_http_credentials_seen(h), 1);
-    rw_http_free(&h);
-}
-
-static void test_http_read_until_close_ends_normally(void)
-{
-    static const char req[] = "GET /stream.ts HTTP/1.0\r\n\r\n";
-    static const char resp[] = "HTTP/1.0 200 OK\r\nContent-Type: video/mp2t\r\n\r\nTSTSTS";
-    struct rw_http *h = exchange(&rec_a, S(req), S(resp), 0, 0);
-
-    CU_ASSERT_EQUAL(rec_a.n, 1);
-    expect_file(&rec_a, 0, RW_TOCLIENT, "stream.ts", S("TSTSTS"), 0);
-    CU_ASSERT_EQUAL(rec_a.f[0].declared, 0);
-    rw_http_free(&h);
-    /* the same, a lying Content-Length: truncated */
-    h = exchange(&rec_a, S(req), S("HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\nTSTSTS"), 0, 0);
-    CU_ASSERT_EQUAL(rec_a.n, 1);
-    expect_file(&rec_a, 0, RW_TOCLIENT, "stream.ts", S("TSTSTS"), 1);
-    CU_ASSERT_EQUAL(rec_a.f[0].declared, 100);
-    CU_ASSERT_EQUAL(rw_http_counters(h)->files_truncated[RW_TOCLIENT], 1);
-    rw_http_free(&h);
-    /* unknown transfer coding in a response: until close */
-    h = exchange(&rec_a, S(req),
-                 S("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nabc"), 0,
-                 0);
-    CU_ASSERT_EQUAL(rec_a.n, 1);
-    expect_file(&rec_a, 0, RW_TOCLIENT, "stream.ts", S("abc"), 0);
-    CU_ASSERT_EQUAL(rw_http_counters(h)->te_unknown[RW_TOCLIENT], 1);
-    rw_http_free(&h);
-}
-
-static void test_http_uri_names(void)
+static void test_http_uri_path_names(void)
 {
     static const struct {
         const char *target, *name;
     } cases[] = {
-        {"/", ""},
-        {"/a/b/", ""},
-        {"/a/b%2Fc.txt", "b/c.txt"},
-        {"/%41%zz%4", "A%zz%4"},
-        {"/x%00y", "x%00y"},
-        {"http://host.example:8080/p/q.zip?r#s", "q.zip"},
-        {"http://host.example", ""},
-        {"http://host.example?x=/y", ""},
-        {"file.bin", "file.bin"},
-        {"/a#b/c", "a"},
+        {"/", "/"},
+        {"/a/b/", "/a/b/"},
+        {"/a/%73h.psd?x#y", "/a/sh.psd"},
+        {"/a/b%2Fc.txt", "/a/b/c.txt"},
+        {"http://host.example:8080/p/q.zip?r#s", "/p/q.zip"},
+        {"/a/./b/../c.bin", "/a/c.bin"},
+        {"/a//b.bin", "/a/b.bin"},
+        {"/a\\b.bin", "/a/b.bin"},
+        {"/a%20b%2", "/a b%2"},
     };
-    char buf[512];
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int n = snprintf(buf, sizeof(buf), "PUT %s HTTP/1.1\r\nContent-Length: 1\r\n\r\nZ",
+        char req[256];
+        int w = snprintf(req, sizeof(req),
+                         "PUT %s HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nX",
                          cases[i].target);
-        struct rw_http *h = exchange(&rec_a, buf, (size_t)n, NULL, 0, 0, 0);
+        struct rw_http *h = exchange(&rec_a, req, (size_t)w, NULL, 0, 0, 0);
 
         CU_ASSERT_EQUAL(rec_a.n, 1);
-        if (rec_a.n == 1 && strcmp(rec_a.f[0].name, cases[i].name) != 0)
-            fprintf(stderr, "\n%s -> '%s'\n", cases[i].target, rec_a.f[0].name);
-        expect_file(&rec_a, 0, RW_TOSERVER, cases[i].name, S("Z"), 0);
+        if (rec_a.n == 1 && strcmp(rec_a.f[0].name, cases[i].name) != 0) {
+            fprintf(stderr, "\n%s -> %s, want %s\n", cases[i].target, rec_a.f[0].name,
+                    cases[i].name);
+            CU_FAIL("uri name");
+        }
         rw_http_free(&h);
     }
 }
 
+static void test_http_credentials_per_request_and_for_the_flow(void)
+{
+    static const char req[] = "PUT /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nA"
+                              "PUT /b HTTP/1.1\r\nHost: h\r\nProxy-Authorization: x\r\n"
+                              "Content-Length: 1\r\n\r\nB";
+    struct rw_http *h = exchange(&rec_a, S(req), NULL, 0, 0, 0);
+
+    CU_ASSERT_EQUAL(rec_a.n, 2);
+    CU_ASSERT_EQUAL(rec_a.f[0].cred, 0);
+    CU_ASSERT_EQUAL(rec_a.f[1].cred, 1);
+    CU_ASSERT_EQUAL(rw_http_credentials_seen(h), 1);
+    rw_http_free(&h);
+}
+
+static void test_http_read_until_close_and_http_0_9(void)
+{
+    static const char req[] = "GET /old.bin HTTP/1.0\r\n\r\n";
+    static const char resp[] = "HTTP/1.0 200 OK\r\n\r\nall of it";
+    static const char req9[] = "GET /legacy/x.psd\r\n";
+    static const char resp9[] = "8BPS raw";
+    struct rw_http *h = exchange(&rec_a, S(req), S(resp), 0, 0);
+
+    CU_ASSERT_EQUAL(rec_a.n, 1);
+    expect_file(&rec_a, 0, RW_TOCLIENT, "/old.bin", S("all of it"), 0);
+    rw_http_free(&h);
+    split_invariant(S(req), S(resp));
+
+    h = exchange(&rec_a, S(req9), S(resp9), 0, 0);
+    CU_ASSERT_EQUAL(rec_a.n, 1);
+    expect_file(&rec_a, 0, RW_TOCLIENT, "/legacy/x.psd", S("8BPS raw"), 0);
+    CU_ASSERT_EQUAL(rw_http_counters(h)->http_0_9, 1);
+    rw_http_free(&h);
+}
+
+/* Suricata passes gaps to libhtp (data NULL): in a body of known length it is skipped and
+ * the file records the gap; the next message parses normally. */
 static void test_http_gap_in_known_length_body_goes_to_file(void)
 {
+    static const char head[] = "PUT /g.bin HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n";
+    static const char next[] = "PUT /n.bin HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nNN";
     struct rw_http *h = rec_new(&rec_a);
-    const struct rw_http_counters *c;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("POST /g.bin HTTP/1.1\r\nContent-Length: 10\r\n\r\nab"));
-    rw_http_gap(h, RW_TOSERVER, 5);
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("xyzGET /next.bin HTTP/1.1\r\n\r\n"));
-    /* a gap running past the body's end: the file is complete, the direction resyncs */
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("PUT /p HTTP/1.1\r\nContent-Length: 3\r\n\r\nP"));
-    rw_http_gap(h, RW_TOSERVER, 50);
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("ader: x\r\nPUT /q HTTP/1.1\r\nContent-Length: 1\r\n\r\nQ"));
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S(head));
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)"abc", 3);
+    rw_http_gap(h, RW_TOSERVER, 4);
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)"xyz", 3);
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S(next));
     rw_http_end(h);
-    c = rw_http_counters(h);
-    rec_consistent(&rec_a);
-    CU_ASSERT_EQUAL(rec_a.n, 3);
-    expect_file(&rec_a, 0, RW_TOSERVER, "g.bin", NULL, 5, 0);
-    CU_ASSERT_EQUAL(rec_a.f[0].gap, 5);
-    CU_ASSERT_EQUAL(memcmp(rec_a.f[0].data, "abxyz", 5), 0);
-    expect_file(&rec_a, 1, RW_TOSERVER, "p", S("P"), 0);
-    CU_ASSERT_EQUAL(rec_a.f[1].gap, 2);
-    expect_file(&rec_a, 2, RW_TOSERVER, "q", S("Q"), 0);
-    CU_ASSERT_EQUAL(c->requests, 4);
-    CU_ASSERT_EQUAL(c->gaps[RW_TOSERVER], 2);
-    CU_ASSERT_EQUAL(c->resyncs[RW_TOSERVER], 1);
-    rw_http_free(&h);
-}
-
-static void test_http_gap_pairing_kept_in_bodies_reset_on_resync(void)
-{
-    struct rw_http *h = rec_new(&rec_a);
-    const struct rw_http_counters *c;
-
-    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("GET /a.bin HTTP/1.1\r\n\r\nGET /b.bin HTTP/1.1\r\n\r\n"
-                                                    "GET /c.bin HTTP/1.1\r\n\r\nGET /d.bin HTTP/1.1\r\n\r\n"));
-    rw_http_data(h, RW_TOCLIENT, (const uint8_t *)S("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nAAAA"));
-    rw_http_gap(h, RW_TOCLIENT, 6); /* inside a known body: pairing is safe */
-    rw_http_data(h, RW_TOCLIENT, (const uint8_t *)S("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nB"
-                                                    "HTTP/1.1 200 OK\r\nCont"));
-    rw_http_gap(h, RW_TOCLIENT, 5); /* in headers: resync, pairing lost */
-    rw_http_data(h, RW_TOCLIENT, (const uint8_t *)S("x: 1\r\n\r\nC\r\n"
-                                                    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nD"));
-    rw_http_end(h);
-    c = rw_http_counters(h);
-    rec_consistent(&rec_a);
-    CU_ASSERT_EQUAL(rec_a.n, 3);
-    expect_file(&rec_a, 0, RW_TOCLIENT, "a.bin", S("AAAA"), 0);
-    CU_ASSERT_EQUAL(rec_a.f[0].gap, 6);
-    expect_file(&rec_a, 1, RW_TOCLIENT, "b.bin", S("B"), 0);
-    expect_file(&rec_a, 2, RW_TOCLIENT, "", S("D"), 0);
-    CU_ASSERT_EQUAL(c->responses, 4);
-    CU_ASSERT_EQUAL(c->responses_unpaired, 1);
-    CU_ASSERT_EQUAL(c->junk_lines[RW_TOCLIENT], 1); /* "C" */
-    CU_ASSERT_EQUAL(c->resyncs[RW_TOCLIENT], 1);
-    rw_http_free(&h);
-}
-
-static void test_http_gap_in_chunked_body_and_headers_resyncs(void)
-{
-    struct rw_http *h = rec_new(&rec_a);
-    const struct rw_http_counters *c;
-
-    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-    rw_http_data(h, RW_TOCLIENT, (const uint8_t *)S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                                    "4\r\nab"));
-    rw_http_gap(h, RW_TOCLIENT, 7);
-    /* junk until a status line; "HTTP/1.1 404" inside a line does not count */
-    rw_http_data(h, RW_TOCLIENT, (const uint8_t *)S("cd\r\n3\r\nxyz\r\nsee HTTP/1.1 200 OK\r\n"
-                                                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-                                                    "HTTP/1.1 200 OK\r\nConte"));
-    rw_http_gap(h, RW_TOCLIENT, 3);
-    rw_http_data(h, RW_TOCLIENT, (const uint8_t *)S("ngth: 2\r\n\r\nzz\r\nHTTP/1.1 204 No\r\n\r\n"
-                                                    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"));
-    rw_http_end(h);
-    c = rw_http_counters(h);
-    rec_consistent(&rec_a);
-    CU_ASSERT_EQUAL(rec_a.n, 3);
-    expect_file(&rec_a, 0, RW_TOCLIENT, "", S("ab"), 1);
-    expect_file(&rec_a, 1, RW_TOCLIENT, "", S("ok"), 0);
-    expect_file(&rec_a, 2, RW_TOCLIENT, "", S("1"), 0);
-    CU_ASSERT_EQUAL(c->resyncs[RW_TOCLIENT], 2);
-    CU_ASSERT_EQUAL(c->junk_lines[RW_TOCLIENT], 4); /* 3, xyz, see..., zz */
-    CU_ASSERT_EQUAL(c->responses, 5);
-    CU_ASSERT_EQUAL(c->responses_unpaired, 5);
-    rw_http_free(&h);
-}
-
-static void test_http_gap_in_multipart_part_finds_next_part(void)
-{
-    static const char head[] = "POST /u HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=BB\r\n"
-                               "Content-Length: 138\r\n\r\n"
-                               "--BB\r\nContent-Disposition: form-data; name=a; filename=one.bin\r\n\r\n"
-                               "11";
-    static const char tail[] = "1\r\n--BB\r\nContent-Disposition: form-data; filename=two\r\n\r\n"
-                               "22\r\n--BB--";
-    struct rw_http *h = rec_new(&rec_a);
-    const struct rw_http_counters *c;
-
-    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S(head));
-    rw_http_gap(h, RW_TOSERVER, 3);
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S(tail));
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("GET /z HTTP/1.1\r\n\r\n"));
-    rw_http_end(h);
-    c = rw_http_counters(h);
     rec_consistent(&rec_a);
     CU_ASSERT_EQUAL(rec_a.n, 2);
-    expect_file(&rec_a, 0, RW_TOSERVER, "one.bin", S("11"), 1);
-    expect_file(&rec_a, 1, RW_TOSERVER, "two", S("22"), 0);
-    CU_ASSERT_EQUAL(c->requests, 2);
-    CU_ASSERT_EQUAL(c->multipart_bad, 0);
-    CU_ASSERT_EQUAL(c->junk_lines[RW_TOSERVER], 0);
+    expect_file(&rec_a, 0, RW_TOSERVER, "/g.bin", "abcxyz", 6, 0);
+    CU_ASSERT_EQUAL(rec_a.f[0].gap, 4);
+    expect_file(&rec_a, 1, RW_TOSERVER, "/n.bin", S("NN"), 0);
+    CU_ASSERT_EQUAL(rw_http_counters(h)->gaps[RW_TOSERVER], 1);
     rw_http_free(&h);
 }
 
@@ -823,305 +794,241 @@ static void test_http_gap_in_read_until_close_body(void)
     struct rw_http *h = rec_new(&rec_a);
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("GET /v.mp4 HTTP/1.1\r\n\r\n"));
-    rw_http_data(h, RW_TOCLIENT, (const uint8_t *)S("HTTP/1.1 200 OK\r\n\r\n"));
-    rw_http_gap(h, RW_TOCLIENT, 1000); /* before any byte: the file opens for it */
-    rw_http_data(h, RW_TOCLIENT, (const uint8_t *)S("abc"));
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S("GET /r HTTP/1.0\r\n\r\n"));
+    put_bytes(h, RW_TOCLIENT, (const uint8_t *)S("HTTP/1.0 200 OK\r\n\r\nab"));
+    rw_http_gap(h, RW_TOCLIENT, 100);
+    put_bytes(h, RW_TOCLIENT, (const uint8_t *)S("cd"));
     rw_http_end(h);
     rec_consistent(&rec_a);
     CU_ASSERT_EQUAL(rec_a.n, 1);
-    expect_file(&rec_a, 0, RW_TOCLIENT, "v.mp4", S("abc"), 0);
-    CU_ASSERT_EQUAL(rec_a.f[0].gap, 1000);
+    expect_file(&rec_a, 0, RW_TOCLIENT, "/r", "abcd", 4, 0);
+    CU_ASSERT_EQUAL(rec_a.f[0].gap, 100);
     rw_http_free(&h);
 }
 
-/* A full exchange cut at every offset, or with a gap at every offset: never a crash, every
- * file closed exactly once, never more files than the whole exchange. */
-static void test_http_truncation_and_gap_at_every_offset(void)
+static void test_http_gap_in_multipart_part_finds_next_part(void)
 {
-    static char req[4096], resp[2048];
-    size_t rlen, slen;
-    struct rw_http *h;
-    int full;
+    static const char head[] = "POST /m HTTP/1.1\r\nHost: h\r\n"
+                               "Content-Type: multipart/form-data; boundary=q\r\n"
+                               "Content-Length: 127\r\n\r\n"
+                               "--q\r\nContent-Disposition: form-data; filename=\"one\"\r\n\r\nAB";
+    static const char tail[] = "\r\n--q\r\nContent-Disposition: form-data; filename=\"two\"\r\n\r\n"
+                               "T\r\n--q--";
+    struct rw_http *h = rec_new(&rec_a);
 
-    rlen = (size_t)snprintf(req, sizeof(req), "%s", mp_req);
-    rlen += (size_t)snprintf(req + rlen, sizeof(req) - rlen,
-                             "HEAD /h HTTP/1.1\r\n\r\nPUT /c.bin HTTP/1.1\r\n"
-                             "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-                             "GET /e HTTP/1.1\r\n\r\n");
-    slen = (size_t)snprintf(resp, sizeof(resp),
-                            "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
-                            "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"
-                            "HTTP/1.1 100 Continue\r\n\r\n"
-                            "HTTP/1.1 201 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
-                            "HTTP/1.1 200 OK\r\n\r\nto the end");
-    h = exchange(&rec_a, req, rlen, resp, slen, 0, 0);
-    full = rec_a.n;
-    CU_ASSERT_EQUAL(full, 7); /* 3 parts, c.bin, download abc, hi, "to the end" */
-    CU_ASSERT_EQUAL(rw_http_counters(h)->files_truncated[RW_TOSERVER], 0);
-    CU_ASSERT_EQUAL(rw_http_counters(h)->files_truncated[RW_TOCLIENT], 0);
-    rw_http_free(&h);
-    for (size_t cut = 0; cut <= rlen + slen; cut++) {
-        h = rec_new(&rec_b);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-        if (cut <= rlen) {
-            rw_http_data(h, RW_TOSERVER, (const uint8_t *)req, cut);
-        } else {
-            rw_http_data(h, RW_TOSERVER, (const uint8_t *)req, rlen);
-            rw_http_data(h, RW_TOCLIENT, (const uint8_t *)resp, cut - rlen);
-        }
-        rw_http_end(h);
-        rw_http_data(h, RW_TOSERVER, (const uint8_t *)"x", 1); /* ignored after the end */
-        rec_consistent(&rec_b);
-        CU_ASSERT(rec_b.n <= full);
-        rw_http_free(&h);
-    }
-    for (int dir = 0; dir < 2; dir++) {
-        const char *s = dir == 0 ? req : resp;
-        size_t n = dir == 0 ? rlen : slen;
-
-        for (size_t at = 0; at < n; at++) {
-            for (uint64_t g = 1; g <= 64; g *= 4) {
-                size_t skip = at + g < n ? at + (size_t)g : n;
-
-                h = rec_new(&rec_b);
-                CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-                if (dir == 1)
-                    rw_http_data(h, RW_TOSERVER, (const uint8_t *)req, rlen);
-                rw_http_data(h, (uint8_t)dir, (const uint8_t *)s, at);
-                rw_http_gap(h, (uint8_t)dir, g);
-                rw_http_data(h, (uint8_t)dir, (const uint8_t *)s + skip, n - skip);
-                if (dir == 0)
-                    rw_http_data(h, RW_TOCLIENT, (const uint8_t *)resp, slen);
-                rw_http_end(h);
-                rec_consistent(&rec_b);
-                CU_ASSERT_EQUAL(rw_http_counters(h)->gaps[dir], 1);
-                rw_http_free(&h);
-            }
-        }
-    }
-}
-
-static void test_http_hostile_lengths(void)
-{
-    static const char *bad_cl[] = {
-        "Content-Length: abc\r\n",
-        "Content-Length: -1\r\n",
-        "Content-Length: +5\r\n",
-        "Content-Length: 4611686018427387905\r\n", /* 2^62 + 1 */
-        "Content-Length: 99999999999999999999999\r\n",
-        "Content-Length: 5, 6\r\n",
-        "Content-Length: 5\r\nContent-Length: 6\r\n",
-        "Content-Length: \r\n",
-        "Content-Length: 5,\r\n",
-    };
-    char buf[512];
-
-    for (size_t i = 0; i < sizeof(bad_cl) / sizeof(bad_cl[0]); i++) {
-        int n = snprintf(buf, sizeof(buf), "POST /x HTTP/1.1\r\n%s\r\nhello\r\n"
-                                           "GET /y HTTP/1.1\r\n\r\n", bad_cl[i]);
-        struct rw_http *h = exchange(&rec_a, buf, (size_t)n, NULL, 0, 0, 0);
-        const struct rw_http_counters *c = rw_http_counters(h);
-
-        CU_ASSERT_EQUAL(rec_a.n, 0);
-        CU_ASSERT_EQUAL(c->length_bad[RW_TOSERVER], 1);
-        CU_ASSERT_EQUAL(c->requests, 1); /* only GET /y */
-        CU_ASSERT_EQUAL(c->junk_lines[RW_TOSERVER], 1); /* "hello" */
-        rw_http_free(&h);
-    }
-    {
-        /* agreeing duplicates are fine; 2^62 itself is accepted, and ends truncated */
-        struct rw_http *h = exchange(&rec_a, S("PUT /d HTTP/1.1\r\nContent-Length: 2, 2\r\n"
-                                               "Content-Length: 2\r\n\r\nDDPUT /e HTTP/1.1\r\n"
-                                               "Content-Length: 4611686018427387904\r\n\r\nEE"),
-                                     NULL, 0, 0, 0);
-
-        CU_ASSERT_EQUAL(rec_a.n, 2);
-        expect_file(&rec_a, 0, RW_TOSERVER, "d", S("DD"), 0);
-        expect_file(&rec_a, 1, RW_TOSERVER, "e", S("EE"), 1);
-        CU_ASSERT_EQUAL(rec_a.f[1].declared, 1ULL << 62);
-        rw_http_free(&h);
-    }
-    {
-        /* a 16-digit chunk size, a chunk without its CRLF, a non-hex size */
-        static const char *bad_chunks[] = {"1000000000000000\r\n", "2\r\nabX\r\n", "zz\r\n",
-                                           "5 x\r\n"};
-
-        for (size_t i = 0; i < 4; i++) {
-            int n = snprintf(buf, sizeof(buf),
-                             "PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n%s"
-                             "GET /y HTTP/1.1\r\n\r\n", bad_chunks[i]);
-            struct rw_http *h = exchange(&rec_a, buf, (size_t)n, NULL, 0, 0, 0);
-            const struct rw_http_counters *c = rw_http_counters(h);
-
-            CU_ASSERT_EQUAL(c->chunks_bad[RW_TOSERVER], 1);
-            CU_ASSERT_EQUAL(c->requests, 2);
-            CU_ASSERT_EQUAL(c->resyncs[RW_TOSERVER], 1);
-            CU_ASSERT_EQUAL(c->files_truncated[RW_TOSERVER], (unsigned)rec_a.n);
-            rw_http_free(&h);
-        }
-    }
-    {
-        /* request with a transfer coding that is not chunked: abandoned */
-        struct rw_http *h = exchange(&rec_a, S("POST /t HTTP/1.1\r\nTransfer-Encoding: chunked, gzip"
-                                               "\r\n\r\nxx\r\nGET /y HTTP/1.1\r\n\r\n"),
-                                     NULL, 0, 0, 0);
-
-        CU_ASSERT_EQUAL(rec_a.n, 0);
-        CU_ASSERT_EQUAL(rw_http_counters(h)->te_unknown[RW_TOSERVER], 1);
-        CU_ASSERT_EQUAL(rw_http_counters(h)->requests, 1);
-        rw_http_free(&h);
-    }
-}
-
-static void test_http_overlong_lines_and_header_blocks(void)
-{
-    static char buf[RW_HTTP_HDR_MAX_BYTES * 2];
-    size_t n;
-    struct rw_http *h;
-    const struct rw_http_counters *c;
-
-    /* an overlong header line is ignored; the request still works */
-    n = (size_t)snprintf(buf, sizeof(buf), "PUT /o HTTP/1.1\r\nX-Long: ");
-    memset(buf + n, 'a', RW_HTTP_LINE_MAX_BYTES);
-    n += RW_HTTP_LINE_MAX_BYTES;
-    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\r\n folded: yes\r\nContent-Length: 1\r\n\r\nO");
-    h = exchange(&rec_a, buf, n, NULL, 0, 1, 0);
-    c = rw_http_counters(h);
-    CU_ASSERT_EQUAL(rec_a.n, 1);
-    expect_file(&rec_a, 0, RW_TOSERVER, "o", S("O"), 0);
-    CU_ASSERT_EQUAL(c->lines_overlong[RW_TOSERVER], 1);
-    CU_ASSERT_EQUAL(c->obs_fold[RW_TOSERVER], 1);
-    rw_http_free(&h);
-    /* a header block over the limit: abandoned, the next request is found */
-    n = (size_t)snprintf(buf, sizeof(buf), "PUT /o HTTP/1.1\r\n");
-    while (n < RW_HTTP_HDR_MAX_BYTES + 100)
-        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "X-Header-Fill: %0100d\r\n", 7);
-    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "Content-Length: 1\r\n\r\nO"
-                                                    "PUT /p HTTP/1.1\r\nContent-Length: 1\r\n\r\nP");
-    h = exchange(&rec_a, buf, n, NULL, 0, 0, 0);
-    c = rw_http_counters(h);
-    CU_ASSERT_EQUAL(rec_a.n, 1);
-    expect_file(&rec_a, 0, RW_TOSERVER, "p", S("P"), 0);
-    CU_ASSERT_EQUAL(c->headers_overlong[RW_TOSERVER], 1);
-    CU_ASSERT_EQUAL(c->requests, 1);
-    rw_http_free(&h);
-    /* a start line with no LF at all: bounded, junk */
-    memset(buf, 'G', sizeof(buf));
-    h = exchange(&rec_a, buf, sizeof(buf), NULL, 0, 0, 0);
-    CU_ASSERT_EQUAL(rec_a.n, 0);
-    CU_ASSERT_EQUAL(rw_http_counters(h)->requests, 0);
-    rw_http_free(&h);
-    /* an overlong file name is cut and counted */
-    n = (size_t)snprintf(buf, sizeof(buf), "PUT /");
-    memset(buf + n, 'n', 700);
-    n += 700;
-    n += (size_t)snprintf(buf + n, sizeof(buf) - n, " HTTP/1.1\r\nContent-Length: 1\r\n\r\nN");
-    h = exchange(&rec_a, buf, n, NULL, 0, 0, 0);
-    CU_ASSERT_EQUAL(rec_a.n, 1);
-    CU_ASSERT_EQUAL(rec_a.f[0].name_len, RW_FILE_NAME_MAX_BYTES);
-    CU_ASSERT_EQUAL(rw_http_counters(h)->names_truncated, 1);
-    CU_ASSERT_EQUAL(strlen(rec_a.f[0].uri), RW_HTTP_URI_KEEP_BYTES);
-    CU_ASSERT_EQUAL(rw_http_counters(h)->fields_truncated, 1);
-    rw_http_free(&h);
-}
-
-static void test_http_multipart_oddities(void)
-{
-    struct rw_http *h;
-    const struct rw_http_counters *c;
-
-    /* no boundary: one file like any body */
-    h = exchange(&rec_a, S("POST /m.bin HTTP/1.1\r\nContent-Type: multipart/form-data\r\n"
-                           "Content-Length: 3\r\n\r\nabc"), NULL, 0, 0, 0);
-    c = rw_http_counters(h);
-    CU_ASSERT_EQUAL(rec_a.n, 1);
-    expect_file(&rec_a, 0, RW_TOSERVER, "m.bin", S("abc"), 0);
-    CU_ASSERT_EQUAL(c->multipart_bad, 1);
-    rw_http_free(&h);
-    /* a boundary over 70 characters is not usable */
-    h = exchange(&rec_a, S("POST /m.bin HTTP/1.1\r\nContent-Type: multipart/form-data; boundary="
-                           "12345678901234567890123456789012345678901234567890123456789012345678901"
-                           "\r\nContent-Length: 3\r\n\r\nabc"), NULL, 0, 0, 0);
-    CU_ASSERT_EQUAL(rec_a.n, 1);
-    CU_ASSERT_EQUAL(rw_http_counters(h)->multipart_bad, 1);
-    rw_http_free(&h);
-    /* the body ends inside a part: truncated; an empty file part is a file of 0 bytes */
-    h = exchange(&rec_a, S("POST /m HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-                           "Content-Length: 116\r\n\r\n"
-                           "--b\r\nContent-Disposition: form-data; filename=empty\r\n\r\n"
-                           "\r\n--b\r\nContent-Disposition: form-data; filename=cut\r\n\r\nabc\r\n-"),
-                 NULL, 0, 0, 0);
-    c = rw_http_counters(h);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    CU_ASSERT_EQUAL_FATAL(strlen(strstr(head, "\r\n\r\n") + 4) + 5 + strlen(tail), 127);
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S(head));
+    rw_http_gap(h, RW_TOSERVER, 5);
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S(tail));
+    rw_http_end(h);
+    rec_consistent(&rec_a);
     CU_ASSERT_EQUAL(rec_a.n, 2);
-    expect_file(&rec_a, 0, RW_TOSERVER, "empty", "", 0, 0);
-    expect_file(&rec_a, 1, RW_TOSERVER, "cut", S("abc\r\n-"), 1);
-    CU_ASSERT_EQUAL(c->multipart_bad, 1);
+    expect_file(&rec_a, 0, RW_TOSERVER, "one", S("AB"), 1);
+    expect_file(&rec_a, 1, RW_TOSERVER, "two", S("T"), 0);
+    rw_http_free(&h);
+}
+
+/* A gap in headers: libhtp drops the request it cut and parses the next one. */
+static void test_http_gap_in_headers_then_next_request_parses(void)
+{
+    struct rw_http *h = rec_new(&rec_a);
+    const struct rw_http_counters *c;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S("PUT /a HTTP/1.1\r\nHost: h\r\nContent-Le"));
+    rw_http_gap(h, RW_TOSERVER, 7);
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S("\r\n\r\nPUT /b HTTP/1.1\r\nHost: h\r\n"
+                                                 "Content-Length: 1\r\n\r\nB"));
+    rw_http_end(h);
+    rec_consistent(&rec_a);
+    c = rw_http_counters(h);
+    CU_ASSERT_EQUAL(c->gaps[RW_TOSERVER], 1);
+    CU_ASSERT_EQUAL(c->stream_errors[RW_TOSERVER], 0);
+    CU_ASSERT_EQUAL(c->requests, 2);
+    CU_ASSERT_EQUAL(rec_a.n, 1);
+    expect_file(&rec_a, 0, RW_TOSERVER, "/b", S("B"), 0);
+    rw_http_free(&h);
+}
+
+/* Truncation at every offset: every file opened is closed exactly once, truncated unless
+ * its body was complete. */
+static void test_http_truncation_at_every_offset(void)
+{
+    static const char req[] = "PUT /t.bin HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n12345"
+                              "POST /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "3\r\nabc\r\n0\r\n\r\n";
+    size_t n = strlen(req);
+
+    for (size_t at = 0; at <= n; at++) {
+        struct rw_http *h = rec_new(&rec_b);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)req, at);
+        rw_http_end(h);
+        rw_http_data(h, RW_TOSERVER, (const uint8_t *)req + at, n - at); /* ignored */
+        rec_consistent(&rec_b);
+        /* The first body is complete once its 5 bytes are in. At the close libhtp takes
+         * an unfinished line after it (1..3 bytes of "POST") as more of its body, as
+         * Suricata does (REQUEST_BODY_UNEXPECTED). The chunked one is complete from its
+         * last-chunk line on (offset 124): the close ends the trailer. */
+        if (rec_b.n >= 1) {
+            CU_ASSERT_EQUAL(rec_b.f[0].truncated, rec_b.f[0].len < 5);
+            CU_ASSERT_EQUAL(rec_b.f[0].len, at < 56 ? at - 51 : at >= 57 && at <= 59 ? at - 51 : 5);
+        }
+        if (rec_b.n == 2)
+            CU_ASSERT_EQUAL(rec_b.f[1].truncated, at < 124);
+        CU_ASSERT_EQUAL(rec_b.n, at >= 52 ? (at >= 117 ? 2 : 1) : 0);
+        rw_http_free(&h);
+    }
+}
+
+static void test_http_anomalies_counted_like_suricata_events(void)
+{
+    static const char req[] =
+        "PUT /a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "1\r\nA\r\n0\r\n\r\n"
+        "PUT /b HTTP/1.1\r\nHost: h\r\nX-Long: a\r\n b\r\nContent-Length: 1\r\n\r\nB"
+        "GET /c HTTP/1.1\r\n\r\n"
+        "GET /d HTTP/1.1\r\nHost: h\r\nHost: i\r\n\r\n"
+        "PUT /e HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nE";
+    struct rw_http *h = exchange(&rec_a, S(req), NULL, 0, 0, 0);
+    const struct rw_http_counters *c = rw_http_counters(h);
+
+    CU_ASSERT_EQUAL(rec_a.n, 3);
+    /* libhtp flags Content-Length with chunked, and a repeated Content-Length, as
+     * smuggling; a folded line it takes silently */
+    CU_ASSERT_EQUAL(c->request_smuggling, 2);
+    CU_ASSERT_EQUAL(c->missing_host_header, 1);
+    CU_ASSERT_EQUAL(c->host_invalid, 1);
+    CU_ASSERT_EQUAL(c->header_repetition[RW_TOSERVER], 2);
+    CU_ASSERT_EQUAL(c->header_repetition[RW_TOCLIENT], 0);
+    CU_ASSERT_EQUAL(c->requests, 5);
     rw_http_free(&h);
 }
 
 static void test_http_connect_and_upgrade_go_opaque(void)
 {
-    struct rw_http *h;
-    const struct rw_http_counters *c;
+    static const char req[] = "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n"
+                              "PUT /not-http HTTP/1.1\r\nContent-Length: 1\r\n\r\nX";
+    static const char resp[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+                               "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nY";
+    static const char creq[] = "CONNECT vault:443 HTTP/1.1\r\nHost: vault:443\r\n\r\n";
+    static const char cresp[] = "HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x01";
+    struct rw_http *h = rec_new(&rec_a);
+    size_t idle;
 
-    h = exchange(&rec_a, S("CONNECT host:443 HTTP/1.1\r\nHost: host:443\r\n\r\n"
-                           "PUT /not-http HTTP/1.1\r\nContent-Length: 1\r\n\r\nX"),
-                 S("HTTP/1.1 200 Connection established\r\n\r\n"
-                   "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nY"), 2, 0);
-    c = rw_http_counters(h);
-    /* requests are fed first: the PUT is parsed before the 200 arrives, then opaque */
-    CU_ASSERT_EQUAL(c->opaque, 1);
-    CU_ASSERT_EQUAL(c->files[RW_TOCLIENT], 0);
-    CU_ASSERT_EQUAL(c->responses, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    idle = rw_http_bytes(h);
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)req, 50);
+    put_bytes(h, RW_TOCLIENT, (const uint8_t *)S(resp));
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)req + 50, strlen(req) - 50);
+    rw_http_end(h);
+    rec_consistent(&rec_a);
+    CU_ASSERT_EQUAL(rec_a.n, 0);
+    CU_ASSERT_EQUAL(rw_http_counters(h)->opaque, 1);
+    CU_ASSERT_EQUAL(rw_http_bytes(h), idle);
     rw_http_free(&h);
 
     h = rec_new(&rec_a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"));
-    rw_http_data(h, RW_TOCLIENT, (const uint8_t *)S("HTTP/1.1 101 Switching\r\n\r\n\x81\x05hello"));
-    rw_http_data(h, RW_TOSERVER, (const uint8_t *)S("PUT /x HTTP/1.1\r\nContent-Length: 1\r\n\r\nX"));
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S(creq));
+    put_bytes(h, RW_TOCLIENT, (const uint8_t *)S(cresp));
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S("\x16\x03\x01\x02\x00"));
     rw_http_end(h);
-    c = rw_http_counters(h);
     rec_consistent(&rec_a);
     CU_ASSERT_EQUAL(rec_a.n, 0);
-    CU_ASSERT_EQUAL(c->opaque, 1);
-    CU_ASSERT_EQUAL(c->requests, 1);
-    rw_http_free(&h);
-    /* a refused CONNECT stays HTTP */
-    h = exchange(&rec_a, S("CONNECT host:443 HTTP/1.1\r\n\r\n"),
-                 S("HTTP/1.1 407 Auth\r\nContent-Length: 2\r\n\r\nnoHTTP/1.1 200 OK\r\n"
-                   "Content-Length: 1\r\n\r\nY"), 0, 0);
-    CU_ASSERT_EQUAL(rw_http_counters(h)->opaque, 0);
-    CU_ASSERT_EQUAL(rec_a.n, 2);
+    CU_ASSERT_EQUAL(rw_http_counters(h)->opaque, 1);
     rw_http_free(&h);
 }
 
-static void test_http_pipeline_overflow_pairs_the_first(void)
+static void test_http_unpaired_response_named_by_libhtp(void)
 {
-    static char req[8192], resp[8192];
-    size_t rn = 0, sn = 0;
-    struct rw_http *h;
-    const struct rw_http_counters *c;
+    static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    struct rw_http *h = exchange(&rec_a, "", 0, S(resp), 0, 0);
 
-    for (int i = 0; i < RW_HTTP_PIPELINE_MAX + 8; i++) {
-        rn += (size_t)snprintf(req + rn, sizeof(req) - rn, "GET /f%d HTTP/1.1\r\n\r\n", i);
-        sn += (size_t)snprintf(resp + sn, sizeof(resp) - sn,
-                               "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n%d", i % 10);
-    }
-    h = exchange(&rec_a, req, rn, resp, sn, 0, 0);
-    c = rw_http_counters(h);
-    CU_ASSERT_EQUAL(rec_a.n, RW_HTTP_PIPELINE_MAX + 8);
-    CU_ASSERT_STRING_EQUAL(rec_a.f[0].name, "f0");
-    {
-        char last[16];
+    CU_ASSERT_EQUAL(rec_a.n, 1);
+    expect_file(&rec_a, 0, RW_TOCLIENT, "/libhtp::request_uri_not_seen", S("hi"), 0);
+    CU_ASSERT_EQUAL(rw_http_counters(h)->responses_unpaired, 1);
+    rw_http_free(&h);
+}
 
-        snprintf(last, sizeof(last), "f%d", RW_HTTP_PIPELINE_MAX - 1);
-        CU_ASSERT_STRING_EQUAL(rec_a.f[RW_HTTP_PIPELINE_MAX - 1].name, last);
+/* Memory: between messages the parser holds only its struct; while a header block spans
+ * calls it holds what it was fed; libhtp's parser is made again at the next message. */
+static void test_http_idle_parser_holds_only_its_struct(void)
+{
+    static const char req[] = "PUT /a.bin HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc";
+    static const char resp[] = "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+    struct rw_http *h = rec_new(&rec_a);
+    size_t idle, mid;
+
+    CU_ASSERT_EQUAL(rw_http_bytes(NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    idle = rw_http_bytes(h);
+    CU_ASSERT(idle > 0 && idle <= 512);
+    for (int round = 0; round < 3; round++) {
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)req, 20);
+        mid = rw_http_bytes(h);
+        CU_ASSERT(mid >= idle + 20 + 1000);
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)req + 20, strlen(req) - 20);
+        CU_ASSERT(rw_http_bytes(h) > idle); /* the transaction waits for its response */
+        put_bytes(h, RW_TOCLIENT, (const uint8_t *)S(resp));
+        CU_ASSERT_EQUAL(rw_http_bytes(h), idle);
     }
-    CU_ASSERT_STRING_EQUAL(rec_a.f[RW_HTTP_PIPELINE_MAX].name, "");
-    CU_ASSERT_EQUAL(c->pipeline_overflow, 8);
-    CU_ASSERT_EQUAL(c->responses_unpaired, 8);
+    CU_ASSERT_EQUAL(rw_http_counters(h)->connp_made, 3);
+    CU_ASSERT_EQUAL(rec_a.n, 3);
+    rw_http_end(h);
+    rec_consistent(&rec_a);
+    rw_http_free(&h);
+}
+
+/* An endless header block, or requests piling up unanswered: libhtp would keep every
+ * header; past RW_HTTP_HELD_MAX_BYTES the connection is given up, the open download
+ * closed truncated, and the parser is back to its idle size. */
+static void test_http_header_flood_is_given_up(void)
+{
+    static const char line[] = "X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                               "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+    static const char get[] = "GET /big HTTP/1.1\r\nHost: h\r\n\r\n";
+    struct rw_http *h = rec_new(&rec_a);
+    size_t idle, fed = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    idle = rw_http_bytes(h);
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S(get));
+    put_bytes(h, RW_TOCLIENT, (const uint8_t *)S("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc"));
+    put_bytes(h, RW_TOSERVER, (const uint8_t *)S("GET /x HTTP/1.1\r\nHost: h\r\n"));
+    while (rw_http_counters(h)->held_overflow == 0 && fed < 4 * RW_HTTP_HELD_MAX_BYTES) {
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)S(line));
+        fed += strlen(line);
+        if (rw_http_counters(h)->held_overflow == 0)
+            CU_ASSERT(rw_http_bytes(h) >= fed);
+    }
+    CU_ASSERT_EQUAL(rw_http_counters(h)->held_overflow, 1);
+    CU_ASSERT(fed > RW_HTTP_HELD_MAX_BYTES - 4096 && fed <= RW_HTTP_HELD_MAX_BYTES);
+    CU_ASSERT_EQUAL(rw_http_bytes(h), idle);
+    CU_ASSERT_EQUAL(rec_a.n, 1);
+    CU_ASSERT_EQUAL(rec_a.f[0].closes, 1);
+    CU_ASSERT_EQUAL(rec_a.f[0].truncated, 1);
+    put_bytes(h, RW_TOCLIENT, (const uint8_t *)S("defg")); /* no longer parsed */
+    CU_ASSERT_EQUAL(rec_a.f[0].len, 3);
+    CU_ASSERT_EQUAL(rw_http_bytes(h), idle);
+    rw_http_end(h);
+    rec_consistent(&rec_a);
+    rw_http_free(&h);
+
+    /* unanswered pipelined requests */
+    h = rec_new(&rec_a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    for (int i = 0; i < 2000 && rw_http_counters(h)->held_overflow == 0; i++) {
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)S("GET /p HTTP/1.1\r\nHost: h\r\n"));
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)S(line));
+        put_bytes(h, RW_TOSERVER, (const uint8_t *)S("\r\n"));
+    }
+    CU_ASSERT_EQUAL(rw_http_counters(h)->held_overflow, 1);
+    CU_ASSERT(rw_http_counters(h)->requests > 100);
+    CU_ASSERT_EQUAL(rw_http_bytes(h), idle);
+    rw_http_end(h);
     rw_http_free(&h);
 }
 
@@ -1158,57 +1065,38 @@ static void test_http_without_sink_or_ids_only_counts(void)
     rw_http_free(&h);
 }
 
+/* Our allocations (the parser, a record per transaction, the multipart reader) fail one at
+ * a time: nothing crashes, files are lost and counted. libhtp's own allocations use malloc
+ * and are not reached by the hook. */
 static void test_http_out_of_memory(void)
 {
     unsigned long n;
 
-    for (n = 1; n < 10; n++) {
+    for (n = 1; n < 20; n++) {
         struct rw_http *h;
 
         rw_alloc_hook_set(n);
         h = rec_new(&rec_a);
+        if (h == NULL) {
+            rw_alloc_hook_set(0);
+            continue;
+        }
+        rw_http_data(h, RW_TOSERVER, (const uint8_t *)S(mp_req));
+        rw_http_data(h, RW_TOCLIENT, (const uint8_t *)S(mp_resp));
+        rw_http_end(h);
         if (rw_alloc_hook_failures() == 0) {
             rw_alloc_hook_set(0);
-            CU_ASSERT_PTR_NOT_NULL(h);
-            rw_http_data(h, RW_TOSERVER, (const uint8_t *)S(mp_req));
-            rw_http_end(h);
             check_mp(&rec_a);
             rw_http_free(&h);
             break;
         }
         rw_alloc_hook_set(0);
-        CU_ASSERT_PTR_NULL(h);
+        rec_consistent(&rec_a);
+        CU_ASSERT(rec_a.n < 3);
+        CU_ASSERT(rw_http_counters(h)->oom >= 1);
+        rw_http_free(&h);
     }
-    CU_ASSERT_EQUAL(n, 2); /* one allocation: the second run has no failure */
-}
-
-static void test_http_bad_start_lines_are_junk(void)
-{
-    static const char req[] = "GET /x HTTP/2.0\r\n"
-                              "GET  /x HTTP/1.1\r\n"
-                              "GET /x HTTP/1.1 \r\n"
-                              "G@T /x HTTP/1.1\r\n"
-                              "GET /x\r\n"
-                              "\r\n\r\n"
-                              "put /ok.bin HTTP/1.0\r\nContent-Length: 1\r\n\r\nK";
-    static const char resp[] = "HTTP/1.1 099 Low\r\n"
-                               "HTTP/1.1 2000 OK\r\n"
-                               "HTTP/2 200\r\n"
-                               "HTTP/1.1 20x\r\n"
-                               "HTTP/1.1 200OK\r\n"
-                               "HTTP/1.1 200\r\nContent-Length: 1\r\n\r\nR";
-    struct rw_http *h = exchange(&rec_a, S(req), S(resp), 0, 0);
-    const struct rw_http_counters *c = rw_http_counters(h);
-
-    CU_ASSERT_EQUAL(c->junk_lines[RW_TOSERVER], 5);
-    CU_ASSERT_EQUAL(c->junk_lines[RW_TOCLIENT], 5);
-    CU_ASSERT_EQUAL(c->requests, 1);
-    CU_ASSERT_EQUAL(c->responses, 1);
-    CU_ASSERT_EQUAL(rec_a.n, 2);
-    expect_file(&rec_a, 0, RW_TOSERVER, "ok.bin", S("K"), 0);
-    CU_ASSERT_STRING_EQUAL(rec_a.f[0].method, "put");
-    expect_file(&rec_a, 1, RW_TOCLIENT, "ok.bin", S("R"), 0);
-    rw_http_free(&h);
+    CU_ASSERT_EQUAL(n, 4); /* the parser, the transaction's record, the multipart reader */
 }
 
 /* Random streams of HTTP pieces in random splits with random gaps: never a crash, every
@@ -1218,7 +1106,7 @@ static void test_http_random_pieces_keep_the_contract(void)
     static const char *pieces[] = {
         "GET /a HTTP/1.1\r\n", "POST /b.bin HTTP/1.1\r\n", "HEAD /h HTTP/1.1\r\n",
         "CONNECT x:1 HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", "HTTP/1.1 100 Continue\r\n",
-        "HTTP/1.1 101 Up\r\n", "HTTP/1.0 204 No\r\n", "Content-Length: 5\r\n",
+        "HTTP/1.0 204 No\r\n", "Content-Length: 5\r\n",
         "Content-Length: 99999\r\n", "Transfer-Encoding: chunked\r\n",
         "Content-Type: multipart/form-data; boundary=zz\r\n",
         "Content-Type: application/x-www-form-urlencoded\r\n",
@@ -1274,47 +1162,38 @@ static void test_http_random_pieces_keep_the_contract(void)
             break;
     }
     CU_ASSERT(total > 1000);
-    CU_ASSERT(truncated > 100);
+    CU_ASSERT(total > 4000);
+    CU_ASSERT(truncated > 50);
 }
 
 static CU_TestInfo http_tests[] = {
-    {"test_http_post_content_length_is_upload_response_is_download",
-     test_http_post_content_length_is_upload_response_is_download},
-    {"test_http_put_chunked_with_extensions_and_trailers",
-     test_http_put_chunked_with_extensions_and_trailers},
-    {"test_http_urlencoded_form_is_counted_not_a_file",
-     test_http_urlencoded_form_is_counted_not_a_file},
+    {"test_http_put_named_by_uri_path_response_too", test_http_put_named_by_uri_path_response_too},
+    {"test_http_only_post_and_put_bodies_are_uploads", test_http_only_post_and_put_bodies_are_uploads},
+    {"test_http_put_chunked_with_extensions_and_trailers", test_http_put_chunked_with_extensions_and_trailers},
     {"test_http_multipart_three_files_and_fields", test_http_multipart_three_files_and_fields},
     {"test_http_multipart_split_at_every_byte", test_http_multipart_split_at_every_byte},
-    {"test_http_multipart_inside_chunked", test_http_multipart_inside_chunked},
-    {"test_http_chunk_sizes_split_headers_and_crlf", test_http_chunk_sizes_split_headers_and_crlf},
+    {"test_http_multipart_inside_chunked_and_without_boundary", test_http_multipart_inside_chunked_and_without_boundary},
+    {"test_http_gzip_upload_and_downloads_are_decoded", test_http_gzip_upload_and_downloads_are_decoded},
+    {"test_http_compression_bomb_is_cut", test_http_compression_bomb_is_cut},
     {"test_http_expect_100_continue", test_http_expect_100_continue},
     {"test_http_pipelined_head_and_get", test_http_pipelined_head_and_get},
-    {"test_http_download_is_inbound_with_disposition_and_encoding",
-     test_http_download_is_inbound_with_disposition_and_encoding},
-    {"test_http_credentials_per_request_and_for_the_flow",
-     test_http_credentials_per_request_and_for_the_flow},
-    {"test_http_read_until_close_ends_normally", test_http_read_until_close_ends_normally},
-    {"test_http_uri_names", test_http_uri_names},
-    {"test_http_gap_in_known_length_body_goes_to_file",
-     test_http_gap_in_known_length_body_goes_to_file},
-    {"test_http_gap_pairing_kept_in_bodies_reset_on_resync",
-     test_http_gap_pairing_kept_in_bodies_reset_on_resync},
-    {"test_http_gap_in_chunked_body_and_headers_resyncs",
-     test_http_gap_in_chunked_body_and_headers_resyncs},
-    {"test_http_gap_in_multipart_part_finds_next_part",
-     test_http_gap_in_multipart_part_finds_next_part},
+    {"test_http_download_named_by_content_disposition", test_http_download_named_by_content_disposition},
+    {"test_http_uri_path_names", test_http_uri_path_names},
+    {"test_http_credentials_per_request_and_for_the_flow", test_http_credentials_per_request_and_for_the_flow},
+    {"test_http_read_until_close_and_http_0_9", test_http_read_until_close_and_http_0_9},
+    {"test_http_gap_in_known_length_body_goes_to_file", test_http_gap_in_known_length_body_goes_to_file},
     {"test_http_gap_in_read_until_close_body", test_http_gap_in_read_until_close_body},
-    {"test_http_truncation_and_gap_at_every_offset", test_http_truncation_and_gap_at_every_offset},
-    {"test_http_hostile_lengths", test_http_hostile_lengths},
-    {"test_http_bad_start_lines_are_junk", test_http_bad_start_lines_are_junk},
-    {"test_http_random_pieces_keep_the_contract", test_http_random_pieces_keep_the_contract},
-    {"test_http_overlong_lines_and_header_blocks", test_http_overlong_lines_and_header_blocks},
-    {"test_http_multipart_oddities", test_http_multipart_oddities},
+    {"test_http_gap_in_multipart_part_finds_next_part", test_http_gap_in_multipart_part_finds_next_part},
+    {"test_http_gap_in_headers_then_next_request_parses", test_http_gap_in_headers_then_next_request_parses},
+    {"test_http_truncation_at_every_offset", test_http_truncation_at_every_offset},
+    {"test_http_anomalies_counted_like_suricata_events", test_http_anomalies_counted_like_suricata_events},
     {"test_http_connect_and_upgrade_go_opaque", test_http_connect_and_upgrade_go_opaque},
-    {"test_http_pipeline_overflow_pairs_the_first", test_http_pipeline_overflow_pairs_the_first},
+    {"test_http_unpaired_response_named_by_libhtp", test_http_unpaired_response_named_by_libhtp},
+    {"test_http_idle_parser_holds_only_its_struct", test_http_idle_parser_holds_only_its_struct},
+    {"test_http_header_flood_is_given_up", test_http_header_flood_is_given_up},
     {"test_http_without_sink_or_ids_only_counts", test_http_without_sink_or_ids_only_counts},
     {"test_http_out_of_memory", test_http_out_of_memory},
+    {"test_http_random_pieces_keep_the_contract", test_http_random_pieces_keep_the_contract},
     CU_TEST_INFO_NULL,
 };
 

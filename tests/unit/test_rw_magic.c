@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_magic.c — file typing: samples, extension mismatch, prefilter, bad magic, OOM. */
 #include <CUnit/CUnit.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_replay.c — a whole replay (rules, capture, decode, flow table, engine, stats) under
  * allocation failure: every N gives a clean error or counted drops, never a crash or leak. */
 #include <CUnit/CUnit.h>

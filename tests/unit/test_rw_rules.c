@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_rules.c — the rule-set loader: default set, --set, directories, catalogue, OOM. */
 #include <CUnit/CUnit.h>
 #include <dirent.h>

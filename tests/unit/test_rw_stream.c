@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_stream.c — TCP reassembly: order, overlaps (first wins), wraparound, caps, gaps, ends. */
 #include <CUnit/CUnit.h>
 #include <stdint.h>

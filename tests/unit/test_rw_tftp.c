@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_tftp.c — TFTP requests announce transfers; DATA blocks, wraps, losses, errors. */
 #include <CUnit/CUnit.h>
 #include <netinet/in.h>
@@ -593,20 +594,59 @@ static void test_tftp_allocation_failure(void)
     struct rw_xfer_sink s = sink_for(&r);
     struct rw_flow_key k = udp_key(1000, 69);
     struct rw_tftp *t;
+    size_t b;
 
     rw_alloc_hook_set(1);
     t = rw_tftp_new(&s, &k);
     CU_ASSERT_PTR_NULL(t);
     CU_ASSERT_EQUAL(rw_alloc_hook_failures(), 1);
     rw_alloc_hook_set(0);
-    /* One allocation is all it takes. */
+    /* The parser is one allocation; the copy of the last request (kept to recognise a
+     * retransmission) is a second, sized to the request: without it the request is still
+     * announced, and the loss counted. */
     rw_alloc_hook_set(2);
     t = rw_tftp_new(&s, &k);
-    CU_ASSERT_PTR_NOT_NULL(t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    b = rw_tftp_bytes(t);
     rw_tftp_datagram(t, RW_TOSERVER, wrq, sizeof(wrq));
-    CU_ASSERT_EQUAL(rw_alloc_hook_failures(), 0);
+    CU_ASSERT_EQUAL(rw_alloc_hook_failures(), 1);
+    CU_ASSERT_EQUAL(rw_tftp_bytes(t), b);
     rw_alloc_hook_set(0);
     CU_ASSERT_EQUAL(r.expects, 1);
+    CU_ASSERT_EQUAL(rw_tftp_counters(t)->nomem, 1);
+    rw_tftp_free(&t);
+}
+
+
+/* rw_tftp_bytes: the parser plus the strings it keeps, each sized to what it holds: a
+ * request flow's copy of its last request (name NUL mode), a transfer's name and meta. */
+static void test_tftp_bytes_follow_what_is_kept(void)
+{
+    struct rec r;
+    struct rw_xfer_sink s = sink_for(&r);
+    struct rw_flow_key k = udp_key(1000, 69);
+    struct rw_tftp *t = rw_tftp_new(&s, &k);
+    struct rw_xfer_meta meta = {0};
+    size_t b0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(rw_tftp_bytes(NULL), 0);
+    b0 = rw_tftp_bytes(t);
+    CU_ASSERT(b0 < 1024);
+    rw_tftp_datagram(t, RW_TOSERVER, wrq, sizeof(wrq));
+    CU_ASSERT_EQUAL(rw_tftp_bytes(t), b0 + strlen("a.txt") + 1 + strlen("octet"));
+    rw_tftp_datagram(t, RW_TOSERVER, wrq, sizeof(wrq)); /* a retransmission: same */
+    CU_ASSERT_EQUAL(rw_tftp_bytes(t), b0 + strlen("a.txt") + 1 + strlen("octet"));
+    rw_tftp_free(&t);
+    /* A transfer flow: the name and each meta string, NUL-terminated. */
+    t = rw_tftp_new(&s, &k);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    meta.app_proto = "tftp";
+    meta.method = "WRQ";
+    meta.uri = "a.txt";
+    meta.content_type = "octet";
+    rw_tftp_transfer(t, RW_TOSERVER, "a.txt", 5, &meta);
+    CU_ASSERT_EQUAL(rw_tftp_bytes(t), b0 + 6 + 5 + 4 + 6 + 6);
     rw_tftp_free(&t);
 }
 
@@ -626,6 +666,7 @@ static CU_TestInfo tftp_tests[] = {
     {"test_tftp_block_numbers_wrap_to_zero_or_one", test_tftp_block_numbers_wrap_to_zero_or_one},
     {"test_tftp_hostile_datagrams", test_tftp_hostile_datagrams},
     {"test_tftp_allocation_failure", test_tftp_allocation_failure},
+    {"test_tftp_bytes_follow_what_is_kept", test_tftp_bytes_follow_what_is_kept},
     CU_TEST_INFO_NULL,
 };
 

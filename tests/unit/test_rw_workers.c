@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_workers.c — --workers' pieces: the host's batch queue and the core's worker engines. */
 #include <CUnit/CUnit.h>
 #include <netinet/in.h>

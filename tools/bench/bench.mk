@@ -1,7 +1,10 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tools/bench/bench.mk — make bench: reelwatch against the read floor, tcpdump and ndpiReader.
 #
 #   make bench            build, generate (or reuse) build/bench/bench.pcap (>= 1 GB), time
-#                         every tool (median of BENCH_RUNS), print the table and the goals
+#                         every tool (median of BENCH_RUNS), print the table and the goals;
+#                         check every mode against the generator's oracle (every upload seen,
+#                         exactly the implied alerts; fails when one is missed)
 #   make bench-profile    perf record -g on the bench capture and callgrind on a 20 MB slice
 #                         (reports in build/bench/profile/)
 #
@@ -17,13 +20,21 @@ BENCH_BYTES    ?= 1100000000
 # Seconds to wait, before timing, for an idle machine (1-minute load average < 0.5).
 BENCH_WAIT_IDLE ?= 0
 # Tools the benchmark compares against, and the profilers bench-profile uses.
-BENCH_DEB_PKGS := tcpdump libndpi-bin
+# tshark and file cross-check the generator's oracle; tcpreplay drives the live burst.
+BENCH_DEB_PKGS := tcpdump libndpi-bin tshark file tcpreplay iproute2
 PROF_DEB_PKGS  := linux-perf valgrind
+
+# Live capture (tools/bench/live.py, tests/ops/live_rate.py) replays captures with tcpreplay;
+# the ops test's fixed-rate case also needs the generator.
+DEB_PKGS += tcpreplay
+# Suricata 7 is the bench's peer (tools/bench/suricata/); bookworm itself has 6.
+DEB_BPO_PKGS += suricata
+ops-test: $(BENCH_GEN)
 
 .PHONY: bench bench-deps bench-tools bench-profile
 
 # The generator includes tools/rw_pcapgen.c (its builders), so it depends on it.
-$(BENCH_GEN): tools/bench/rw_benchgen.c tools/rw_pcapgen.c
+$(BENCH_GEN): tools/bench/rw_benchgen.c tools/bench/bench_oracle.c tools/rw_pcapgen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """make bench: reelwatch against the libpcap read floor, tcpdump and ndpiReader.
 
 Whole processes are timed (wall clock, median of --runs) and their peak RSS is read from
@@ -26,11 +27,20 @@ import subprocess
 import sys
 import time
 
+from truth import (SURICATA_MAGIC_UNKNOWN, SURICATA_TYPES, alert_list,
+                   check_truth, crosscheck_tshark, load_truth, suricata_normalize,
+                   truth_path)
+
 MIB = 1024 * 1024
 FLOOD_FLOWS = 1000000
 FLOOD_BASE_FLOWS = 1000
 PREFIXES = 1000000
 SLICE_BYTES = 20000000
+KEEPALIVE_SESSIONS = (4096, 20000)
+# tshark --export-objects numbers at most 500 objects of one name: the cross-check runs on
+# the 20 MB slice and on a keep-alive capture small enough for that.
+CROSSCHECK_SESSIONS = 512
+LIVE_BYTES = 100000000  # the live burst: 100 MB of the bench's mixed traffic
 
 
 def say(msg):
@@ -45,11 +55,12 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def cached(out, producer, args):
-    """Runs producer+args (which writes out) unless out's .sig names the same inputs."""
+def cached(out, producer, args, also=()):
+    """Runs producer+args (which writes out and the files in also) unless out's .sig names
+    the same inputs and every file is there."""
     sig = sha256_file(producer) + " " + " ".join(args)
     sig_path = out + ".sig"
-    if os.path.exists(out) and os.path.exists(sig_path):
+    if os.path.exists(out) and os.path.exists(sig_path) and all(map(os.path.exists, also)):
         with open(sig_path) as f:
             if f.read() == sig:
                 say(f"bench: reusing {out} (generator unchanged)")
@@ -268,10 +279,22 @@ def bench(a):
     t_start = time.perf_counter()
 
     say(f"bench: machine: {machine()}")
-    cached(pcap, a.gen, ["bench", pcap, str(a.bytes)])
+    cached(pcap, a.gen, ["bench", pcap, str(a.bytes)], also=[truth_path(pcap)])
     cached(flood, a.pcapgen, ["flood", str(FLOOD_FLOWS), flood])
     cached(flood_small, a.pcapgen, ["flood", str(FLOOD_BASE_FLOWS), flood_small])
     rules_1m = make_rules_1m(a.rules, bench_dir, a.gen)
+    ka = {}
+    for n in KEEPALIVE_SESSIONS:
+        ka[n] = os.path.join(bench_dir, f"keepalive_{n}.pcap")
+        cached(ka[n], a.gen, ["keepalive", str(n), ka[n]], also=[truth_path(ka[n])])
+    slice_pcap = os.path.join(bench_dir, "slice.pcap")
+    ka_small = os.path.join(bench_dir, f"keepalive_{CROSSCHECK_SESSIONS}.pcap")
+    cached(slice_pcap, a.gen, ["bench", slice_pcap, str(SLICE_BYTES)],
+           also=[truth_path(slice_pcap)])
+    cached(ka_small, a.gen, ["keepalive", str(CROSSCHECK_SESSIONS), ka_small],
+           also=[truth_path(ka_small)])
+    live_pcap = os.path.join(bench_dir, "live.pcap")
+    cached(live_pcap, a.gen, ["bench", live_pcap, str(LIVE_BYTES)], also=[truth_path(live_pcap)])
 
     floor_out = os.path.join(bench_dir, "floor.txt")
     load_before = os.getloadavg()[0]
@@ -327,6 +350,43 @@ def bench(a):
     pf = per_flow_runs(a, bench_dir, flood, flood_small)
     f_base, f_1m, charged = pf["f_base"], pf["f_1m"], pf["charged"]
     memcap_mib, flood_flows, evicted = pf["memcap_mib"], pf["flood_flows"], pf["evicted"]
+
+    say("bench: ground truth (issue 17): every upload in every mode, against the oracle")
+    truth_ok = True
+    truth_lines = []
+    for cap in (slice_pcap, ka_small):
+        good, line = crosscheck_tshark(a, cap)
+        truth_ok = truth_ok and good
+        truth_lines.append(line)
+        say(line)
+    reuse = {"alerts only": (os.path.join(out_alert, "eve.json"), res["rw_alert"]["rss"]),
+             "default output": (os.path.join(out_all, "eve.json"), res["rw_all"]["rss"]),
+             "alerts only, 2 workers": (os.path.join(out_alert_w2, "eve.json"),
+                                        res["rw_alert_w2"]["rss"]),
+             "default output, 2 workers": (os.path.join(out_all_w2, "eve.json"),
+                                           res["rw_all_w2"]["rss"])}
+    good, ls = truth_runs(a, pcap, "bench.pcap", reuse)
+    truth_ok = truth_ok and good
+    truth_lines += ls
+    for n in KEEPALIVE_SESSIONS:
+        good, ls = truth_runs(a, ka[n], f"{n} concurrent keep-alive HTTP sessions")
+        truth_ok = truth_ok and good
+        truth_lines += ls
+
+    say("bench: Suricata as a peer")
+    if shutil.which("suricata"):
+        suri_runs, suri_lines = suricata_peer(a, [("bench.pcap", pcap)] + [
+            (f"{n} sessions", ka[n]) for n in KEEPALIVE_SESSIONS])
+        res["suri_alert"] = suri_runs["alerts only"]
+        res["suri_all"] = suri_runs["flow+fileinfo+alert+stats"]
+    else:
+        suri_lines = ["Suricata as a peer: SKIP (no suricata; make deps installs 7.0.10 from "
+                      "bookworm-backports)"]
+
+    say("bench: live burst")
+    live_ok, live_lines = live_burst(a, live_pcap)
+    for line in live_lines:
+        say(line)
 
     # What the runs wrote: sanity, so a fast run that did nothing is seen.
     ta, sa, _, st_a = eve_counts(os.path.join(out_alert, "eve.json"))
@@ -422,6 +482,13 @@ def bench(a):
     same = (ta2, sa2, tall2, sall2, pall2) == (ta, sa, tall, sall, pall)
     lines.append(f"  2 workers:      {'the same record and alert counts as one' if same else 'DIFFERENT: '}"
                  f"{'' if same else f'{dict(ta2)} {dict(sa2)} / {dict(tall2)} {dict(sall2)}'}")
+    lines.append("ground truth (issue 17; 'seen': a fileinfo record with the oracle's name, size "
+                 "and type, or in alerts-only mode every file alert the oracle implies):")
+    lines += truth_lines
+    lines.append(f"ground truth: {'every upload seen and exactly the implied alerts, in every mode' if truth_ok else 'FAILED: uploads missed or alerts differ (see above)'}")
+    lines += suri_lines
+    lines += live_lines
+    lines.append(f"live burst: {'0 kernel drops and the offline alerts with the default settings' if live_ok else 'FAILED: drops or alerts differ with the default settings (see above)'}")
     lines.append(f"bench: total {time.perf_counter() - t_start:.0f} s")
 
     say("")
@@ -432,8 +499,177 @@ def bench(a):
     with open(os.path.join(bench_dir, "results.json"), "w") as f:
         json.dump({"machine": machine(), "packets": pkts, "wire_bytes": wire,
                    "file_bytes": size, "runs": res, "load_1m": t_1m, "load_default": t_def,
-                   "flood_1m": f_1m, "flood_1k": f_base, "flood_flows": flood_flows},
+                   "flood_1m": f_1m, "flood_1k": f_base, "flood_flows": flood_flows,
+                   "truth_ok": truth_ok, "truth": truth_lines, "live_ok": live_ok,
+                   "live": live_lines},
                   f, indent=1)
+    if not truth_ok:
+        raise SystemExit("bench: ground truth: FAILED (uploads missed or alerts differ)")
+    if not live_ok:
+        raise SystemExit("bench: live burst: FAILED (drops or alerts differ)")
+
+
+MODES = [("alerts only", ["--set", "eve.types=alert,stats"], 1, True),
+         ("default output", [], 1, False),
+         ("alerts only, 2 workers", ["--set", "eve.types=alert,stats"], 2, True),
+         ("default output, 2 workers", [], 2, False),
+         ("alerts only, 4 workers", ["--set", "eve.types=alert,stats"], 4, True),
+         ("default output, 4 workers", [], 4, False)]
+
+
+
+def truth_runs(a, pcap, label, reuse=None):
+    """Every mode on pcap, each checked against the oracle: (all ok, lines).
+    reuse maps a mode name to an EVE file and peak RSS a timed run already wrote."""
+    truth = load_truth(truth_path(pcap))
+    bench_dir = os.path.join(a.build, "bench")
+    lines = [f"{label}: {len(truth)} uploads in the oracle ({truth_path(pcap)})"]
+    all_ok = True
+    for mode, extra, workers, alerts_only in MODES:
+        if reuse and mode in reuse:
+            eve, rss = reuse[mode]
+        else:
+            d = os.path.join(bench_dir, "truth-" + re.sub(r"[^a-z0-9]+", "-",
+                                                          (label + " " + mode).lower()))
+            os.makedirs(d, exist_ok=True)
+            eve = os.path.join(d, "eve.json")
+            if os.path.exists(eve):
+                os.unlink(eve)
+            cmd = [a.bin, "-r", pcap, "-c", a.rules, "-l", d] + extra
+            if workers > 1:
+                cmd += ["--workers", str(workers)]
+            _, _, rss, code = run_once(cmd, os.path.join(d, "stdout"))
+            if code != 0:
+                lines.append(f"  FAIL {mode}: exit code {code}: {' '.join(cmd)}")
+                all_ok = False
+                continue
+        ok, ls = check_truth(mode, eve, truth, alerts_only, rss)
+        all_ok = all_ok and ok
+        lines += ls
+        say("bench: checked" + ls[0][6:])
+    return all_ok, lines
+
+
+LIVE_MODES = [("default output", [], 1, False, 0),
+              ("alerts only, 2 workers", ["--set", "eve.types=alert,stats"], 2, True, 0),
+              ("default output, -B 2048 (libpcap's default)", [], 1, False, 2048)]
+
+
+def live_burst(a, pcap):
+    """tcpreplay --topspeed of pcap into reelwatch listening live with its defaults on a
+    veth pair (tools/bench/live.py), against an offline replay of the same capture and the
+    oracle. The -B 2048 row shows what libpcap's own buffer did; it is not judged.
+    Returns (ok, lines)."""
+    import live
+    truth = load_truth(truth_path(pcap))
+    bench_dir = os.path.join(a.build, "bench")
+    lines = [f"live burst (issue 17 item 6): tcpreplay --topspeed of {os.path.basename(pcap)} "
+             f"({os.path.getsize(pcap) / 1e6:.0f} MB) on a veth pair, the sensor in its own "
+             "network namespace"]
+    if os.geteuid() != 0 or shutil.which("tcpreplay") is None or shutil.which("ip") is None:
+        lines.append("  SKIP live burst: needs root, ip (iproute2) and tcpreplay")
+        return True, lines
+    all_ok = True
+    offline = {}
+    for mode, extra, workers, alerts_only, bkib in LIVE_MODES:
+        key = (tuple(extra), workers)
+        if key not in offline:
+            d = os.path.join(bench_dir, "live-offline-" + str(len(offline)))
+            os.makedirs(d, exist_ok=True)
+            eve = os.path.join(d, "eve.json")
+            if os.path.exists(eve):
+                os.unlink(eve)
+            cmd = [a.bin, "-r", pcap, "-c", a.rules, "-l", d] + extra
+            if workers > 1:
+                cmd += ["--workers", str(workers)]
+            run_once(cmd)
+            offline[key] = alert_list(eve)
+        args = argparse.Namespace(bin=a.bin, rules=a.rules, pcap=pcap,
+                                  out=os.path.join(bench_dir, "live-" + re.sub(
+                                      r"[^a-z0-9]+", "-", mode.lower())),
+                                  mbps=0, topspeed=True, workers=workers,
+                                  alerts_only=alerts_only, buffer_kib=bkib, settle=3.0)
+        r = live.run(args)
+        judged = bkib == 0
+        if not r.get("eve") or not os.path.exists(r["eve"]):
+            lines.append(f"  FAIL {mode}: no EVE output: {r.get('stderr', '')[-300:]}")
+            all_ok = all_ok and not judged
+            continue
+        got = alert_list(r["eve"])
+        exp = offline[key]
+        missing = collections.Counter(exp) - collections.Counter(got)
+        extra_a = collections.Counter(got) - collections.Counter(exp)
+        good, tl = check_truth(mode, r["eve"], truth, alerts_only)
+        drops, ifdrops = r.get("kernel_drops"), r.get("kernel_ifdrops")
+        sent, recv = r.get("sent_packets") or 0, r.get("kernel_packets") or 0
+        ok = (r.get("rc") == 0 and drops == 0 and ifdrops == 0 and recv >= sent > 0 and
+              not missing and not extra_a and good)
+        if judged:
+            all_ok = all_ok and ok
+        tag = ("OK  " if ok else "FAIL") if judged else "ref "
+        lines.append(f"  {tag} {mode:<44} sent {sent} packets at {r.get('mbps', 0):.0f} Mbit/s, "
+                     f"{r.get('pps', 0) / 1e3:.0f}k packets/s; kernel drops {drops} "
+                     f"({100.0 * (drops or 0) / max(recv, 1):.2f}%), interface drops {ifdrops}; "
+                     f"alerts {len(got) - sum(extra_a.values())} of the offline "
+                     f"{len(exp)}, {sum(extra_a.values())} extra; "
+                     f"{re.search(r'[0-9]+ of [0-9]+ uploads seen', tl[0]).group(0)}; peak RSS "
+                     f"{(r.get('peak_rss_kib') or 0) / 1024:.1f} MiB; memcap.pressure "
+                     f"{r.get('memcap_pressure')}")
+    return all_ok, lines
+
+
+def suricata_peer(a, captures):
+    """suricata --runmode single -r CAPTURE in both output modes, timed on the first
+    capture, every capture checked against its oracle. Returns (runs, lines); not judged."""
+    sdir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suricata")
+    bench_dir = os.path.join(a.build, "bench")
+    lines = [f"Suricata {tool_version(['suricata', '-V']).strip().split()[-2]} as a peer "
+             "(tools/bench/suricata/: the default rule set's job in Suricata rules; not judged):"]
+    runs = {}
+    with open(os.path.join(sdir, "suricata.yaml")) as f:
+        template = f.read()
+    for cap_i, (label, pcap) in enumerate(captures):
+        truth = load_truth(truth_path(pcap))
+        for mode, types in SURICATA_TYPES.items():
+            d = os.path.join(bench_dir, "suricata-" + re.sub(r"[^a-z0-9]+", "-",
+                                                             (label + " " + mode).lower()))
+            os.makedirs(d, exist_ok=True)
+            conf = os.path.join(d, "suricata.yaml")
+            with open(conf, "w") as f:
+                f.write(template.replace("        - alert\n", types, 1))
+            eve = os.path.join(d, "eve.json")
+            if os.path.exists(eve):
+                os.unlink(eve)
+            cmd = ["suricata", "--runmode", "single", "-c", conf, "-S",
+                   os.path.join(sdir, "reelwatch-peer.rules"), "-r", pcap, "-l", d, "-k", "none"]
+            if cap_i == 0:
+                r = measure(f"suricata, {mode}", cmd, 1)
+                runs[mode] = r
+                rss = r["rss"]
+            else:
+                _, _, rss, code = run_once(cmd, os.path.join(d, "stdout"))
+            norm = os.path.join(d, "eve-normalized.json")
+            suricata_normalize(eve, norm)
+            _, ls = check_truth(f"{label}, {mode}", norm, truth, mode == "alerts only", rss,
+                                SURICATA_MAGIC_UNKNOWN)
+            lines += [("  peer" + ln[6:]) if i == 0 else ln for i, ln in enumerate(ls)]
+    return runs, lines
+
+
+def truth_only(a):
+    """--truth PCAP...: every mode on each capture against its oracle; exit 1 on a miss."""
+    ok = True
+    for pcap in a.truth:
+        if a.crosscheck:
+            good, line = crosscheck_tshark(a, pcap)
+            ok = ok and good
+            say(line)
+        good, lines = truth_runs(a, pcap, os.path.basename(pcap))
+        ok = ok and good
+        for line in lines:
+            say(line)
+    if not ok:
+        raise SystemExit(1)
 
 
 def profile(a):
@@ -493,7 +729,31 @@ def main():
                     help="only the memory-per-flow part (SYN floods of 1000 and 1M flows)")
     ap.add_argument("--wait-idle", type=int, default=0, metavar="SECONDS",
                     help="wait up to SECONDS for a 1-minute load average below 0.5")
+    ap.add_argument("--truth", nargs="+", metavar="PCAP",
+                    help="only the ground-truth check: every mode on each capture (which "
+                         "has CAPTURE.truth.tsv beside it)")
+    ap.add_argument("--crosscheck", action="store_true",
+                    help="with --truth: first check each oracle against tshark and file(1)")
+    ap.add_argument("--suricata", nargs="+", metavar="PCAP",
+                    help="only the Suricata peer rows, on these captures (with their oracles)")
+    ap.add_argument("--live", metavar="PCAP",
+                    help="only the live burst, with PCAP (which has PCAP.truth.tsv beside it)")
     a = ap.parse_args()
+    if a.truth:
+        truth_only(a)
+        return
+    if a.suricata:
+        _, lines = suricata_peer(a, [(os.path.basename(p), p) for p in a.suricata])
+        for line in lines:
+            say(line)
+        return
+    if a.live:
+        good, lines = live_burst(a, a.live)
+        for line in lines:
+            say(line)
+        if not good:
+            raise SystemExit(1)
+        return
     tools = () if a.per_flow else ("tcpdump", "ndpiReader")
     for tool in tools + (("perf", "valgrind") if a.profile else ()):
         if shutil.which(tool) is None:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_benchgen.c — the benchmark's captures and rule inputs (make bench, docs/performance.md). */
 
 /*
@@ -6,11 +7,15 @@
  *
  *   rw_benchgen bench OUT.pcap [BYTES]    a deterministic mixed capture of at least BYTES
  *                                         (default 1100000000) bytes of file
+ *   rw_benchgen keepalive N OUT.pcap      N concurrent keep-alive HTTP sessions, uploads
+ *                                         among them (see ka_capture)
  *   rw_benchgen prefixes N OUT.txt        a plain list file of N distinct prefixes
  *                                         (90% IPv4 /24 in 64.0.0.0/2, 10% IPv6 /48 in
  *                                         2a00::/8), none of which the bench capture uses
  *
- * Any other command line is handed to rw_pcapgen's main (demo, flood, ...).
+ * bench and keepalive also write OUT.truth.tsv, the oracle: every upload and the alerts the
+ * default rules imply for it (bench_oracle.c). Any other command line is handed to
+ * rw_pcapgen's main (demo, flood, ...).
  *
  * The bench capture is rounds of short flows, repeated until the file reaches BYTES; a
  * round k is a function of k and the PRNG only, so a smaller BYTES gives a prefix of the
@@ -35,6 +40,7 @@
 int rw_pcapgen_main(int argc, char **argv);
 #include "../rw_pcapgen.c"
 #undef main
+#include "bench_oracle.c"
 
 #define BENCH_DEFAULT_BYTES 1100000000ULL
 #define BENCH_MIN_BYTES 100000ULL
@@ -80,6 +86,7 @@ struct bench_world {
     struct gen_link vlan, qinq;
     uint16_t next_port;
     uint64_t uploads;
+    struct bench_oracle *oracle;
 };
 
 static uint16_t bench_port(struct bench_world *w)
@@ -149,57 +156,87 @@ static void scene_bench_download(struct bench_world *w, const struct gen_path *p
 
 /* One studio file, chosen by n; fname and ctype describe it. */
 static void bench_studio_file(struct bench_world *w, uint64_t n, struct gbuf *f,
-                              const char **fname, const char **ctype)
+                              struct oracle_upload *u)
 {
+    const char **fname = &u->name, **ctype = &u->mime, **magic = &u->magic;
     static const uint8_t notes[] = "sh010 v003 review notes\n";
 
     switch (n % 9) {
     case 0:
         build_psd(f, GEN_UP_PSD_SIDE, GEN_UP_PSD_SIDE);
         *fname = "comp_v003.psd";
+        *magic = "Adobe Photoshop Image";
         *ctype = "image/vnd.adobe.photoshop";
         break;
     case 1:
         build_xstage(f, w->g);
         *fname = "ep07_sc012.xstage";
+        *magic = "Toon Boom Harmony scene";
         *ctype = "application/octet-stream";
         break;
     case 2:
         build_exr(f, GEN_UP_EXR_SIDE);
         *fname = "sh010_plate.1001.exr";
+        *magic = "OpenEXR image data";
         *ctype = "image/x-exr";
         break;
     case 3:
         build_blend(f, w->g, GEN_UP_BLEND_DATA);
         *fname = "mira_rig_v12.blend";
+        *magic = "Blender3D";
         *ctype = "application/x-blender";
         break;
     case 4:
         build_mov_n(f, w->g, GEN_UP_MOV_BYTES);
         *fname = "ep07_comp_v3.mov";
+        *magic = "ISO Media, Apple QuickTime movie";
         *ctype = "video/quicktime";
         break;
     case 5:
         build_zip(f, "notes.txt", notes, sizeof(notes) - 1);
         *fname = "sh010_delivery.zip";
+        *magic = "Zip archive data";
         *ctype = "application/zip";
         break;
     case 6:
         build_dpx(f, "sh010_plate.1001.dpx", 64, 36);
         *fname = "sh010_plate.1001.dpx";
+        *magic = "DPX image data";
         *ctype = "image/x-dpx";
         break;
     case 7:
         build_usdc(f, w->g, GEN_UP_USDC_BYTES);
         *fname = "set_forest.usdc";
+        *magic = "USD crate";
         *ctype = "application/octet-stream";
         break;
     default:
         build_png(f);
         *fname = "logo_v2.png";
+        *magic = "PNG image data";
         *ctype = "image/png";
         break;
     }
+}
+
+/*
+ * One multipart POST of file f (described by u) and the server's small JSON answer on s,
+ * told to the oracle: the bench's ground truth for this upload.
+ */
+static void bench_upload_on(struct bench_world *w, struct gen_tcp *s, struct oracle_flow *fl,
+                            const char *host, struct gbuf *f, struct oracle_upload *u)
+{
+    struct gbuf m[3] = { { 0 }, { 0 }, { 0 } };
+
+    u->size = f->len;
+    u->anonymous = 1; /* build_upload_request sends no Authorization and no Cookie */
+    build_upload_request(&m[0], host, u->name, u->mime, f);
+    gen_tcp_send_buf(s, GEN_C2S, &m[0]);
+    oracle_upload(w->oracle, fl, u, m[0].len);
+    gb_fmt(&m[1], "{\"status\":\"ok\",\"name\":\"%s\",\"size\":%zu}", u->name, f->len);
+    build_http_response(&m[2], s->g, "application/json", m[1].p, m[1].len);
+    gen_tcp_send_buf(s, GEN_S2C, &m[2]);
+    gbufs_done(s->g, m, 3);
 }
 
 /* A multipart POST of one studio file with no credentials, to review or to kp. */
@@ -207,9 +244,10 @@ static void scene_bench_upload(struct bench_world *w)
 {
     struct gen *g = w->g;
     struct gbuf f = { 0 };
+    struct oracle_upload u = { 0 };
+    struct oracle_flow fl;
     struct gen_path p;
     struct gen_tcp s;
-    const char *fname = NULL, *ctype = NULL;
     const struct gen_host *srv;
     char host[64];
     uint64_t n = w->uploads++;
@@ -223,13 +261,14 @@ static void scene_bench_upload(struct bench_world *w)
         srv = &w->review;
     }
     bench_pick_client4(w);
-    bench_studio_file(w, n, &f, &fname, &ctype);
+    bench_studio_file(w, n, &f, &u);
     gen_snprintf(g, host, sizeof(host), "%u.%u.%u.%u", srv->addr[0], srv->addr[1],
                  srv->addr[2], srv->addr[3]);
     path_init(&p, &w->client4, bench_port(w), srv, 80, NULL);
     gen_tcp_init(&s, g, &p, 180 * GEN_MS);
+    oracle_flow_open(w->oracle, &fl, &p);
     gen_tcp_open(&s);
-    http_upload_one(&s, host, fname, ctype, &f);
+    bench_upload_on(w, &s, &fl, host, &f, &u);
     gen_tcp_close(&s, GEN_C2S);
     gbufs_done(g, &f, 1);
 }
@@ -294,6 +333,7 @@ static int bench_capture(const char *path, uint64_t limit)
     struct bench_world w;
     uint64_t k, pkts;
     int64_t size = 0;
+    int orc;
 
     if (g == NULL)
         return 1;
@@ -312,6 +352,7 @@ static int bench_capture(const char *path, uint64_t limit)
     host_init(g, &w.dns6, "fd00:20::53", 1, 64);
     host_init(g, &w.intranet, "10.0.0.80", 1, 64);
     host_init(g, &w.review, "203.0.113.80", 0, 52);
+    w.oracle = oracle_open(g, path);
     for (k = 0; !g->err; k++) {
         bench_round(&w, k);
         if ((k & 63) == 0) {
@@ -325,13 +366,121 @@ static int bench_capture(const char *path, uint64_t limit)
         }
     }
     pkts = g->pkts;
-    if (gen_close(g) != 0) {
+    orc = oracle_close(w.oracle, g->err);
+    if (gen_close(g) != 0 || orc != 0) {
         unlink(path);
         return 1;
     }
     printf("rw_benchgen: wrote %llu packets, %llu rounds, %llu uploads, %lld bytes to %s\n",
            (unsigned long long)pkts, (unsigned long long)k + 1, (unsigned long long)w.uploads,
            (long long)size, path);
+    return 0;
+}
+
+/*
+ * The keep-alive cases: n HTTP/1.1 sessions open at once. Every session does its
+ * three-way handshake first, then KA_ROUNDS rounds go over all sessions in turn (one
+ * request each), then every session closes: between the first and the last handshake
+ * and the first FIN, all n flows are live. Client i is 10.20.(1 + i / 250).(1 + i % 250).
+ * One session in KA_KP_EVERY talks to 175.45.176.0/22 and carries only uploads (a studio
+ * file each round); the others GET 512 to 2047 bytes from an external web server, and
+ * one request in KA_UPLOAD_EVERY of theirs is an upload instead.
+ */
+#define KA_ROUNDS 3u
+#define KA_KP_EVERY 32u
+#define KA_UPLOAD_EVERY 25u
+#define KA_MAX_SESSIONS 60000u
+#define KA_RTT_US 300u
+
+struct ka_session {
+    struct gen_host client, server;
+    struct gen_tcp s;
+    struct oracle_flow fl;
+};
+
+static void ka_get(struct bench_world *w, struct ka_session *c, uint64_t i, unsigned r)
+{
+    struct gen *g = w->g;
+    struct gbuf m[3] = { { 0 }, { 0 }, { 0 } };
+
+    gb_fmt(&m[0], "GET /ka/%llu/%u.json HTTP/1.1\r\nHost: api.example.net\r\n"
+                  "User-Agent: ShotGridDesktop/1.8\r\nAccept: */*\r\n"
+                  "Connection: keep-alive\r\n\r\n",
+           (unsigned long long)i, r);
+    gen_tcp_send_buf(&c->s, GEN_C2S, &m[0]);
+    oracle_flow_bytes(w->oracle, &c->fl, m[0].len);
+    gb_rand(&m[1], g, 512 + gen_rand32(g) % 1536);
+    build_http_response(&m[2], g, "application/octet-stream", m[1].p, m[1].len);
+    gen_tcp_send_buf(&c->s, GEN_S2C, &m[2]);
+    gbufs_done(g, m, 3);
+}
+
+static int ka_capture(const char *path, uint64_t n)
+{
+    struct gen *g = gen_open(path, GEN_SEED);
+    struct bench_world w;
+    struct ka_session *ss = NULL;
+    uint64_t i, reqs = 0, pkts;
+    unsigned r;
+    int orc;
+
+    if (g == NULL)
+        return 1;
+    memset(&w, 0, sizeof(w));
+    w.g = g;
+    w.oracle = oracle_open(g, path);
+    ss = calloc(n, sizeof(*ss));
+    if (ss == NULL)
+        gen_fail(g, "out of memory");
+    for (i = 0; i < n && !g->err; i++) {
+        struct ka_session *c = &ss[i];
+        struct gen_path p;
+
+        bench_host(&w, &c->client, 1, 128, "10.20.%u.%u", 1u + (unsigned)(i / 250u),
+                   1u + (unsigned)(i % 250u));
+        if (i % KA_KP_EVERY == KA_KP_EVERY - 1)
+            bench_host(&w, &c->server, 0, 46, "175.45.%u.%u", 176u + (unsigned)(i & 3u),
+                       1u + (unsigned)((i >> 2) % 254u));
+        else
+            host_init(g, &c->server, bench_web4[i % 12], 0, 55);
+        path_init(&p, &c->client, (uint16_t)(32768u + i % 28000u), &c->server, 80, NULL);
+        gen_tcp_init(&c->s, g, &p, KA_RTT_US);
+        oracle_flow_open(w.oracle, &c->fl, &p);
+        gen_tcp_open(&c->s);
+        gen_advance(g, 20);
+    }
+    for (r = 0; r < KA_ROUNDS && !g->err; r++) {
+        for (i = 0; i < n && !g->err; i++, reqs++) {
+            struct ka_session *c = &ss[i];
+
+            if (c->fl.flagged || reqs % KA_UPLOAD_EVERY == KA_UPLOAD_EVERY / 2) {
+                struct gbuf f = { 0 };
+                struct oracle_upload u = { 0 };
+                char host[64];
+
+                bench_studio_file(&w, w.uploads++, &f, &u);
+                gen_snprintf(g, host, sizeof(host), "%u.%u.%u.%u", c->server.addr[0],
+                             c->server.addr[1], c->server.addr[2], c->server.addr[3]);
+                bench_upload_on(&w, &c->s, &c->fl, host, &f, &u);
+                gbufs_done(g, &f, 1);
+            } else {
+                ka_get(&w, c, i, r);
+            }
+            gen_advance(g, 20);
+        }
+    }
+    for (i = 0; i < n && !g->err; i++)
+        gen_tcp_close(&ss[i].s, GEN_C2S);
+    pkts = g->pkts;
+    orc = oracle_close(w.oracle, g->err);
+    free(ss);
+    if (gen_close(g) != 0 || orc != 0) {
+        unlink(path);
+        return 1;
+    }
+    printf("rw_benchgen: wrote %llu packets, %llu sessions, %llu requests, %llu uploads to %s\n",
+           (unsigned long long)pkts, (unsigned long long)n, (unsigned long long)reqs,
+           (unsigned long long)w.uploads, path);
     return 0;
 }
 
@@ -391,6 +540,14 @@ int main(int argc, char **argv)
             v = BENCH_MIN_BYTES;
         return bench_capture(argv[2], v);
     }
+    if (argc == 4 && strcmp(argv[1], "keepalive") == 0) {
+        if (parse_u64(argv[2], KA_MAX_SESSIONS, &v) != 0 || v == 0) {
+            fprintf(stderr, "rw_benchgen: N: expected 1 to %u, found '%s'\n", KA_MAX_SESSIONS,
+                    argv[2]);
+            return 2;
+        }
+        return ka_capture(argv[3], v);
+    }
     if (argc == 4 && strcmp(argv[1], "prefixes") == 0) {
         if (parse_u64(argv[2], BENCH_PREFIX_MAX, &v) != 0 || v == 0) {
             fprintf(stderr, "rw_benchgen: N: expected 1 to %llu, found '%s'\n",
@@ -401,9 +558,11 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         printf("usage: rw_benchgen bench OUT.pcap [BYTES]   (default %llu)\n"
+               "       rw_benchgen keepalive N OUT.pcap   (N sessions at once, N <= %u)\n"
                "       rw_benchgen prefixes N OUT.txt     (N <= %llu)\n"
                "       rw_benchgen <any rw_pcapgen command>\n",
-               (unsigned long long)BENCH_DEFAULT_BYTES, (unsigned long long)BENCH_PREFIX_MAX);
+               (unsigned long long)BENCH_DEFAULT_BYTES, KA_MAX_SESSIONS,
+               (unsigned long long)BENCH_PREFIX_MAX);
         return 0;
     }
     return rw_pcapgen_main(argc, argv);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rw_readfloor.c — the benchmark's read floor: libpcap reads a capture, every byte is read. */
 
 /*

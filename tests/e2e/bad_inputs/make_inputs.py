@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """make_inputs.py — writes the bad captures of this case from the first three packets of
 pcaps/demo.pcap (two DNS and one NTP datagram: 75, 91 and 75 captured bytes). Run from
 this directory; the outputs are committed, this script says how they were made."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """follow.py PCAP SRCPORT DSTPORT OUT [resp]: writes the bytes the TCP connection from
 SRCPORT to DSTPORT carried from SRCPORT's side (with "resp": from DSTPORT's side) (tshark's follow,tcp,raw; duplicate and overlapping
 bytes resolved by tshark), and prints size and SHA-256."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """split_multipart.py BODY BOUNDARY OUTDIR: writes each file part of a multipart body
 under its filename and prints name, size and SHA-256 of every part (plain fields too)."""
 import hashlib, os, re, sys
