@@ -104,6 +104,7 @@ test: deps
 	@$(MAKE) --no-print-directory ops-test
 	@$(MAKE) --no-print-directory standalone-test
 	@$(MAKE) --no-print-directory deb-test
+	@$(MAKE) --no-print-directory suricata-test
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 
@@ -139,5 +140,7 @@ include dist/package.mk
 -include tools/bench/bench.mk
 # reelwatch report: the investigation report (sources, chromium, make report-test).
 -include plugin/report/report.mk
+# The Suricata plugin: make suricata, make suricata-test.
+-include plugin/suricata/suricata.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

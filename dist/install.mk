@@ -28,6 +28,8 @@ MANDIR         ?= $(PREFIX)/share/man
 SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 LOGROTATEDIR   ?= /etc/logrotate.d
 RW_LOGDIR      ?= /var/log/reelwatch
+RW_PLUGINDIR   ?= $(PREFIX)/lib/reelwatch
+RW_SURICATA_CONFDIR ?= $(SYSCONFDIR)/suricata
 
 INST_DIR       := $(BUILD)/install
 INST_BIN       := $(INST_DIR)/reelwatch
@@ -72,6 +74,16 @@ install: $(INST_BIN)
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/reelwatch.service
 	$(RW_SUBST) dist/reelwatch.logrotate > $(DESTDIR)$(LOGROTATEDIR)/reelwatch
 	chmod 0644 $(DESTDIR)$(LOGROTATEDIR)/reelwatch
+	@# The Suricata plugin when it was built (make suricata), with its include file pointing
+	@# at where the plugin and the rules were installed. The include file goes beside
+	@# suricata.yaml, not into the rule directory (reelwatch -c loads every YAML file there).
+	if [ -f $(BUILD)/suricata/reelwatch-suricata.so ]; then \
+	  install -d $(DESTDIR)$(RW_PLUGINDIR) $(DESTDIR)$(RW_SURICATA_CONFDIR) && \
+	  install -m 0644 $(BUILD)/suricata/reelwatch-suricata.so $(DESTDIR)$(RW_PLUGINDIR)/ && \
+	  sed -e 's|/usr/lib/reelwatch/reelwatch-suricata.so|$(RW_PLUGINDIR)/reelwatch-suricata.so|' \
+	      -e 's|^  rules: /etc/reelwatch$$|  rules: $(RW_CONFDIR)|' dist/reelwatch-suricata.yaml \
+	      > $(DESTDIR)$(RW_SURICATA_CONFDIR)/reelwatch-suricata.yaml && \
+	  chmod 0644 $(DESTDIR)$(RW_SURICATA_CONFDIR)/reelwatch-suricata.yaml; fi
 
 # Removes the files install wrote, then the directories that are left empty (never a
 # shared one that still holds something else).
@@ -79,6 +91,9 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/reelwatch $(DESTDIR)$(MANDIR)/man8/reelwatch.8 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/reelwatch.service $(DESTDIR)$(LOGROTATEDIR)/reelwatch
 	for f in $(RW_RULE_FILES); do rm -f $(DESTDIR)$(RW_CONFDIR)/$$f; done
+	rm -f $(DESTDIR)$(RW_PLUGINDIR)/reelwatch-suricata.so \
+	  $(DESTDIR)$(RW_SURICATA_CONFDIR)/reelwatch-suricata.yaml
+	-rmdir $(DESTDIR)$(RW_PLUGINDIR) 2>/dev/null
 	for f in $(RW_SITE_FILES); do ! cmp -s rules/$$f $(DESTDIR)$(RW_CONFDIR)/$$f || \
 	  rm -f $(DESTDIR)$(RW_CONFDIR)/$$f; done
 	-rmdir $(DESTDIR)$(RW_CONFDIR)/lists $(DESTDIR)$(RW_CONFDIR) 2>/dev/null

@@ -132,6 +132,8 @@ struct rw_engine_config {
     const char *const *sets;        /* "NAME=VALUE" overrides (--set), nsets of them */
     size_t nsets;
     const char *magic_path;         /* extra magic files, colon-separated; NULL: none */
+    int events_only;                /* 1: an event-layer host (rw_events_*): no nDPI module
+                                     * is set up, and the packet layer must not be used */
 };
 
 struct rw_engine;
@@ -255,6 +257,105 @@ struct rw_file_event {
  * is accepted and writes nothing yet. Never fails: problems are counted. */
 void rw_engine_file_event(struct rw_engine *e, const struct rw_flow_info *info,
                           const struct rw_file_event *ev);
+
+/*
+ * Event layer, per flow: for a host that parses flows and files itself (Suricata) and
+ * reports events instead of packets. The rules, lists, typing (rw_magic with the studio
+ * magic file) and alert records are the engine's, exactly as at the packet layer.
+ *
+ *   rw_events        one per host thread: the engine it reads (rules, lists, detector,
+ *                    magic; a reload of the engine is picked up at the next call) and the
+ *                    output this thread's alerts go to. Calls on one rw_events come from
+ *                    one thread at a time; rw_engine_reload must not run during any call.
+ *   rw_evflow        the core's state for one flow, owned by the host (any thread may
+ *                    pass it, one at a time). Made only for flows some rule could fire on.
+ *
+ * The host's struct rw_flow_info is passed with every call and read during the call:
+ * key, counters (pkts, bytes, payload per direction: flow rules fire on payload at the
+ * call where it crosses their bound, as at the packet layer), times, app_proto. Files
+ * are named by a host key (any 64-bit value unique among the flow's open files, e.g. the
+ * address of the host's own file object).
+ */
+struct rw_events;
+struct rw_evflow;
+
+/* Counters of one rw_events since rw_events_new. */
+struct rw_events_counters {
+    uint64_t flows;          /* rw_evflow made */
+    uint64_t flows_nomem;    /* ... refused for lack of memory */
+    uint64_t files;          /* files followed (opened) */
+    uint64_t files_refused;  /* files not followed: no rule could fire on their direction,
+                              * a bound (RW_FILES_PER_FLOW_MAX) or memory */
+    uint64_t alerts;         /* alerts written */
+    uint64_t alerts_failed;  /* alerts lost: could not be built or written */
+};
+
+/* rw_events_new makes a thread's handle on e writing alerts to out (copied). NULL on OOM.
+ * e must outlive it. */
+struct rw_events *rw_events_new(struct rw_engine *e, const struct rw_output *out);
+
+/* rw_events_free releases ev and sets *evp to NULL; NULL is fine. */
+void rw_events_free(struct rw_events **evp);
+
+/* rw_events_counters copies ev's counters to out. */
+void rw_events_counters(const struct rw_events *ev, struct rw_events_counters *out);
+
+/* rw_events_generation is the engine's rule-set generation, bumped by every successful
+ * rw_engine_reload: a host that cached rw_events_flow_wanted's answer asks again when it
+ * changes. */
+uint32_t rw_events_generation(const struct rw_events *ev);
+
+/* rw_events_flow_wanted says which directions of a flow with this key some rule could
+ * fire on (its addresses against the rules' lists, home_net and directions): bit
+ * 1 << enum rw_dir for each. 0: none could, and the host need not report the flow at all;
+ * files travelling a direction whose bit is clear are not followed. For each such
+ * direction, RW_EVENTS_LISTED << dir is also set when its receiver is in one of the rule
+ * set's lists (a flagged range): a host may follow those transfers past its own limits. */
+#define RW_EVENTS_LISTED 4u
+/* Also set when a flow or host rule (not only file rules) could fire on a wanted direction:
+ * without it the host need report only the flow's files (and may make the flow's state at
+ * its first file), not its progress. */
+#define RW_EVENTS_FLOW_RULES 16u
+unsigned rw_events_flow_wanted(const struct rw_events *ev, const struct rw_flow_key *key);
+
+/* rw_events_flow_new makes the core's state for a flow the host will report. NULL on OOM
+ * (counted): the flow is then not followed. */
+struct rw_evflow *rw_events_flow_new(struct rw_events *ev, const struct rw_flow_info *info);
+
+/* rw_events_flow_progress runs the flow and host rules after the host updated info (a
+ * packet with payload): an alert fires at the call where a bound is crossed. */
+void rw_events_flow_progress(struct rw_events *ev, struct rw_evflow *fl,
+                             const struct rw_flow_info *info, uint64_t now_us);
+
+/* rw_events_flow_end ends the flow: open files end TRUNCATED, the flow rules run a last
+ * time (info->last_us is the time), the state is freed and *flp set to NULL. NULL fine. */
+void rw_events_flow_end(struct rw_events *ev, struct rw_evflow **flp,
+                        const struct rw_flow_info *info);
+
+/* rw_events_flow_free frees the state without any event (the host is shutting down). */
+void rw_events_flow_free(struct rw_evflow **flp);
+
+/* rw_events_file_open starts a file of the flow: name (any bytes, cut at
+ * RW_FILE_NAME_MAX_BYTES), direction (enum rw_dir) and the protocol that carries it.
+ * A file on a direction no rule could fire on is not followed. If key is already open
+ * in the flow, that file first ends TRUNCATED. Returns 1 when followed, else 0. */
+int rw_events_file_open(struct rw_events *ev, struct rw_evflow *fl,
+                        const struct rw_flow_info *info, uint64_t key, uint8_t dir,
+                        const char *name, size_t name_len, const char *app_proto,
+                        uint64_t now_us);
+
+/* rw_events_file_data adds n bytes of file key (the next ones): they are counted, the
+ * first RW_MAGIC_WANT_BYTES type the file (its type groups, then the rules see it
+ * identified), then every call is a growth event. Unknown keys are ignored. */
+void rw_events_file_data(struct rw_events *ev, struct rw_evflow *fl,
+                         const struct rw_flow_info *info, uint64_t key, const uint8_t *p,
+                         size_t n, uint64_t now_us);
+
+/* rw_events_file_close ends file key: truncated (the host lost bytes or gave up on it)
+ * or complete; typed now if it was not, the end rules run. Unknown keys are ignored. */
+void rw_events_file_close(struct rw_events *ev, struct rw_evflow *fl,
+                          const struct rw_flow_info *info, uint64_t key, int truncated,
+                          uint64_t now_us);
 
 /* rw_engine_stats writes one stats record at packet time ts_us, with the host's counters
  * (n of them) merged with the core's own. */

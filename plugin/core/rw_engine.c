@@ -12,6 +12,7 @@
 #include "rw_classify.h"
 #include "rw_detect.h"
 #include "rw_eve.h"
+#include "rw_events.h"
 #include "rw_expect.h"
 #include "rw_files.h"
 #include "rw_ftp.h"
@@ -392,9 +393,9 @@ struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct
     }
     if (rc != 0)
         goto out;
-    e->classify = rw_classify_new();
+    e->classify = cfg->events_only ? NULL : rw_classify_new();
     e->flows = rw_pool_new(sizeof(struct rw_flow));
-    if (e->classify == NULL || e->flows == NULL)
+    if ((e->classify == NULL && !cfg->events_only) || e->flows == NULL)
         rc = RW_ENOMEM;
 out:
     if (rc != 0) {
@@ -1323,4 +1324,21 @@ void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counte
     all[k++] = (struct rw_counter){"memcap.pressure", st.flow_state_oom + fs.nomem + fs.refused +
                                                       expect_nomem};
     (void)engine_emit(e, rw_eve_stats_record(ts_us, all, k));
+}
+
+/* ---- what the event layer (rw_events.c) reads of an engine ---------------------------- */
+
+void rw__engine_parts(const struct rw_engine *e, struct rw__engine_parts *p)
+{
+    p->rules = e->rules;
+    p->detect = e->detect;
+    p->magic = e->magic;
+    p->gen = e->gen;
+    p->alerts = (e->eve_types & RW_EVE_ALERT) != 0;
+}
+
+unsigned rw__engine_rules_apply(const struct rw_engine *e, const struct rw_flow_key *k,
+                                uint8_t addrs[2])
+{
+    return engine_rules_apply(e, k, addrs);
 }
