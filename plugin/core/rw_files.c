@@ -264,7 +264,7 @@ static void files_record(struct rw_files *fs, const struct rw_files_call *c,
 {
     struct rw_file_event ev;
     const uint8_t *digest = NULL;
-    json_t *rec;
+    struct rw_json *rec;
 
     if (fs->env->record == NULL)
         return;

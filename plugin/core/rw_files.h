@@ -3,11 +3,11 @@
 #ifndef RW_FILES_H
 #define RW_FILES_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rw.h"
+#include "rw_json.h"
 #include "rw_detect.h"
 #include "rw_magic.h"
 #include "rw_rules.h"
@@ -61,8 +61,8 @@ struct rw_files_env {
     struct rw_detect *detect;         /* NULL: no rule events */
     rw_detect_emit_fn emit;           /* alerts */
     void *emit_ctx;
-    /* writes a finished fileinfo record (takes the reference); NULL: none written */
-    void (*record)(void *ctx, json_t *rec);
+    /* writes a finished fileinfo record (takes it over; NULL rec: OOM); NULL: none written */
+    void (*record)(void *ctx, struct rw_json *rec);
     void *record_ctx;
     int sha256;                       /* 1: hash every file with SHA-256 */
     struct rw_files_stats *stats;     /* must not be NULL */
