@@ -135,12 +135,13 @@ int rw_json_utf8_valid(const char *s, size_t len)
     size_t i = 0;
 
     while (i < len) {
+        size_t k;
+
         if (u[i] < 0x80) {
             i++;
             continue;
         }
-        size_t k = json_utf8_len(u + i, len - i);
-
+        k = json_utf8_len(u + i, len - i);
         if (k == 0)
             return 0;
         i += k;
@@ -152,10 +153,9 @@ int rw_json_utf8_valid(const char *s, size_t len)
  * Writes s quoted and escaped. Worst cases per input byte: 6 ("\u00xx") when valid, 5
  * ("\\xnn") when not; room for the whole string is made once.
  */
-static void json_string(struct rw_json *j, const char *s, size_t len)
+static void json_string(struct rw_json *j, const char *s, size_t len, int valid)
 {
     const unsigned char *u = (const unsigned char *)s;
-    int valid = rw_json_utf8_valid(s, len);
     char *o;
 
     if (len > (RW_JSON_MAX_BYTES - 2) / 6) {
@@ -212,7 +212,8 @@ static int json_member(struct rw_json *j, const char *key)
         j->buf[j->len++] = ',';
     }
     if (key != NULL) {
-        json_string(j, key, strlen(key));
+        /* Keys are program literals or libyaml's (valid UTF-8): no validation. */
+        json_string(j, key, strlen(key), 1);
         if (json_room(j, 1) != 0)
             return -1;
         j->buf[j->len++] = ':';
@@ -275,7 +276,7 @@ void rw_json_str(struct rw_json *j, const char *key, const char *s, size_t len)
     }
     if (json_member(j, key) != 0)
         return;
-    json_string(j, s, len);
+    json_string(j, s, len, rw_json_utf8_valid(s, len));
 }
 
 void rw_json_cstr(struct rw_json *j, const char *key, const char *s)

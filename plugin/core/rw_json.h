@@ -38,6 +38,9 @@ struct rw_json {
     unsigned depth;     /* private: open objects and arrays */
     uint32_t first;     /* private: bit d set when level d has no member yet */
     uint32_t array;     /* private: bit d set when level d is an array */
+#ifdef RW_JSON_YAJL
+    void *gen;          /* private: the yajl_gen of tools/bench/rw_json_yajl.c (measured) */
+#endif
 };
 
 /* rw_json_new allocates a writer with cap bytes of buffer (at least 64). The caller owns

@@ -14,7 +14,7 @@
 
 FUZZ_CC       ?= clang
 FUZZ_BUILD    ?= $(BUILD)/fuzz
-FUZZ_TARGETS  := decode rules addrlist pcapfile magic ftp ftp_msan expect http http_msan smtp
+FUZZ_TARGETS  := decode rules addrlist pcapfile magic ftp ftp_msan expect http http_msan smtp evewriter
 FUZZ_SECONDS  ?= 30
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_MSAN     := -fsanitize=memory -fsanitize-memory-track-origins
@@ -38,7 +38,8 @@ FUZZ_EXPECT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_expect.c
 FUZZ_HTTP_OBJ   := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRC))
 FUZZ_MSAN_OBJ   := $(patsubst %.c,$(FUZZ_BUILD)/obj-msan/%.o,tests/fuzz/fuzz_ftp.c $(FUZZ_FTP_SRC))
 FUZZ_HTTP_MSAN_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj-msan/%.o,tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRC))
-FUZZ_OBJ        := $(patsubst %,$(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o,decode rules addrlist pcapfile) \
+FUZZ_OBJ        := $(patsubst %,$(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o,decode rules addrlist pcapfile \
+                     evewriter) \
                    $(FUZZ_BUILD)/obj/tests/fuzz/fuzzhost.o $(FUZZ_FTP_OBJ) $(FUZZ_MAGIC_OBJ) \
                    $(FUZZ_EXPECT_OBJ) $(FUZZ_MSAN_OBJ) $(FUZZ_HTTP_OBJ) $(FUZZ_HTTP_MSAN_OBJ) \
                    $(FUZZ_SMTP_OBJ)
