@@ -117,6 +117,7 @@ struct rw_flow {
 struct rw_engine {
     struct rw_output out;
     struct rw_json *eve_stats;   /* the stats record's line, allocated at set-up (owner only) */
+    struct rw_files_types ftypes; /* type-group cache of this engine or worker (fenv.types) */
     struct rw_classify *classify;
     struct rw_ruleset *rules;
     struct rw_detect *detect;
@@ -343,6 +344,7 @@ static int engine_setup_transfers(struct rw_engine *e, const struct rw_engine_co
         .record = (e->eve_types & RW_EVE_FILEINFO) ? engine_file_record : NULL,
         .record_ctx = e,
         .sha256 = e->sha256,
+        .types = &e->ftypes,
         .stats = &e->fstats,
     };
     return 0;
@@ -461,6 +463,7 @@ static void engine_share(struct rw_engine *w, const struct rw_engine *o)
     w->fenv = o->fenv;
     w->fenv.record_ctx = w;
     w->fenv.stats = &w->fstats;
+    w->fenv.types = &w->ftypes;
 }
 
 struct rw_engine *rw_engine_worker_new(struct rw_engine *e, int *err)

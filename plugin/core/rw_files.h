@@ -54,6 +54,26 @@ struct rw_files_stats {
     uint64_t open_now;     /* files open now, all flows */
 };
 
+/*
+ * Type-group answers by (MIME type, description): most files of a capture are of a few
+ * types, and matching every group's globs costs thousands of instructions a file. Direct
+ * mapped, RW_FILES_TYPES_SLOTS slots; an entry counts only for the rule set and the
+ * generation it was computed under. One per engine and per worker (workers run in
+ * threads of their own: never shared). Zeroed storage is an empty cache.
+ */
+#define RW_FILES_TYPES_SLOTS 64
+
+struct rw_files_types {
+    struct {
+        const void *rs;             /* the rule set it was computed with; NULL: empty */
+        uint32_t gen;
+        uint64_t bits;
+        char mime[64];              /* RW_MAGIC_MIME_MAX */
+        char desc[128];             /* RW_MAGIC_DESC_MAX */
+    } slot[RW_FILES_TYPES_SLOTS];
+    uint64_t hits, misses;          /* read-only outside rw_files.c */
+};
+
 /* What the engine lends every flow's table (it outlives them all). */
 struct rw_files_env {
     struct rw_magic *magic;           /* NULL: files are not typed (no magic, no groups) */
@@ -66,6 +86,7 @@ struct rw_files_env {
     void *record_ctx;
     int sha256;                       /* 1: hash every file with SHA-256 */
     struct rw_files_stats *stats;     /* must not be NULL */
+    struct rw_files_types *types;     /* NULL: no cache; else this engine's or worker's own */
 };
 
 /* The flow a call is about, valid for the call: the engine's current view. */
