@@ -137,5 +137,7 @@ include dist/package.mk
 -include tools/bench/bench.mk
 # reelwatch report: the investigation report (sources, chromium, make report-test).
 -include plugin/report/report.mk
+# make eve-compare: this tree's EVE against the jansson writer's (issue 15).
+-include tests/evecompare/evecompare.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
