@@ -63,7 +63,7 @@ int rw_json_error(const struct rw_json *j)
     return j == NULL ? RW_EINVAL : j->err;
 }
 
-/* Makes room for n more bytes. 0, or -1 with the error set. */
+/* Makes room for n more bytes and a NUL after them. 0, or -1 with the error set. */
 static int json_room(struct rw_json *j, size_t n)
 {
     size_t cap = j->cap;
@@ -71,8 +71,9 @@ static int json_room(struct rw_json *j, size_t n)
 
     if (j->err != 0)
         return -1;
-    if (n <= j->cap - j->len)
+    if (n < j->cap - j->len)
         return 0;
+    n++;
     if (n > RW_JSON_MAX_BYTES - j->len) {
         j->err = RW_ENOMEM;
         return -1;
@@ -265,6 +266,7 @@ void rw_json_close(struct rw_json *j)
     j->first &= ~(UINT32_C(1) << j->depth);
     j->array &= ~(UINT32_C(1) << j->depth);
     j->depth--;
+    j->buf[j->len] = '\0'; /* room kept by json_room: hosts may treat the line as a string */
 }
 
 void rw_json_str(struct rw_json *j, const char *key, const char *s, size_t len)

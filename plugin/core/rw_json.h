@@ -31,7 +31,8 @@
 #define RW_JSON_MAX_BYTES (16u * 1024 * 1024)
 
 struct rw_json {
-    char *buf;          /* read-only: the text so far, not NUL-terminated */
+    char *buf;          /* read-only: the text so far; NUL-terminated (not counted in len)
+                         * once a close has returned to the top level */
     size_t len;         /* read-only */
     size_t cap;         /* private */
     int err;            /* private: 0 or RW_E* */

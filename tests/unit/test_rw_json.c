@@ -258,6 +258,7 @@ static void test_json_structure_commas_and_nesting(void)
     rw_json_str(j, "k\"ey", "", 0);
     rw_json_close(j);
     CU_ASSERT_EQUAL(rw_json_error(j), 0);
+    CU_ASSERT_EQUAL(j->buf[j->len], '\0'); /* a finished line is also a C string */
     CU_ASSERT_STRING_EQUAL(text(j), "{\"a\":\"x\",\"n\":0,\"big\":9223372036854775807,"
                                     "\"max\":9223372036854775807,\"arr\":[1,{},[],\"s\"],"
                                     "\"o\":{\"t\":true,\"f\":false},\"k\\\"ey\":\"\"}");
