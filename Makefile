@@ -142,5 +142,7 @@ include dist/package.mk
 -include plugin/report/report.mk
 # The Suricata plugin: make suricata, make suricata-test.
 -include plugin/suricata/suricata.mk
+# make eve-compare: this tree's EVE against the jansson writer's (issue 15).
+-include tests/evecompare/evecompare.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

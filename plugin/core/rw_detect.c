@@ -1141,258 +1141,159 @@ void rw_detect_file(struct rw_detect *d, const struct rw_detect_flow *f,
 
 /* ---- EVE ------------------------------------------------------------------------------- */
 
-static int det_set(json_t *obj, const char *key, json_t *value)
-{
-    /* Steals value, also on failure; a NULL value fails. */
-    return json_object_set_new_nocheck(obj, key, value) == 0 ? 0 : -1;
-}
-
-static json_t *det_u64(uint64_t v)
-{
-    return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
-}
-
-static json_t *det_str(const char *s)
-{
-    return rw_eve_json_string(s, strlen(s));
-}
-
-static json_t *det_time(uint64_t us)
+static void det_time(struct rw_json *j, const char *key, uint64_t us)
 {
     char ts[RW_EVE_TS_BYTES];
 
     rw_eve_timestamp(us, ts, sizeof(ts));
-    return json_string(ts);
+    rw_json_cstr(j, key, ts);
 }
 
-static json_t *det_metadata(const struct rw_rule *r)
+static void det_metadata(struct rw_json *j, const struct rw_rule *r)
 {
-    json_t *md = json_object();
-    int rc = 0;
-
-    if (md == NULL)
-        return NULL;
-    for (size_t i = 0; i < r->nmetadata && rc == 0; i++) {
+    rw_json_object_open(j, "metadata");
+    for (size_t i = 0; i < r->nmetadata; i++) {
         const struct rw_rule_meta *m = &r->metadata[i];
-        json_t *arr = json_array();
 
-        for (size_t j = 0; j < m->nvalues && arr != NULL && rc == 0; j++)
-            rc |= json_array_append_new(arr, det_str(m->values[j]));
         /* Keys come from libyaml, which only passes valid UTF-8. */
-        rc |= json_object_set_new(md, m->key, arr) == 0 ? 0 : -1;
+        rw_json_array_open(j, m->key);
+        for (size_t k = 0; k < m->nvalues; k++)
+            rw_json_cstr(j, NULL, m->values[k]);
+        rw_json_close(j);
     }
-    if (rc != 0) {
-        json_decref(md);
-        return NULL;
-    }
-    return md;
+    rw_json_close(j);
 }
 
-static json_t *det_window_json(const struct rw_alert *a)
+static void det_window_json(struct rw_json *j, const struct rw_alert *a)
 {
-    json_t *w = json_object();
-    int rc = 0;
-
-    if (w == NULL)
-        return NULL;
-    rc |= det_set(w, "span", det_u64(a->window.span_sec));
-    rc |= det_set(w, "files", det_u64(a->window.files));
-    rc |= det_set(w, "bytes", det_u64(a->window.bytes));
-    rc |= det_set(w, "flows", det_u64(a->window.flows));
-    rc |= det_set(w, "first", det_time(a->window.first_us));
-    rc |= det_set(w, "last", det_time(a->window.last_us));
-    if (rc != 0) {
-        json_decref(w);
-        return NULL;
-    }
-    return w;
+    rw_json_object_open(j, "window");
+    rw_json_u64(j, "span", a->window.span_sec);
+    rw_json_u64(j, "files", a->window.files);
+    rw_json_u64(j, "bytes", a->window.bytes);
+    rw_json_u64(j, "flows", a->window.flows);
+    det_time(j, "first", a->window.first_us);
+    det_time(j, "last", a->window.last_us);
+    rw_json_close(j);
 }
 
-static json_t *det_type_groups(const struct rw_alert *a)
+static void det_type_groups(struct rw_json *j, const struct rw_alert *a)
 {
     size_t ng = a->rules == NULL ? 0 : rw_rules_group_count(a->rules);
-    json_t *arr = json_array();
-    int rc = 0;
 
-    if (arr == NULL)
-        return NULL;
-    for (size_t g = 0; g < ng && g < 64 && rc == 0; g++) {
+    rw_json_array_open(j, "type_groups");
+    for (size_t g = 0; g < ng && g < 64; g++) {
         if (a->types & (1ULL << g))
-            rc = json_array_append_new(arr, det_str(rw_rules_group(a->rules, g)->name));
+            rw_json_cstr(j, NULL, rw_rules_group(a->rules, g)->name);
     }
-    if (rc != 0) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    rw_json_close(j);
 }
 
-static json_t *det_context(const struct rw_alert *a)
+static void det_context(struct rw_json *j, const struct rw_alert *a)
 {
-    json_t *cx = json_object();
-    int rc = 0;
-
-    if (cx == NULL)
-        return NULL;
-    rc |= det_set(cx, "level", json_string(det_level_name(a->level)));
-    if (a->direction != NULL)
-        rc |= det_set(cx, "direction", json_string(a->direction));
+    rw_json_object_open(j, "context");
+    rw_json_cstr(j, "level", det_level_name(a->level));
+    rw_json_cstr(j, "direction", a->direction);
     if (a->list != NULL) {
-        rc |= det_set(cx, "list", det_str(a->list));
-        rc |= det_set(cx, "prefix", det_str(a->prefix));
+        rw_json_cstr(j, "list", a->list);
+        rw_json_cstr(j, "prefix", a->prefix);
     }
     if (a->types != 0)
-        rc |= det_set(cx, "type_groups", det_type_groups(a));
+        det_type_groups(j, a);
     if (a->file != NULL && a->file->ext_mismatch)
-        rc |= det_set(cx, "ext_mismatch", json_true());
+        rw_json_bool(j, "ext_mismatch", 1);
     if (a->anonymous >= 0)
-        rc |= det_set(cx, "anonymous", json_boolean(a->anonymous));
+        rw_json_bool(j, "anonymous", a->anonymous);
     if (a->level != RW_RULE_HOST)
-        rc |= det_set(cx, "bytes", det_u64(a->bytes));
+        rw_json_u64(j, "bytes", a->bytes);
     if (a->proto != NULL && a->proto[0] != '\0')
-        rc |= det_set(cx, "proto",
-                      rw_eve_json_string(a->proto, strnlen(a->proto, RW_PROTO_NAME_MAX_BYTES)));
+        rw_json_str(j, "proto", a->proto, strnlen(a->proto, RW_PROTO_NAME_MAX_BYTES));
     if (a->hostname != NULL && a->hostname[0] != '\0')
-        rc |= det_set(cx, "hostname",
-                      rw_eve_json_string(a->hostname, strnlen(a->hostname, RW_HOSTNAME_MAX_BYTES)));
+        rw_json_str(j, "hostname", a->hostname, strnlen(a->hostname, RW_HOSTNAME_MAX_BYTES));
     if (a->level == RW_RULE_HOST)
-        rc |= det_set(cx, "window", det_window_json(a));
-    if (rc != 0) {
-        json_decref(cx);
-        return NULL;
-    }
-    return cx;
+        det_window_json(j, a);
+    rw_json_close(j);
 }
 
-static json_t *det_alert_object(const struct rw_alert *a)
+static void det_alert_object(struct rw_json *j, const struct rw_alert *a)
 {
     const struct rw_rule *r = a->rule;
-    json_t *ao = json_object();
-    int rc = 0;
 
-    if (ao == NULL)
-        return NULL;
-    rc |= det_set(ao, "action", json_string("allowed"));
-    rc |= det_set(ao, "gid", json_integer(1));
-    rc |= det_set(ao, "signature_id", det_u64(r->sid));
-    rc |= det_set(ao, "rev", det_u64(r->rev));
-    rc |= det_set(ao, "signature", det_str(r->msg));
+    rw_json_object_open(j, "alert");
+    rw_json_cstr(j, "action", "allowed");
+    rw_json_u64(j, "gid", 1);
+    rw_json_u64(j, "signature_id", r->sid);
+    rw_json_u64(j, "rev", r->rev);
+    rw_json_cstr(j, "signature", r->msg);
     /* Suricata writes an empty category for a rule without classtype. */
-    rc |= det_set(ao, "category", det_str(r->category != NULL ? r->category : ""));
-    rc |= det_set(ao, "severity", json_integer(r->severity));
+    rw_json_cstr(j, "category", r->category != NULL ? r->category : "");
+    rw_json_u64(j, "severity", (uint64_t)r->severity);
     if (r->nmetadata > 0)
-        rc |= det_set(ao, "metadata", det_metadata(r));
+        det_metadata(j, r);
     if (r->nreferences > 0) {
-        json_t *arr = json_array();
-
-        for (size_t i = 0; i < r->nreferences && arr != NULL && rc == 0; i++)
-            rc |= json_array_append_new(arr, det_str(r->references[i]));
-        rc |= det_set(ao, "references", arr);
+        rw_json_array_open(j, "references");
+        for (size_t i = 0; i < r->nreferences; i++)
+            rw_json_cstr(j, NULL, r->references[i]);
+        rw_json_close(j);
     }
-    rc |= det_set(ao, "context", det_context(a));
-    if (rc != 0) {
-        json_decref(ao);
-        return NULL;
-    }
-    return ao;
+    det_context(j, a);
+    rw_json_close(j);
 }
 
 /* Suricata's alert flow object: counters so far, start, and the flow's own endpoints. */
-static json_t *det_flow_object(const struct rw_flow_info *info)
+static void det_flow_object(struct rw_json *j, const struct rw_flow_info *info)
 {
     const struct rw_flow_key *k = &info->key;
     char addr[RW_ADDRLIST_PREFIX_MAX];
-    json_t *fo = json_object();
-    int rc = 0;
 
-    if (fo == NULL)
-        return NULL;
-    rc |= det_set(fo, "pkts_toserver", det_u64(info->pkts[RW_TOSERVER]));
-    rc |= det_set(fo, "pkts_toclient", det_u64(info->pkts[RW_TOCLIENT]));
-    rc |= det_set(fo, "bytes_toserver", det_u64(info->bytes[RW_TOSERVER]));
-    rc |= det_set(fo, "bytes_toclient", det_u64(info->bytes[RW_TOCLIENT]));
-    rc |= det_set(fo, "start", det_time(info->start_us));
+    rw_json_object_open(j, "flow");
+    rw_json_u64(j, "pkts_toserver", info->pkts[RW_TOSERVER]);
+    rw_json_u64(j, "pkts_toclient", info->pkts[RW_TOCLIENT]);
+    rw_json_u64(j, "bytes_toserver", info->bytes[RW_TOSERVER]);
+    rw_json_u64(j, "bytes_toclient", info->bytes[RW_TOCLIENT]);
+    det_time(j, "start", info->start_us);
     if (rw_addr_format(&k->src, addr, sizeof(addr)) >= 0)
-        rc |= det_set(fo, "src_ip", json_string(addr));
+        rw_json_cstr(j, "src_ip", addr);
     if (rw_addr_format(&k->dst, addr, sizeof(addr)) >= 0)
-        rc |= det_set(fo, "dest_ip", json_string(addr));
+        rw_json_cstr(j, "dest_ip", addr);
     if (rw_eve_has_ports(k->proto)) {
-        rc |= det_set(fo, "src_port", json_integer(k->sport));
-        rc |= det_set(fo, "dest_port", json_integer(k->dport));
+        rw_json_u64(j, "src_port", k->sport);
+        rw_json_u64(j, "dest_port", k->dport);
     }
-    if (rc != 0) {
-        json_decref(fo);
-        return NULL;
-    }
-    return fo;
+    rw_json_close(j);
 }
 
-static json_t *det_fileinfo(const struct rw_detect_file *file)
+static void det_fileinfo(struct rw_json *j, const struct rw_detect_file *file)
 {
-    json_t *fi = json_object();
-    int rc = 0;
-
-    if (fi == NULL)
-        return NULL;
+    rw_json_object_open(j, "fileinfo");
     if (file->name != NULL)
-        rc |= det_set(fi, "filename",
-                      rw_eve_json_string(file->name, file->name_len < RW_FILE_NAME_MAX_BYTES
-                                                         ? file->name_len
-                                                         : RW_FILE_NAME_MAX_BYTES));
-    if (file->desc != NULL)
-        rc |= det_set(fi, "magic", det_str(file->desc));
-    rc |= det_set(fi, "gaps", json_boolean(file->gaps));
-    rc |= det_set(fi, "state", json_string(rw_eve_file_state_name(file->state)));
-    rc |= det_set(fi, "size", det_u64(file->size));
-    if (rc != 0) {
-        json_decref(fi);
-        return NULL;
-    }
-    return fi;
+        rw_json_str(j, "filename", file->name,
+                    file->name_len < RW_FILE_NAME_MAX_BYTES ? file->name_len
+                                                            : RW_FILE_NAME_MAX_BYTES);
+    rw_json_cstr(j, "magic", file->desc);
+    rw_json_bool(j, "gaps", file->gaps);
+    rw_json_cstr(j, "state", rw_eve_file_state_name(file->state));
+    rw_json_u64(j, "size", file->size);
+    rw_json_close(j);
 }
 
 /* Alerts name the sender src and the receiver dest, as Suricata's alerts name the packet's
  * addresses: for bytes going to the client the header's (flow-ordered) pair is swapped. */
-static int det_swap(json_t *rec, const char *k1, const char *k2)
+struct rw_json *rw_detect_alert_record(const struct rw_alert *a, uint64_t ts_us)
 {
-    json_t *v1 = json_object_get(rec, k1), *v2 = json_object_get(rec, k2);
-
-    if (v1 == NULL || v2 == NULL)
-        return 0;
-    json_incref(v1);
-    if (json_object_set_nocheck(rec, k1, v2) != 0) {
-        json_decref(v1);
-        return -1;
-    }
-    return det_set(rec, k2, v1);
-}
-
-json_t *rw_detect_alert_record(const struct rw_alert *a, uint64_t ts_us)
-{
-    json_t *rec;
-    int rc = 0;
+    struct rw_json *j;
 
     if (a == NULL || a->rule == NULL)
         return NULL;
-    rec = rw_eve_header("alert", ts_us, a->flow, a->app_proto);
-    if (rec == NULL)
+    j = rw_eve_begin("alert", ts_us, a->flow, a->app_proto,
+                     a->flow != NULL && a->dir == RW_TOCLIENT);
+    if (j == NULL)
         return NULL;
-    if (a->flow != NULL) {
-        if (a->dir == RW_TOCLIENT) {
-            rc |= det_swap(rec, "src_ip", "dest_ip");
-            rc |= det_swap(rec, "src_port", "dest_port");
-        }
-        rc |= det_set(rec, "direction",
-                      json_string(a->dir == RW_TOCLIENT ? "to_client" : "to_server"));
-    }
-    rc |= det_set(rec, "alert", det_alert_object(a));
     if (a->flow != NULL)
-        rc |= det_set(rec, "flow", det_flow_object(a->flow));
+        rw_json_cstr(j, "direction", a->dir == RW_TOCLIENT ? "to_client" : "to_server");
+    det_alert_object(j, a);
+    if (a->flow != NULL)
+        det_flow_object(j, a->flow);
     if (a->file != NULL)
-        rc |= det_set(rec, "fileinfo", det_fileinfo(a->file));
-    if (rc != 0) {
-        json_decref(rec);
-        return NULL;
-    }
-    return rec;
+        det_fileinfo(j, a->file);
+    return rw_eve_end(j);
 }

@@ -3,11 +3,11 @@
 #ifndef RW_DETECT_H
 #define RW_DETECT_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rw.h"
+#include "rw_json.h"
 #include "rw_addrlist.h"
 #include "rw_rules.h"
 
@@ -273,8 +273,9 @@ int8_t rw_detect_anonymity(const char *app_proto, int credentials, int anonymous
  * the flow went), alert {action "allowed", gid 1, signature_id, rev, signature, category,
  * severity, metadata and references when the rule has them, context}, flow {packets and
  * bytes per direction, start, the flow's own src/dest}, and for file alerts fileinfo
- * {filename, magic, size, state, gaps}. Caller owns the result; NULL on OOM.
+ * {filename, magic, size, state, gaps}. Caller owns the line (rw_eve_emit or
+ * rw_json_free); NULL on OOM.
  */
-json_t *rw_detect_alert_record(const struct rw_alert *a, uint64_t ts_us);
+struct rw_json *rw_detect_alert_record(const struct rw_alert *a, uint64_t ts_us);
 
 #endif

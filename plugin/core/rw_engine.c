@@ -117,6 +117,8 @@ struct rw_flow {
 
 struct rw_engine {
     struct rw_output out;
+    struct rw_json *eve_stats;   /* the stats record's line, allocated at set-up (owner only) */
+    struct rw_files_types ftypes; /* type-group cache of this engine or worker (fenv.types) */
     struct rw_classify *classify;
     struct rw_ruleset *rules;
     struct rw_detect *detect;
@@ -275,7 +277,7 @@ static pthread_mutex_t *engine_expect_lock(struct rw_engine *e)
 
 /* Writes a record (NULL: it could not be built), counting what is lost. Returns 0 or the
  * RW_E* code of the loss. */
-static int engine_emit(struct rw_engine *e, json_t *rec)
+static int engine_emit(struct rw_engine *e, struct rw_json *rec)
 {
     int rc;
 
@@ -306,7 +308,7 @@ static int engine_alert(void *ctx, const struct rw_alert *a)
 
 /* rw_files' record callback: a finished fileinfo record. Installed only while fileinfo
  * records are written (engine_setup_transfers, rw_engine_reload). */
-static void engine_file_record(void *ctx, json_t *rec)
+static void engine_file_record(void *ctx, struct rw_json *rec)
 {
     (void)engine_emit(ctx, rec);
 }
@@ -343,6 +345,7 @@ static int engine_setup_transfers(struct rw_engine *e, const struct rw_engine_co
         .record = (e->eve_types & RW_EVE_FILEINFO) ? engine_file_record : NULL,
         .record_ctx = e,
         .sha256 = e->sha256,
+        .types = &e->ftypes,
         .stats = &e->fstats,
     };
     return 0;
@@ -395,7 +398,8 @@ struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct
         goto out;
     e->classify = cfg->events_only ? NULL : rw_classify_new();
     e->flows = rw_pool_new(sizeof(struct rw_flow));
-    if ((e->classify == NULL && !cfg->events_only) || e->flows == NULL)
+    e->eve_stats = rw_json_new(RW_EVE_LINE_MAX_BYTES);
+    if ((e->classify == NULL && !cfg->events_only) || e->flows == NULL || e->eve_stats == NULL)
         rc = RW_ENOMEM;
 out:
     if (rc != 0) {
@@ -415,6 +419,7 @@ void rw_engine_free(struct rw_engine **ep)
     if (ep == NULL || *ep == NULL)
         return;
     e = *ep;
+    rw_json_free(e->eve_stats);
     rw_classify_free(&e->classify);
     rw_stream_pool_free(&e->pool);
     rw_pool_free(&e->flows);
@@ -459,6 +464,7 @@ static void engine_share(struct rw_engine *w, const struct rw_engine *o)
     w->fenv = o->fenv;
     w->fenv.record_ctx = w;
     w->fenv.stats = &w->fstats;
+    w->fenv.types = &w->ftypes;
 }
 
 struct rw_engine *rw_engine_worker_new(struct rw_engine *e, int *err)
@@ -1323,7 +1329,12 @@ void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counte
     all[k++] = (struct rw_counter){"flow_bypassed.closed", st.light_flows};
     all[k++] = (struct rw_counter){"memcap.pressure", st.flow_state_oom + fs.nomem + fs.refused +
                                                       expect_nomem};
-    (void)engine_emit(e, rw_eve_stats_record(ts_us, all, k));
+    /* Written from storage taken at set-up: the record that counts lost records is not
+     * lost itself when memory runs short. */
+    if (e->eve_stats == NULL || rw_eve_stats_into(e->eve_stats, ts_us, all, k) != 0)
+        e->stats.eve_oom++;
+    else if (e->out.write(e->out.ctx, e->eve_stats->buf, e->eve_stats->len) != 0)
+        e->stats.eve_write_errors++;
 }
 
 /* ---- what the event layer (rw_events.c) reads of an engine ---------------------------- */

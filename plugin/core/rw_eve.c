@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* rw_eve.c — EVE JSON records (flow, stats, common header) built with jansson. */
+/* rw_eve.c — EVE JSON records (flow, fileinfo, stats, common header), streamed. */
 #include "rw_eve.h"
 
 #include <gcrypt.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -231,110 +232,10 @@ int rw_eve_community_id(const struct rw_flow_key *key, char *buf, size_t len)
     return 0;
 }
 
-/*
- * The length of the well-formed UTF-8 sequence starting at s (left bytes remain), or 0
- * when s[0] does not start one. RFC 3629 section 4: no overlongs (C0, C1, E0 80..9F,
- * F0 80..8F), no surrogates (ED A0..BF), nothing above U+10FFFF (F4 90.., F5..FF). NUL is
- * refused too, so that it becomes visible "\x00" text.
- */
-static size_t eve_utf8_len(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t n;
-
-    if (c >= 0x01 && c <= 0x7F)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (left < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    }
-    return n;
-}
-
-json_t *rw_eve_json_string(const char *s, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    const unsigned char *u = (const unsigned char *)s;
-    json_t *js = NULL;
-    char *tmp = NULL;
-    size_t i = 0, o = 0;
-
-    if (s == NULL)
-        return len == 0 ? json_string("") : NULL;
-    while (i < len) {
-        size_t k = eve_utf8_len(u + i, len - i);
-
-        if (k == 0)
-            break;
-        i += k;
-    }
-    if (i == len)
-        return json_stringn(s, len); /* the usual case: nothing to replace, no copy */
-
-    /* Each bad byte grows to four characters ("\xNN"). */
-    if (len > (SIZE_MAX - 1) / 4)
-        return NULL;
-    tmp = rw_malloc(len * 4 + 1);
-    if (tmp == NULL)
-        goto out;
-    memcpy(tmp, s, i);
-    o = i;
-    while (i < len) {
-        size_t k = eve_utf8_len(u + i, len - i);
-
-        if (k == 0) {
-            tmp[o++] = '\\';
-            tmp[o++] = 'x';
-            tmp[o++] = hex[u[i] >> 4];
-            tmp[o++] = hex[u[i] & 0x0F];
-            i++;
-        } else {
-            memcpy(tmp + o, u + i, k);
-            o += k;
-            i += k;
-        }
-    }
-    js = json_stringn(tmp, o);
-out:
-    rw_free(tmp);
-    return js;
-}
-
 /* A string field from a bounded, maybe unterminated array or a host's C string. */
-static json_t *eve_str(const char *s, size_t max)
+static void eve_str(struct rw_json *j, const char *key, const char *s, size_t max)
 {
-    return rw_eve_json_string(s, strnlen(s, max));
-}
-
-/* JSON integers are signed 64-bit: counters past INT64_MAX saturate instead of wrapping. */
-static json_t *eve_u64(uint64_t v)
-{
-    return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
-}
-
-static int eve_set(json_t *obj, const char *key, json_t *value)
-{
-    /* Steals value, also on failure (jansson decrefs it); a NULL value fails. */
-    return json_object_set_new_nocheck(obj, key, value) == 0 ? 0 : -1;
+    rw_json_str(j, key, s, strnlen(s, max));
 }
 
 int rw_eve_has_ports(uint8_t proto)
@@ -342,69 +243,93 @@ int rw_eve_has_ports(uint8_t proto)
     return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == EVE_IPPROTO_SCTP;
 }
 
-static int eve_header_flow(json_t *rec, const struct rw_flow_info *info)
+static void eve_header_flow(struct rw_json *j, const struct rw_flow_info *info, int swap)
 {
     const struct rw_flow_key *k = &info->key;
     size_t nvlan = k->nvlan > RW_VLAN_MAX_LAYERS ? RW_VLAN_MAX_LAYERS : k->nvlan;
-    char addr[INET6_ADDRSTRLEN], pbuf[8], cid[EVE_CID_BYTES + 1];
-    int rc = 0;
+    char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], pbuf[8], cid[EVE_CID_BYTES + 1];
+    int have_src = rw_addr_format(&k->src, src, sizeof(src)) >= 0;
+    int have_dst = rw_addr_format(&k->dst, dst, sizeof(dst)) >= 0;
+    uint16_t sport = k->sport, dport = k->dport;
 
     if (nvlan > 0) {
-        json_t *arr = json_array();
-
-        for (size_t i = 0; i < nvlan && arr != NULL; i++)
-            rc |= json_array_append_new(arr, json_integer(k->vlan[i]));
-        rc |= eve_set(rec, "vlan", arr);
+        rw_json_array_open(j, "vlan");
+        for (size_t i = 0; i < nvlan; i++)
+            rw_json_u64(j, NULL, k->vlan[i]);
+        rw_json_close(j);
     }
-    if (rw_addr_format(&k->src, addr, sizeof(addr)) >= 0)
-        rc |= eve_set(rec, "src_ip", json_string(addr));
+    /* An alert to the client names the sender src: the values change places, the keys
+     * keep theirs (and are written only when both sides have one, as before). */
+    if (swap && have_src && have_dst) {
+        char t[INET6_ADDRSTRLEN];
+
+        memcpy(t, src, sizeof(t));
+        memcpy(src, dst, sizeof(src));
+        memcpy(dst, t, sizeof(dst));
+    }
+    if (swap) {
+        sport = k->dport;
+        dport = k->sport;
+    }
+    if (have_src)
+        rw_json_cstr(j, "src_ip", src);
     if (rw_eve_has_ports(k->proto))
-        rc |= eve_set(rec, "src_port", json_integer(k->sport));
-    if (rw_addr_format(&k->dst, addr, sizeof(addr)) >= 0)
-        rc |= eve_set(rec, "dest_ip", json_string(addr));
+        rw_json_u64(j, "src_port", sport);
+    if (have_dst)
+        rw_json_cstr(j, "dest_ip", dst);
     if (rw_eve_has_ports(k->proto))
-        rc |= eve_set(rec, "dest_port", json_integer(k->dport));
-    rc |= eve_set(rec, "proto", json_string(rw_eve_proto_name(k->proto, pbuf, sizeof(pbuf))));
+        rw_json_u64(j, "dest_port", dport);
+    rw_json_cstr(j, "proto", rw_eve_proto_name(k->proto, pbuf, sizeof(pbuf)));
     if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
         /* As Suricata: the first packet's type and code instead of ports. */
-        rc |= eve_set(rec, "icmp_type", json_integer(k->sport));
-        rc |= eve_set(rec, "icmp_code", json_integer(k->dport));
+        rw_json_u64(j, "icmp_type", k->sport);
+        rw_json_u64(j, "icmp_code", k->dport);
     }
     if (rw_eve_community_id(k, cid, sizeof(cid)) == 0)
-        rc |= eve_set(rec, "community_id", json_string(cid));
-    return rc;
+        rw_json_cstr(j, "community_id", cid);
 }
 
-json_t *rw_eve_header(const char *event_type, uint64_t ts_us, const struct rw_flow_info *info,
-                      const char *app_proto)
+/* Records start with this much buffer: a flow record is about 600 bytes, an alert with
+ * metadata about 1,200; longer ones double it. */
+#define EVE_REC_INIT_BYTES 2048
+
+struct rw_json *rw_eve_begin(const char *event_type, uint64_t ts_us,
+                             const struct rw_flow_info *info, const char *app_proto, int swap)
 {
     char ts[RW_EVE_TS_BYTES];
-    json_t *rec = json_object();
-    int rc = 0;
+    struct rw_json *j = rw_json_new(EVE_REC_INIT_BYTES);
 
-    if (rec == NULL)
+    if (j == NULL)
         return NULL;
     rw_eve_timestamp(ts_us, ts, sizeof(ts));
-    rc |= eve_set(rec, "timestamp", json_string(ts));
+    rw_json_object_open(j, NULL);
+    rw_json_cstr(j, "timestamp", ts);
     if (info != NULL) {
         /* flow_id is a JSON integer: ids past INT64_MAX keep their low 52 bits. */
         uint64_t id = info->flow_id;
 
         if (id > (uint64_t)INT64_MAX)
             id &= (UINT64_C(1) << 52) - 1;
-
-        rc |= eve_set(rec, "flow_id", json_integer((json_int_t)id));
+        rw_json_u64(j, "flow_id", id);
     }
-    rc |= eve_set(rec, "event_type", json_string(event_type));
+    rw_json_cstr(j, "event_type", event_type);
     if (info != NULL)
-        rc |= eve_header_flow(rec, info);
+        eve_header_flow(j, info, swap);
     if (app_proto != NULL && app_proto[0] != '\0')
-        rc |= eve_set(rec, "app_proto", eve_str(app_proto, RW_PROTO_NAME_MAX_BYTES));
-    if (rc != 0) {
-        json_decref(rec);
+        eve_str(j, "app_proto", app_proto, RW_PROTO_NAME_MAX_BYTES);
+    return j;
+}
+
+struct rw_json *rw_eve_end(struct rw_json *j)
+{
+    if (j == NULL)
+        return NULL;
+    rw_json_close(j);
+    if (rw_json_error(j) != 0 || j->depth != 0) {
+        rw_json_free(j);
         return NULL;
     }
-    return rec;
+    return j;
 }
 
 static const char *eve_state_name(uint8_t state)
@@ -435,48 +360,29 @@ static const char *eve_reason_name(uint8_t reason)
     }
 }
 
-static json_t *eve_flow_object(const struct rw_flow_info *info, int alerted)
+static void eve_flow_object(struct rw_json *j, const struct rw_flow_info *info, int alerted)
 {
     char start[RW_EVE_TS_BYTES], end[RW_EVE_TS_BYTES];
     uint64_t s0 = info->start_us / 1000000, s1 = info->last_us / 1000000;
-    const char *state = eve_state_name(info->state);
-    const char *reason = eve_reason_name(info->reason);
-    json_t *fo = json_object();
-    int rc = 0;
 
-    if (fo == NULL)
-        return NULL;
     rw_eve_timestamp(info->start_us, start, sizeof(start));
     rw_eve_timestamp(info->last_us, end, sizeof(end));
-    rc |= eve_set(fo, "pkts_toserver", eve_u64(info->pkts[RW_TOSERVER]));
-    rc |= eve_set(fo, "pkts_toclient", eve_u64(info->pkts[RW_TOCLIENT]));
-    rc |= eve_set(fo, "bytes_toserver", eve_u64(info->bytes[RW_TOSERVER]));
-    rc |= eve_set(fo, "bytes_toclient", eve_u64(info->bytes[RW_TOCLIENT]));
-    rc |= eve_set(fo, "start", json_string(start));
-    rc |= eve_set(fo, "end", json_string(end));
+    rw_json_object_open(j, "flow");
+    rw_json_u64(j, "pkts_toserver", info->pkts[RW_TOSERVER]);
+    rw_json_u64(j, "pkts_toclient", info->pkts[RW_TOCLIENT]);
+    rw_json_u64(j, "bytes_toserver", info->bytes[RW_TOSERVER]);
+    rw_json_u64(j, "bytes_toclient", info->bytes[RW_TOCLIENT]);
+    rw_json_cstr(j, "start", start);
+    rw_json_cstr(j, "end", end);
     /* Suricata's age: whole seconds of the last packet minus those of the first. */
-    rc |= eve_set(fo, "age", eve_u64(s1 > s0 ? s1 - s0 : 0));
-    if (state != NULL)
-        rc |= eve_set(fo, "state", json_string(state));
-    if (reason != NULL)
-        rc |= eve_set(fo, "reason", json_string(reason));
-    rc |= eve_set(fo, "alerted", json_boolean(alerted));
-    if (rc != 0) {
-        json_decref(fo);
-        return NULL;
-    }
-    return fo;
+    rw_json_u64(j, "age", s1 > s0 ? s1 - s0 : 0);
+    rw_json_cstr(j, "state", eve_state_name(info->state));
+    rw_json_cstr(j, "reason", eve_reason_name(info->reason));
+    rw_json_bool(j, "alerted", alerted);
+    rw_json_close(j);
 }
 
-static json_t *eve_hex8(uint8_t v)
-{
-    static const char hex[] = "0123456789abcdef";
-    char s[3] = {hex[v >> 4], hex[v & 0x0F], '\0'};
-
-    return json_string(s);
-}
-
-static json_t *eve_tcp_object(const struct rw_flow_info *info)
+static void eve_tcp_object(struct rw_json *j, const struct rw_flow_info *info)
 {
     /* Suricata's EveTcpFlags order; "ecn" is the ECE bit. */
     static const struct {
@@ -486,81 +392,65 @@ static json_t *eve_tcp_object(const struct rw_flow_info *info)
         {RW_TCP_SYN, "syn"}, {RW_TCP_FIN, "fin"}, {RW_TCP_RST, "rst"}, {RW_TCP_PSH, "psh"},
         {RW_TCP_ACK, "ack"}, {RW_TCP_URG, "urg"}, {RW_TCP_ECE, "ecn"}, {RW_TCP_CWR, "cwr"},
     };
-    uint8_t ts = info->tcp_flags[RW_TOSERVER], tc = info->tcp_flags[RW_TOCLIENT];
-    uint8_t all = (uint8_t)(ts | tc);
-    json_t *to = json_object();
-    int rc = 0;
+    static const char hex[] = "0123456789abcdef";
+    uint8_t v[3] = {(uint8_t)(info->tcp_flags[RW_TOSERVER] | info->tcp_flags[RW_TOCLIENT]),
+                    info->tcp_flags[RW_TOSERVER], info->tcp_flags[RW_TOCLIENT]};
+    static const char *const names[3] = {"tcp_flags", "tcp_flags_ts", "tcp_flags_tc"};
 
-    if (to == NULL)
-        return NULL;
-    rc |= eve_set(to, "tcp_flags", eve_hex8(all));
-    rc |= eve_set(to, "tcp_flags_ts", eve_hex8(ts));
-    rc |= eve_set(to, "tcp_flags_tc", eve_hex8(tc));
+    rw_json_object_open(j, "tcp");
+    for (size_t i = 0; i < 3; i++) {
+        char s[2] = {hex[v[i] >> 4], hex[v[i] & 0x0F]};
+
+        rw_json_str(j, names[i], s, 2);
+    }
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-        if (all & flags[i].bit)
-            rc |= eve_set(to, flags[i].name, json_true());
+        if (v[0] & flags[i].bit)
+            rw_json_bool(j, flags[i].name, 1);
     }
     if (info->tcp_state != NULL)
-        rc |= eve_set(to, "state", eve_str(info->tcp_state, RW_PROTO_NAME_MAX_BYTES));
-    if (rc != 0) {
-        json_decref(to);
-        return NULL;
-    }
-    return to;
+        eve_str(j, "state", info->tcp_state, RW_PROTO_NAME_MAX_BYTES);
+    rw_json_close(j);
 }
 
-static json_t *eve_ndpi_object(const struct rw_cls_result *cls)
+static void eve_ndpi_object(struct rw_json *j, const struct rw_cls_result *cls)
 {
     const char *names[RW_RISKS_MAX];
     size_t nrisks = cls->risk == 0 ? 0 : rw_classify_risk_names(cls->risk, names, RW_RISKS_MAX);
-    json_t *no = json_object();
-    int rc = 0;
 
-    if (no == NULL)
-        return NULL;
-    rc |= eve_set(no, "protocol", eve_str(cls->proto, sizeof(cls->proto)));
-    rc |= eve_set(no, "category", eve_str(cls->category, sizeof(cls->category)));
+    rw_json_object_open(j, "ndpi");
+    eve_str(j, "protocol", cls->proto, sizeof(cls->proto));
+    eve_str(j, "category", cls->category, sizeof(cls->category));
     if (cls->host[0] != '\0')
-        rc |= eve_set(no, "hostname", eve_str(cls->host, sizeof(cls->host)));
+        eve_str(j, "hostname", cls->host, sizeof(cls->host));
     if (nrisks > 0) {
-        json_t *arr = json_array();
-
-        for (size_t i = 0; i < nrisks && i < RW_RISKS_MAX && arr != NULL; i++)
-            rc |= json_array_append_new(arr, eve_str(names[i], RW_PROTO_NAME_MAX_BYTES));
-        rc |= eve_set(no, "risks", arr);
+        rw_json_array_open(j, "risks");
+        for (size_t i = 0; i < nrisks && i < RW_RISKS_MAX; i++)
+            eve_str(j, NULL, names[i], RW_PROTO_NAME_MAX_BYTES);
+        rw_json_close(j);
     }
-    rc |= eve_set(no, "guessed", json_boolean(cls->guessed));
-    if (rc != 0) {
-        json_decref(no);
-        return NULL;
-    }
-    return no;
+    rw_json_bool(j, "guessed", cls->guessed);
+    rw_json_close(j);
 }
 
-json_t *rw_eve_flow_record(const struct rw_flow_info *info, const struct rw_cls_result *cls,
-                           int alerted)
+struct rw_json *rw_eve_flow_record(const struct rw_flow_info *info,
+                                   const struct rw_cls_result *cls, int alerted)
 {
     const char *app = info->app_proto;
-    json_t *rec;
-    int rc = 0;
+    struct rw_json *j;
 
     if (cls != NULL && cls->app_proto[0] != '\0')
         app = cls->app_proto;
-    rec = rw_eve_header("flow", info->last_us, info, app);
-    if (rec == NULL)
+    j = rw_eve_begin("flow", info->last_us, info, app, 0);
+    if (j == NULL)
         return NULL;
     /* Payload byte counts (info->payload) have no place in Suricata's flow object, whose
      * additionalProperties is false: they are not written. */
-    rc |= eve_set(rec, "flow", eve_flow_object(info, alerted));
+    eve_flow_object(j, info, alerted);
     if (info->key.proto == IPPROTO_TCP)
-        rc |= eve_set(rec, "tcp", eve_tcp_object(info));
+        eve_tcp_object(j, info);
     if (cls != NULL)
-        rc |= eve_set(rec, "ndpi", eve_ndpi_object(cls));
-    if (rc != 0) {
-        json_decref(rec);
-        return NULL;
-    }
-    return rec;
+        eve_ndpi_object(j, cls);
+    return rw_eve_end(j);
 }
 
 const char *rw_eve_file_state_name(uint8_t state)
@@ -575,104 +465,87 @@ const char *rw_eve_file_state_name(uint8_t state)
     }
 }
 
-/* An optional string field: skipped when s is NULL. */
-static int eve_set_opt(json_t *obj, const char *key, const char *s)
-{
-    return s == NULL ? 0 : eve_set(obj, key, rw_eve_json_string(s, strlen(s)));
-}
-
 /*
  * The transfer behind a file, under the protocol's own EVE object as Suricata names its
  * fields: http {http_method, hostname, url}, ftp_data {command, filename}, tftp {packet,
  * file, mode}, smb {command, filename}. Other protocols get nothing.
  */
-static int eve_file_transfer(json_t *rec, const struct rw_file_event *ev)
+static void eve_file_transfer(struct rw_json *j, const struct rw_file_event *ev)
 {
     const char *ap = ev->app_proto;
-    json_t *o;
-    int rc = 0;
 
     if (ap == NULL)
-        return 0;
-    o = json_object();
-    if (o == NULL)
-        return -1;
+        return;
     if (strcmp(ap, "http") == 0) {
-        rc |= eve_set_opt(o, "http_method", ev->method);
-        rc |= eve_set_opt(o, "hostname", ev->host);
-        rc |= eve_set_opt(o, "url", ev->uri);
-        return rc | eve_set(rec, "http", o);
-    }
-    if (ev->filename != NULL && strcmp(ap, "ftp-data") == 0) {
-        rc |= eve_set_opt(o, "command", ev->method);
-        rc |= eve_set(o, "filename", rw_eve_json_string(ev->filename, ev->filename_len));
-        return rc | eve_set(rec, "ftp_data", o);
-    }
-    if (ev->filename != NULL && strcmp(ap, "tftp") == 0) {
+        rw_json_object_open(j, "http");
+        rw_json_cstr(j, "http_method", ev->method);
+        rw_json_cstr(j, "hostname", ev->host);
+        rw_json_cstr(j, "url", ev->uri);
+        rw_json_close(j);
+    } else if (ev->filename != NULL && strcmp(ap, "ftp-data") == 0) {
+        rw_json_object_open(j, "ftp_data");
+        rw_json_cstr(j, "command", ev->method);
+        rw_json_str(j, "filename", ev->filename, ev->filename_len);
+        rw_json_close(j);
+    } else if (ev->filename != NULL && strcmp(ap, "tftp") == 0) {
+        rw_json_object_open(j, "tftp");
         if (ev->method != NULL)
-            rc |= eve_set(o, "packet", json_string(strcmp(ev->method, "WRQ") == 0 ? "write"
-                                                                                  : "read"));
-        rc |= eve_set(o, "file", rw_eve_json_string(ev->filename, ev->filename_len));
-        rc |= eve_set_opt(o, "mode", ev->mode);
-        return rc | eve_set(rec, "tftp", o);
+            rw_json_cstr(j, "packet", strcmp(ev->method, "WRQ") == 0 ? "write" : "read");
+        rw_json_str(j, "file", ev->filename, ev->filename_len);
+        rw_json_cstr(j, "mode", ev->mode);
+        rw_json_close(j);
+    } else if (ev->filename != NULL && strcmp(ap, "smb") == 0) {
+        rw_json_object_open(j, "smb");
+        rw_json_cstr(j, "command", ev->method);
+        rw_json_str(j, "filename", ev->filename, ev->filename_len);
+        rw_json_close(j);
     }
-    if (ev->filename != NULL && strcmp(ap, "smb") == 0) {
-        rc |= eve_set_opt(o, "command", ev->method);
-        rc |= eve_set(o, "filename", rw_eve_json_string(ev->filename, ev->filename_len));
-        return rc | eve_set(rec, "smb", o);
-    }
-    json_decref(o);
-    return 0;
 }
 
-json_t *rw_eve_fileinfo_record(const struct rw_flow_info *info, const struct rw_file_event *ev)
+struct rw_json *rw_eve_fileinfo_record(const struct rw_flow_info *info,
+                                       const struct rw_file_event *ev)
 {
-    json_t *rec, *fi;
-    int rc = 0;
+    struct rw_json *j = rw_eve_begin("fileinfo", ev->ts_us, info, ev->app_proto, 0);
 
-    rec = rw_eve_header("fileinfo", ev->ts_us, info, ev->app_proto);
-    if (rec == NULL)
+    if (j == NULL)
         return NULL;
-    rc |= eve_set(rec, "direction", json_string(ev->dir == RW_TOSERVER ? "to_server" : "to_client"));
-    fi = json_object();
-    rc |= eve_set(rec, "fileinfo", fi);
-    if (rc == 0) {
-        if (ev->filename != NULL)
-            rc |= eve_set(fi, "filename", rw_eve_json_string(ev->filename, ev->filename_len));
-        if (ev->magic != NULL)
-            rc |= eve_set(fi, "magic", rw_eve_json_string(ev->magic, strlen(ev->magic)));
-        rc |= eve_set(fi, "gaps", json_boolean(ev->gaps));
-        rc |= eve_set(fi, "state", json_string(rw_eve_file_state_name(ev->state)));
-        rc |= eve_set(fi, "stored", json_false());
-        rc |= eve_set(fi, "size", eve_u64(ev->size));
-        if (ev->sha256 != NULL) {
-            char hex[65];
+    rw_json_cstr(j, "direction", ev->dir == RW_TOSERVER ? "to_server" : "to_client");
+    rw_json_object_open(j, "fileinfo");
+    if (ev->filename != NULL)
+        rw_json_str(j, "filename", ev->filename, ev->filename_len);
+    rw_json_cstr(j, "magic", ev->magic);
+    rw_json_bool(j, "gaps", ev->gaps);
+    rw_json_cstr(j, "state", rw_eve_file_state_name(ev->state));
+    rw_json_bool(j, "stored", 0);
+    rw_json_u64(j, "size", ev->size);
+    if (ev->sha256 != NULL) {
+        static const char hexd[] = "0123456789abcdef";
+        char hex[64];
 
-            for (size_t i = 0; i < 32; i++)
-                snprintf(hex + 2 * i, 3, "%02x", ev->sha256[i]);
-            rc |= eve_set(fi, "sha256", json_string(hex));
+        for (size_t i = 0; i < 32; i++) {
+            hex[2 * i] = hexd[ev->sha256[i] >> 4];
+            hex[2 * i + 1] = hexd[ev->sha256[i] & 0x0F];
         }
-        rc |= eve_file_transfer(rec, ev);
+        rw_json_str(j, "sha256", hex, sizeof(hex));
     }
-    if (rc != 0) {
-        json_decref(rec);
-        return NULL;
-    }
-    return rec;
+    rw_json_close(j);
+    eve_file_transfer(j, ev);
+    return rw_eve_end(j);
 }
 
 /*
  * Adds one counter under stats. Returns 0 when added or skipped (empty path, empty or
  * non-UTF-8 component, or a path through or onto a value of the other kind), -1 on OOM.
  * Objects are created only past the last existing node, so a skipped path leaves
- * nothing behind.
+ * nothing behind. Stats records are rare (one per interval): their nesting is still
+ * worked out in a jansson tree, then written with the others' writer.
  */
 static int eve_stats_add(json_t *stats, const char *path, uint64_t value)
 {
     json_t *node = stats;
     const char *p = path;
 
-    if (path == NULL || path[0] == '\0')
+    if (path == NULL || path[0] == '\0' || !rw_json_utf8_valid(path, strlen(path)))
         return 0;
     /* Validate the whole path first: creation below must not fail half-way. */
     for (const char *c = path;;) {
@@ -681,13 +554,6 @@ static int eve_stats_add(json_t *stats, const char *path, uint64_t value)
 
         if (n == 0)
             return 0;
-        for (size_t i = 0; i < n;) {
-            size_t k = eve_utf8_len((const unsigned char *)c + i, n - i);
-
-            if (k == 0)
-                return 0;
-            i += k;
-        }
         if (dot == NULL)
             break;
         c = dot + 1;
@@ -700,8 +566,12 @@ static int eve_stats_add(json_t *stats, const char *path, uint64_t value)
         if (dot == NULL) {
             uint64_t old;
 
-            if (child == NULL)
-                return json_object_setn_new_nocheck(node, p, n, eve_u64(value)) == 0 ? 0 : -1;
+            if (child == NULL) {
+                json_t *v = json_integer(value > (uint64_t)INT64_MAX ? INT64_MAX
+                                                                     : (json_int_t)value);
+
+                return json_object_setn_new_nocheck(node, p, n, v) == 0 ? 0 : -1;
+            }
             if (!json_is_integer(child))
                 return 0; /* the path names an object here */
             old = (uint64_t)json_integer_value(child);
@@ -721,39 +591,65 @@ static int eve_stats_add(json_t *stats, const char *path, uint64_t value)
     }
 }
 
-json_t *rw_eve_stats_record(uint64_t ts_us, const struct rw_counter *c, size_t n)
+/* Writes the members of a stats object (objects and integers only), in insertion order. */
+static void eve_stats_write(struct rw_json *j, json_t *obj)
 {
-    json_t *rec = rw_eve_header("stats", ts_us, NULL, NULL);
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v) {
+        if (json_is_object(v)) {
+            rw_json_object_open(j, key);
+            eve_stats_write(j, v);
+            rw_json_close(j);
+        } else {
+            rw_json_u64(j, key, (uint64_t)json_integer_value(v));
+        }
+    }
+}
+
+int rw_eve_stats_into(struct rw_json *j, uint64_t ts_us, const struct rw_counter *c, size_t n)
+{
+    char ts[RW_EVE_TS_BYTES];
     json_t *stats = json_object();
     int rc = 0;
 
-    if (rec == NULL || stats == NULL)
-        goto fail;
+    rw_json_reset(j);
+    if (stats == NULL)
+        return RW_ENOMEM;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = eve_stats_add(stats, c[i].path, c[i].value);
-    if (rc != 0)
-        goto fail;
-    rc = eve_set(rec, "stats", stats);
-    stats = NULL;
-    if (rc != 0)
-        goto fail;
-    return rec;
-fail:
+    if (rc != 0) {
+        rc = RW_ENOMEM;
+        goto out;
+    }
+    rw_eve_timestamp(ts_us, ts, sizeof(ts));
+    rw_json_object_open(j, NULL);
+    rw_json_cstr(j, "timestamp", ts);
+    rw_json_cstr(j, "event_type", "stats");
+    rw_json_object_open(j, "stats");
+    eve_stats_write(j, stats);
+    rw_json_close(j);
+    rw_json_close(j);
+    rc = rw_json_error(j);
+out:
     json_decref(stats);
-    json_decref(rec);
-    return NULL;
+    return rc;
 }
 
-/* Records up to this size are dumped into a buffer on the stack (almost all are: a flow
- * record is about 600 bytes); longer ones through json_dumps. */
-#define EVE_DUMP_STACK_BYTES 4096
-
-int rw_eve_emit(const struct rw_output *out, json_t *rec)
+struct rw_json *rw_eve_stats_record(uint64_t ts_us, const struct rw_counter *c, size_t n)
 {
-    json_free_t free_fn = NULL;
-    char buf[EVE_DUMP_STACK_BYTES];
-    char *line = NULL;
-    size_t n;
+    struct rw_json *j = rw_json_new(EVE_REC_INIT_BYTES);
+
+    if (j != NULL && rw_eve_stats_into(j, ts_us, c, n) != 0) {
+        rw_json_free(j);
+        j = NULL;
+    }
+    return j;
+}
+
+int rw_eve_emit(const struct rw_output *out, struct rw_json *rec)
+{
     int rc;
 
     if (rec == NULL)
@@ -762,25 +658,10 @@ int rw_eve_emit(const struct rw_output *out, json_t *rec)
         rc = RW_EINVAL;
         goto out;
     }
-    /* Compact, UTF-8 kept as is; jansson (>= 2.8) keeps keys in insertion order. A line
-     * longer than RW_EVE_LINE_MAX_BYTES is still written: records are bounded by the
-     * string limits, and an alert must not be lost to a size check. */
-    n = json_dumpb(rec, buf, sizeof(buf), JSON_COMPACT);
-    if (n > 0 && n <= sizeof(buf)) {
-        rc = out->write(out->ctx, buf, n);
-        goto out;
-    }
-    line = json_dumps(rec, JSON_COMPACT);
-    if (line == NULL) {
-        rc = RW_ENOMEM;
-        goto out;
-    }
-    rc = out->write(out->ctx, line, strlen(line));
+    /* A line longer than RW_EVE_LINE_MAX_BYTES is still written: records are bounded by
+     * the string limits, and an alert must not be lost to a size check. */
+    rc = out->write(out->ctx, rec->buf, rec->len);
 out:
-    if (line != NULL) {
-        json_get_alloc_funcs(NULL, &free_fn);
-        free_fn(line);
-    }
-    json_decref(rec);
+    rw_json_free(rec);
     return rc;
 }

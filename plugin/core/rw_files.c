@@ -197,6 +197,41 @@ static void files_event(struct rw_files *fs, const struct rw_files_call *c, stru
 }
 
 /* Types the file from its head (with its name: the extension is the second signal). */
+/* The type groups the bytes' type decides, through the engine's cache when there is one
+ * (rw_files.h): FNV-1a over the MIME type and the description picks the slot. */
+static uint64_t files_types_content(struct rw_files *fs, const struct rw_files_call *c,
+                                    const char *mime, const char *desc)
+{
+    struct rw_files_types *t = fs->env->types;
+    const struct rw_ruleset *rs = fs->env->rules;
+    size_t ml = strnlen(mime, sizeof(t->slot[0].mime));
+    size_t dl = strnlen(desc, sizeof(t->slot[0].desc));
+    uint64_t h = UINT64_C(14695981039346656037), bits;
+    unsigned i;
+
+    if (t == NULL || rs == NULL || ml >= sizeof(t->slot[0].mime) ||
+        dl >= sizeof(t->slot[0].desc))
+        return rw_rules_types_of_content(rs, mime, desc);
+    for (size_t k = 0; k <= ml; k++) /* the NUL too: "ab"+"c" is not "a"+"bc" */
+        h = (h ^ (unsigned char)mime[k]) * UINT64_C(1099511628211);
+    for (size_t k = 0; k < dl; k++)
+        h = (h ^ (unsigned char)desc[k]) * UINT64_C(1099511628211);
+    i = (unsigned)(h % RW_FILES_TYPES_SLOTS);
+    if (t->slot[i].rs == rs && t->slot[i].gen == c->gen && strcmp(t->slot[i].mime, mime) == 0 &&
+        strcmp(t->slot[i].desc, desc) == 0) {
+        t->hits++;
+        return t->slot[i].bits;
+    }
+    t->misses++;
+    bits = rw_rules_types_of_content(rs, mime, desc);
+    t->slot[i].rs = rs;
+    t->slot[i].gen = c->gen;
+    t->slot[i].bits = bits;
+    memcpy(t->slot[i].mime, mime, ml + 1);
+    memcpy(t->slot[i].desc, desc, dl + 1);
+    return bits;
+}
+
 static void files_type(struct rw_files *fs, const struct rw_files_call *c, struct rw_file *f)
 {
     if (f->typed)
@@ -207,7 +242,8 @@ static void files_type(struct rw_files *fs, const struct rw_files_call *c, struc
         fs->env->stats->typed++;
         if (f->ft.flags & RW_FT_EXT_MISMATCH)
             fs->env->stats->ext_mismatch++;
-        f->types = rw_rules_types_of(fs->env->rules, f->ft.mime, f->ft.desc, f->name);
+        f->types = files_types_content(fs, c, f->ft.mime, f->ft.desc) |
+                   rw_rules_types_of_name(fs->env->rules, f->name);
     } else {
         memset(&f->ft, 0, sizeof(f->ft));
         f->types = rw_rules_types_of(fs->env->rules, NULL, NULL, f->name);
@@ -264,7 +300,7 @@ static void files_record(struct rw_files *fs, const struct rw_files_call *c,
 {
     struct rw_file_event ev;
     const uint8_t *digest = NULL;
-    json_t *rec;
+    struct rw_json *rec;
 
     if (fs->env->record == NULL)
         return;

@@ -3,11 +3,11 @@
 #ifndef RW_FILES_H
 #define RW_FILES_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rw.h"
+#include "rw_json.h"
 #include "rw_detect.h"
 #include "rw_magic.h"
 #include "rw_rules.h"
@@ -54,6 +54,26 @@ struct rw_files_stats {
     uint64_t open_now;     /* files open now, all flows */
 };
 
+/*
+ * Type-group answers by (MIME type, description): most files of a capture are of a few
+ * types, and matching every group's globs costs thousands of instructions a file. Direct
+ * mapped, RW_FILES_TYPES_SLOTS slots; an entry counts only for the rule set and the
+ * generation it was computed under. One per engine and per worker (workers run in
+ * threads of their own: never shared). Zeroed storage is an empty cache.
+ */
+#define RW_FILES_TYPES_SLOTS 64
+
+struct rw_files_types {
+    struct {
+        const void *rs;             /* the rule set it was computed with; NULL: empty */
+        uint32_t gen;
+        uint64_t bits;
+        char mime[64];              /* RW_MAGIC_MIME_MAX */
+        char desc[128];             /* RW_MAGIC_DESC_MAX */
+    } slot[RW_FILES_TYPES_SLOTS];
+    uint64_t hits, misses;          /* read-only outside rw_files.c */
+};
+
 /* What the engine lends every flow's table (it outlives them all). */
 struct rw_files_env {
     struct rw_magic *magic;           /* NULL: files are not typed (no magic, no groups) */
@@ -61,11 +81,12 @@ struct rw_files_env {
     struct rw_detect *detect;         /* NULL: no rule events */
     rw_detect_emit_fn emit;           /* alerts */
     void *emit_ctx;
-    /* writes a finished fileinfo record (takes the reference); NULL: none written */
-    void (*record)(void *ctx, json_t *rec);
+    /* writes a finished fileinfo record (takes it over; NULL rec: OOM); NULL: none written */
+    void (*record)(void *ctx, struct rw_json *rec);
     void *record_ctx;
     int sha256;                       /* 1: hash every file with SHA-256 */
     struct rw_files_stats *stats;     /* must not be NULL */
+    struct rw_files_types *types;     /* NULL: no cache; else this engine's or worker's own */
 };
 
 /* The flow a call is about, valid for the call: the engine's current view. */

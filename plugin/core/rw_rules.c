@@ -2283,11 +2283,37 @@ static int any_glob(const char *const *pats, size_t n, const char *s)
 uint64_t rw_rules_types_of(const struct rw_ruleset *rs, const char *mime, const char *desc,
                            const char *filename)
 {
-    char type[128];
-    size_t flen = filename == NULL ? 0 : strlen(filename);
+    return rw_rules_types_of_content(rs, mime, desc) | rw_rules_types_of_name(rs, filename);
+}
+
+uint64_t rw_rules_types_of_name(const struct rw_ruleset *rs, const char *filename)
+{
+    size_t flen;
     uint64_t bits = 0;
 
-    if (rs == NULL)
+    if (rs == NULL || filename == NULL)
+        return 0;
+    flen = strlen(filename);
+    for (size_t i = 0; i < rs->ngroups; i++) {
+        const struct rw_typegroup *g = &rs->groups[i];
+
+        for (size_t j = 0; j < g->next; j++) {
+            if (has_ext(filename, flen, g->ext[j])) {
+                bits |= 1ULL << i;
+                break;
+            }
+        }
+    }
+    return bits;
+}
+
+uint64_t rw_rules_types_of_content(const struct rw_ruleset *rs, const char *mime,
+                                   const char *desc)
+{
+    char type[128];
+    uint64_t bits = 0;
+
+    if (rs == NULL || (mime == NULL && desc == NULL))
         return 0;
     if (mime != NULL) {
         size_t n = strcspn(mime, ";");
@@ -2304,8 +2330,6 @@ uint64_t rw_rules_types_of(const struct rw_ruleset *rs, const char *mime, const 
         int hit = (mime != NULL && any_glob(g->mime, g->nmime, type)) ||
                   (desc != NULL && any_glob(g->magic, g->nmagic, desc));
 
-        for (size_t j = 0; !hit && filename != NULL && j < g->next; j++)
-            hit = has_ext(filename, flen, g->ext[j]);
         if (hit)
             bits |= 1ULL << i;
     }

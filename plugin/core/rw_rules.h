@@ -169,6 +169,12 @@ const struct rw_typegroup *rw_rules_group(const struct rw_ruleset *rs, size_t i)
  */
 uint64_t rw_rules_types_of(const struct rw_ruleset *rs, const char *mime, const char *desc,
                            const char *filename);
+/* The two halves of rw_rules_types_of, OR-ed together there: the groups decided by the
+ * bytes' type (MIME type and description: the same for many files, so callers may cache
+ * them by the pair) and those decided by the name's extension. */
+uint64_t rw_rules_types_of_content(const struct rw_ruleset *rs, const char *mime,
+                                   const char *desc);
+uint64_t rw_rules_types_of_name(const struct rw_ruleset *rs, const char *filename);
 
 /* rw_rules_glob matches s against a shell glob (*, ?, [a-z], [!a-z], \x), ASCII letters
  * without regard to case. '*' also matches '/'. Returns 1 on a match. Linear in practice:

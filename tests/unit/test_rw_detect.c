@@ -108,25 +108,19 @@ static int cap_emit(void *ctx, const struct rw_alert *a)
     struct cap_alert *x;
 
     if (c->build) {
-        json_t *rec = rw_detect_alert_record(a, a->ts_us);
+        struct rw_json *rec = rw_detect_alert_record(a, a->ts_us);
         char *s;
 
         if (rec == NULL)
             return RW_ENOMEM;
-        s = json_dumps(rec, JSON_COMPACT);
-        json_decref(rec);
+        s = strndup(rec->buf, rec->len);
+        rw_json_free(rec);
         if (s == NULL)
             return RW_ENOMEM;
         if (c->lines != NULL)
             fprintf(c->lines, "%s\n", s);
         free(c->last_json);
-        c->last_json = strdup(s);
-        {
-            json_free_t f = NULL;
-
-            json_get_alloc_funcs(NULL, &f);
-            f(s);
-        }
+        c->last_json = s;
     }
     if (c->n == CAP_MAX)
         return 0;
@@ -1528,7 +1522,7 @@ static void test_detect_alert_records_pass_the_eve_schema(void)
         "175.45.176.10");
     CU_ASSERT_STRING_EQUAL(
         json_string_value(json_object_get(json_object_get(rec, "fileinfo"), "filename")),
-        "caf\\xE9.psd");
+        "caf\\xe9.psd");
     CU_ASSERT_STRING_EQUAL(
         json_string_value(json_object_get(json_object_get(rec, "fileinfo"), "state")),
         "TRUNCATED");

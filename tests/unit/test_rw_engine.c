@@ -124,10 +124,10 @@ static void test_engine_file_event_writes_fileinfo_when_file_ends(void)
         "\"event_type\":\"fileinfo\",\"src_ip\":\"192.0.2.1\",\"src_port\":5000,"
         "\"dest_ip\":\"198.51.100.2\",\"dest_port\":445,\"proto\":\"TCP\","
         "\"community_id\":\"1:IhHEXDDrn2pMq/8X5z6SKnYm9i0=\",\"app_proto\":\"smb\","
-        "\"direction\":\"to_server\",\"fileinfo\":{\"filename\":\"ep07\\\"bg\\\\xFF.psd\","
+        "\"direction\":\"to_server\",\"fileinfo\":{\"filename\":\"ep07\\\"bg\\\\xff.psd\","
         "\"magic\":\"Adobe Photoshop Image\",\"gaps\":false,\"state\":\"CLOSED\","
         "\"stored\":false,\"size\":300040},"
-        "\"smb\":{\"filename\":\"ep07\\\"bg\\\\xFF.psd\"}}");
+        "\"smb\":{\"filename\":\"ep07\\\"bg\\\\xff.psd\"}}");
     rw_engine_free(&e);
     rw_diag_free(&d);
 }
