@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """run.py — the files reelwatch reports against Debian's Suricata 7.0.10's, capture by capture.
 
     python3 tests/parity/run.py [--bin build/reelwatch] [--build build] [--keep DIR]
