@@ -477,10 +477,10 @@ got $PSD_SIZE" "$(cat "$T/srv.log")"
             stop_wait $RV
             eq "veth: reelwatch exit 0" "0" "$?"
             eq "veth: exactly one alert: sid, sender, listener, file, type group" \
-                "9200001 10.213.77.2 10.213.77.1 8080 http shot_010_bg.psd project lab 10.213.77.1/32" \
+                "9200001 10.213.77.2 10.213.77.1 8080 http /upload/shot_010_bg.psd project lab 10.213.77.1/32" \
                 "$(jq -r 'select(.event_type=="alert") | [.alert.signature_id, .src_ip, .dest_ip, .dest_port, .app_proto, .fileinfo.filename, (.alert.context.type_groups | join(",")), .alert.context.list, .alert.context.prefix] | map(tostring) | join(" ")' "$T/veth/eve.json")"
             eq "veth: the file's fileinfo record: name, size, state, method, magic" \
-                "shot_010_bg.psd $PSD_SIZE CLOSED PUT /upload/shot_010_bg.psd Adobe Photoshop Image, 64 x 32, RGB, 3x 8-bit channels" \
+                "/upload/shot_010_bg.psd $PSD_SIZE CLOSED PUT /upload/shot_010_bg.psd Adobe Photoshop Image, 64 x 32, RGB, 3x 8-bit channels" \
                 "$(jq -r 'select(.event_type=="fileinfo" and .direction=="to_server") | [.fileinfo.filename, .fileinfo.size, .fileinfo.state, .http.http_method, .http.url, .fileinfo.magic] | map(tostring) | join(" ")' "$T/veth/eve.json")"
         else
             bad "veth: reelwatch did not start: $(cat "$T/veth.err")"
