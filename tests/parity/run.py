@@ -120,6 +120,10 @@ def collect(tmp, build):
         if p.returncode != 0:
             die('rw_pcapgen %s failed: %s' % (' '.join(gargs), p.stderr.strip()))
         names.append(name)
+    # Suricata reads a directory's files oldest first: one second apart in name order, so
+    # every run reads them in the same order.
+    for i, name in enumerate(sorted(names)):
+        os.utime(os.path.join(indir, name), (1700000000 + i, 1700000000 + i))
     return indir, sorted(names)
 
 
