@@ -101,6 +101,7 @@ test: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory parity-test
 	@$(MAKE) --no-print-directory ops-test
 	@$(MAKE) --no-print-directory standalone-test
 	@$(MAKE) --no-print-directory deb-test
@@ -131,6 +132,8 @@ clean:
 
 # libhtp (the HTTP parser) and its Debian package.
 include plugin/core/rw_http.mk
+# make parity-test: the files Debian's Suricata reports against reelwatch's.
+include tests/parity/parity.mk
 # libFuzzer targets (make fuzz, make fuzz-run) live in their own fragment.
 -include tests/fuzz/fuzz.mk
 # make install / uninstall (PREFIX, DESTDIR), and make bench.

@@ -18,6 +18,7 @@
 #include "rw_ftp.h"
 #include "rw_http.h"
 #include "rw_magic.h"
+#include "rw_anomaly.h"
 #include "rw_rules.h"
 #include "rw_smb.h"
 #include "rw_smtp.h"
@@ -30,7 +31,8 @@ enum {
     RW_EVE_FILEINFO = 1u << 1,
     RW_EVE_FLOW = 1u << 2,
     RW_EVE_STATS = 1u << 3,
-    RW_EVE_ALL = RW_EVE_ALERT | RW_EVE_FILEINFO | RW_EVE_FLOW | RW_EVE_STATS,
+    RW_EVE_ANOMALY = 1u << 4, /* HTTP parser anomalies, on by default as in Suricata's yaml */
+    RW_EVE_ALL = RW_EVE_ALERT | RW_EVE_FILEINFO | RW_EVE_FLOW | RW_EVE_STATS | RW_EVE_ANOMALY,
 };
 
 static const struct {
@@ -39,6 +41,7 @@ static const struct {
 } eve_type_names[] = {
     {"alert", RW_EVE_ALERT},
     {"fileinfo", RW_EVE_FILEINFO},
+    {"anomaly", RW_EVE_ANOMALY},
     {"flow", RW_EVE_FLOW},
     {"stats", RW_EVE_STATS},
 };
@@ -168,7 +171,7 @@ static int engine_parse_eve_types(const char *value, unsigned *bits, struct rw_d
         }
         if (i == sizeof(eve_type_names) / sizeof(eve_type_names[0])) {
             rw_diag_add(diag, "--set", 0, 0,
-                        "eve.types: expected alert, fileinfo, flow or stats, found '%.*s'",
+                        "eve.types: expected alert, anomaly, fileinfo, flow or stats, found '%.*s'",
                         (int)n, p);
             bad = 1;
         } else {
@@ -1218,6 +1221,28 @@ void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_fl
 
 /* Ends everything a flow's bytes started, in order: the stream's held bytes, the parser,
  * its files, then the flow rules. */
+struct engine_anomaly_ctx {
+    struct rw_engine *e;
+    const struct rw_flow_info *info;
+};
+
+static void engine_anomaly_emit(void *ctx, const char *event)
+{
+    const struct engine_anomaly_ctx *a = ctx;
+
+    (void)engine_emit(a->e, rw_eve_anomaly_record(a->info, a->info->last_us, "http", event));
+}
+
+/* The HTTP parser's anomalies, one record per event per connection, before it ends. */
+static void engine_http_anomalies(struct rw_engine *e, struct rw_flow *f,
+                                  const struct rw_flow_info *info)
+{
+    struct engine_anomaly_ctx a = { e, info };
+
+    rw_http_end(f->p.http); /* read-to-close bodies complete, their anomalies counted */
+    (void)rw_anomaly_http(rw_http_counters(f->p.http), engine_anomaly_emit, &a);
+}
+
 static void engine_flow_finish(struct rw_engine *e, struct rw_flow *f,
                                const struct rw_flow_info *info)
 {
@@ -1232,6 +1257,8 @@ static void engine_flow_finish(struct rw_engine *e, struct rw_flow *f,
     }
     engine_app_flush(e, f, RW_TOSERVER);
     engine_app_flush(e, f, RW_TOCLIENT);
+    if (f->app == APP_HTTP && f->p.http != NULL && (e->eve_types & RW_EVE_ANOMALY))
+        engine_http_anomalies(e, f, info);
     engine_app_end(f);
     if (f->files != NULL) {
         c = engine_call(f);

@@ -75,6 +75,15 @@ struct rw_json *rw_eve_stats_record(uint64_t ts_us, const struct rw_counter *c, 
  * reused from record to record). Returns 0 or RW_ENOMEM. */
 int rw_eve_stats_into(struct rw_json *j, uint64_t ts_us, const struct rw_counter *c, size_t n);
 
+/*
+ * rw_eve_anomaly_record builds an "anomaly" record as Suricata 7 writes an app-layer
+ * event (output-json-anomaly.c): the header at ts_us (no top-level app_proto) and
+ * anomaly {app_proto, type "applayer", event, layer "proto_parser"}. app_proto and event
+ * are copied. Caller owns the result; NULL on OOM.
+ */
+json_t *rw_eve_anomaly_record(const struct rw_flow_info *info, uint64_t ts_us,
+                              const char *app_proto, const char *event);
+
 /* rw_eve_has_ports: 1 when records of this IP protocol carry src_port/dest_port (TCP, UDP,
  * SCTP). rw_eve_file_state_name: Suricata's fileinfo.state word for enum rw_file_state. */
 int rw_eve_has_ports(uint8_t proto);

@@ -171,7 +171,7 @@ static void test_engine_rejects_bad_settings_with_every_message(void)
     CU_ASSERT_EQUAL(err, RW_EPARSE);
     CU_ASSERT_EQUAL_FATAL(rw_diag_count(d), 3);
     CU_ASSERT_STRING_EQUAL(rw_diag_line(d, 0),
-                           "--set: eve.types: expected alert, fileinfo, flow or stats, "
+                           "--set: eve.types: expected alert, anomaly, fileinfo, flow or stats, "
                            "found 'bogus'");
     CU_ASSERT_STRING_EQUAL(rw_diag_line(d, 1), "--set: expected NAME=VALUE, found 'nonsense'");
     CU_ASSERT_STRING_EQUAL(rw_diag_line(d, 2), "--set: unknown setting 'x.y'");

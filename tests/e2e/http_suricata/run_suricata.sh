@@ -8,8 +8,8 @@
 # suricata.tsv is what the e2e case http_suricata holds reelwatch to: every fileinfo
 # record of Debian's Suricata 7.0.10 (bookworm-backports, built on libhtp 0.5.50) with
 # suricata.yaml (no body or stream depth limits), in the files_tsv format of
-# tests/e2e/run.py. The test suite does not run Suricata (CI does not install it); this
-# script is how the expected values were made, and how to check them again.
+# tests/e2e/run.py. make parity-test (tests/parity/run.py) runs it with --check, so CI
+# checks the recorded values against Suricata itself; it is how they were made.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
