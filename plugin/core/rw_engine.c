@@ -1219,8 +1219,7 @@ void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_fl
     }
 }
 
-/* Ends everything a flow's bytes started, in order: the stream's held bytes, the parser,
- * its files, then the flow rules. */
+/* What engine_anomaly_emit needs to write a flow's anomaly records. */
 struct engine_anomaly_ctx {
     struct rw_engine *e;
     const struct rw_flow_info *info;
@@ -1243,6 +1242,8 @@ static void engine_http_anomalies(struct rw_engine *e, struct rw_flow *f,
     (void)rw_anomaly_http(rw_http_counters(f->p.http), engine_anomaly_emit, &a);
 }
 
+/* Ends everything a flow's bytes started, in order: the stream's held bytes, the parser,
+ * its files, then the flow rules. */
 static void engine_flow_finish(struct rw_engine *e, struct rw_flow *f,
                                const struct rw_flow_info *info)
 {

@@ -453,28 +453,20 @@ struct rw_json *rw_eve_flow_record(const struct rw_flow_info *info,
     return rw_eve_end(j);
 }
 
-json_t *rw_eve_anomaly_record(const struct rw_flow_info *info, uint64_t ts_us,
-                              const char *app_proto, const char *event)
+struct rw_json *rw_eve_anomaly_record(const struct rw_flow_info *info, uint64_t ts_us,
+                                      const char *app_proto, const char *event)
 {
-    json_t *rec = rw_eve_header("anomaly", ts_us, info, NULL);
-    json_t *a = json_object();
-    int rc = 0;
+    struct rw_json *j = rw_eve_begin("anomaly", ts_us, info, NULL, 0);
 
-    if (rec == NULL || a == NULL) {
-        json_decref(rec);
-        json_decref(a);
+    if (j == NULL)
         return NULL;
-    }
-    rc |= eve_set(a, "app_proto", eve_str(app_proto, RW_PROTO_NAME_MAX_BYTES));
-    rc |= eve_set(a, "type", json_string("applayer"));
-    rc |= eve_set(a, "event", eve_str(event, RW_PROTO_NAME_MAX_BYTES));
-    rc |= eve_set(a, "layer", json_string("proto_parser"));
-    rc |= eve_set(rec, "anomaly", a);
-    if (rc != 0) {
-        json_decref(rec);
-        return NULL;
-    }
-    return rec;
+    rw_json_object_open(j, "anomaly");
+    rw_json_str(j, "app_proto", app_proto, strnlen(app_proto, RW_PROTO_NAME_MAX_BYTES));
+    rw_json_cstr(j, "type", "applayer");
+    rw_json_str(j, "event", event, strnlen(event, RW_PROTO_NAME_MAX_BYTES));
+    rw_json_cstr(j, "layer", "proto_parser");
+    rw_json_close(j);
+    return rw_eve_end(j);
 }
 
 const char *rw_eve_file_state_name(uint8_t state)

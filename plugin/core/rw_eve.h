@@ -81,8 +81,8 @@ int rw_eve_stats_into(struct rw_json *j, uint64_t ts_us, const struct rw_counter
  * anomaly {app_proto, type "applayer", event, layer "proto_parser"}. app_proto and event
  * are copied. Caller owns the result; NULL on OOM.
  */
-json_t *rw_eve_anomaly_record(const struct rw_flow_info *info, uint64_t ts_us,
-                              const char *app_proto, const char *event);
+struct rw_json *rw_eve_anomaly_record(const struct rw_flow_info *info, uint64_t ts_us,
+                                      const char *app_proto, const char *event);
 
 /* rw_eve_has_ports: 1 when records of this IP protocol carry src_port/dest_port (TCP, UDP,
  * SCTP). rw_eve_file_state_name: Suricata's fileinfo.state word for enum rw_file_state. */
