@@ -104,8 +104,8 @@ test: deps
 	@$(MAKE) --no-print-directory parity-test
 	@$(MAKE) --no-print-directory ops-test
 	@$(MAKE) --no-print-directory standalone-test
-	@$(MAKE) --no-print-directory deb-test
 	@$(MAKE) --no-print-directory suricata-test
+	@$(MAKE) --no-print-directory deb-test
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 

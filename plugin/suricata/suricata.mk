@@ -66,7 +66,7 @@ $(SC_OUT)/rw_suricata.o: plugin/suricata/rw_suricata.c plugin/core/rw.h $(SC_CON
 	$(CC) $(SC_PLUGIN_CFLAGS) -c $< -o $@
 
 $(SC_SO): $(SC_OUT)/rw_suricata.o $(SC_CORE_OBJ)
-	$(CC) -shared -o $@ $^ $(PKG_LIBS) -lpthread
+	$(CC) -shared -Wl,-z,relro -Wl,-z,now -o $@ $^ $(PKG_LIBS) -lpthread
 
 suricata-test: suricata $(BIN) tools
 	python3 tests/suricata/run.py --build $(BUILD)
