@@ -821,6 +821,21 @@ static size_t tls_feed(struct rw_ftp *ftp, uint8_t dir, const uint8_t *p, size_t
     return i;
 }
 
+/* A line that cannot be read (too long, or no memory to hold it) is passed over: the
+ * command still gets a reply, so it keeps its place in the pairing, and the rest of the
+ * line is skipped up to its end. Returns the bytes used of the n given. */
+static size_t text_give_up(struct rw_ftp *ftp, uint8_t dir, int ends_here, size_t take,
+                           size_t n)
+{
+    if (dir == RW_TOSERVER)
+        queue_push(ftp, C_OTHER);
+    if (!ends_here) {
+        ftp->d[dir].skipping = 1;
+        return n;
+    }
+    return take + 1;
+}
+
 /* Reads up to one line end; returns the bytes used. */
 static size_t text_feed(struct rw_ftp *ftp, uint8_t dir, const uint8_t *p, size_t n)
 {
@@ -839,14 +854,7 @@ static size_t text_feed(struct rw_ftp *ftp, uint8_t dir, const uint8_t *p, size_
     if (take > RW_FTP_LINE_MAX_BYTES - d->len) {
         ftp->c.lines_overlong[dir]++;
         dir_drop_line(d);
-        /* The command still gets a reply: keep the pairing. */
-        if (dir == RW_TOSERVER)
-            queue_push(ftp, C_OTHER);
-        if (lf == NULL) {
-            d->skipping = 1;
-            return n;
-        }
-        return take + 1;
+        return text_give_up(ftp, dir, lf != NULL, take, n);
     }
     if (lf != NULL && d->len == 0) {
         /* The whole line is in this packet: read it where it is. */
@@ -859,13 +867,7 @@ static size_t text_feed(struct rw_ftp *ftp, uint8_t dir, const uint8_t *p, size_
             if (d->buf == NULL) {
                 ftp->c.lines_nomem[dir]++;
                 d->len = 0;
-                if (dir == RW_TOSERVER)
-                    queue_push(ftp, C_OTHER);
-                if (lf == NULL) {
-                    d->skipping = 1;
-                    return n;
-                }
-                return take + 1;
+                return text_give_up(ftp, dir, lf != NULL, take, n);
             }
         }
         memcpy(d->buf + d->len, p, take);
