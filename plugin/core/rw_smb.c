@@ -73,6 +73,17 @@ struct smb_file {
     size_t name_len;
 };
 
+/* Bytes of a file that came ahead of its next expected offset (pipelined READs answered
+ * out of order), held until the file reaches them; a list in offset order. */
+struct smb_ooo {
+    struct smb_ooo *next;
+    int file;            /* index into files */
+    uint8_t hole;        /* no bytes: a gap of len */
+    uint64_t off;
+    uint64_t len;
+    uint8_t data[];
+};
+
 struct smb_pending {
     uint8_t used;
     uint16_t cmd;
@@ -128,6 +139,8 @@ struct rw_smb {
     struct smb_file *files;
     uint32_t pending_cap, files_cap;
     struct smb_pending scratch; /* a request no memory could be found for: never found */
+    struct smb_ooo *ooo;        /* held out-of-order bytes, in offset order */
+    size_t ooo_bytes;           /* their allocations, at most RW_SMB_OOO_MAX_BYTES */
 };
 
 /* The first size of the growing tables. */
@@ -159,6 +172,12 @@ void rw_smb_free(struct rw_smb **sp)
         return;
     for (size_t i = 0; i < (*sp)->files_cap; i++)
         rw_free((*sp)->files[i].name);
+    while ((*sp)->ooo != NULL) {
+        struct smb_ooo *o = (*sp)->ooo;
+
+        (*sp)->ooo = o->next;
+        rw_free(o);
+    }
     rw_free((*sp)->files);
     rw_free((*sp)->pending);
     for (int i = 0; i < 2; i++)
@@ -266,10 +285,13 @@ static void add_pipe_tree(struct rw_smb *s, uint32_t tree_id)
         s->pipe_trees_n++;
 }
 
+static void ooo_drain(struct rw_smb *s, int idx, int all);
+
 static void file_close(struct rw_smb *s, struct smb_file *f, int truncated)
 {
     if (!f->opened)
         return;
+    ooo_drain(s, (int)(f - s->files), 1);
     f->opened = 0;
     s->open_count--;
     s->c.files_closed++;
@@ -283,6 +305,7 @@ static void file_drop(struct rw_smb *s, int idx, int truncated)
     struct smb_file *f = &s->files[idx];
 
     file_close(s, f, truncated);
+    ooo_drain(s, idx, 1);
     rw_free(f->name);
     memset(f, 0, sizeof(*f));
     for (size_t i = 0; i < s->pending_cap; i++)
@@ -448,25 +471,10 @@ static int file_ready(struct rw_smb *s, struct smb_file *f, uint8_t dir)
     return 0;
 }
 
-/* Bytes [off, off + n) of file idx, moving in dir: p holds them, or NULL for a gap. */
-static void file_bytes(struct rw_smb *s, int idx, uint8_t dir, uint64_t off, const uint8_t *p,
-                       uint64_t n)
+/* Bytes [off, off + n) of open file f in its stream: p holds them, or NULL for a gap. */
+static void file_put(struct rw_smb *s, struct smb_file *f, uint64_t off, const uint8_t *p,
+                     uint64_t n)
 {
-    struct smb_file *f;
-
-    if (idx < 0 || n == 0)
-        return;
-    f = &s->files[idx];
-    if (f->pipe) {
-        s->c.pipe_bytes += n;
-        return;
-    }
-    if (file_ready(s, f, dir) != 0)
-        return;
-    if (dir != f->dir) {
-        s->c.bytes_wrong_dir += n;
-        return;
-    }
     if (off + n <= f->next) {
         s->c.bytes_rewritten += n;
         return;
@@ -495,6 +503,91 @@ static void file_bytes(struct rw_smb *s, int idx, uint8_t dir, uint64_t off, con
     if (s->sink.file_data != NULL)
         s->sink.file_data(s->sink.ctx, f->sink_id, p, (size_t)n);
     f->next = off + n;
+}
+
+/* Holds [off, off + n) of file idx (ahead of its next offset) in the list, in offset
+ * order. 0, or -1 when the bound or memory says no (counted): the caller feeds it now. */
+static int ooo_hold(struct rw_smb *s, int idx, uint64_t off, const uint8_t *p, uint64_t n)
+{
+    size_t sz = sizeof(struct smb_ooo) + (p != NULL ? (size_t)n : 0);
+    struct smb_ooo *o, **at;
+
+    if ((p != NULL && n > RW_SMB_OOO_MAX_BYTES) || s->ooo_bytes + sz > RW_SMB_OOO_MAX_BYTES) {
+        s->c.ooo_overflow++;
+        return -1;
+    }
+    o = rw_malloc(sz);
+    if (o == NULL) {
+        s->c.nomem++;
+        return -1;
+    }
+    o->file = idx;
+    o->hole = p == NULL;
+    o->off = off;
+    o->len = n;
+    if (p != NULL)
+        memcpy(o->data, p, (size_t)n);
+    at = &s->ooo;
+    while (*at != NULL && (*at)->off <= off)
+        at = &(*at)->next;
+    o->next = *at;
+    *at = o;
+    s->ooo_bytes += sz;
+    s->c.ooo_held++;
+    return 0;
+}
+
+/* Feeds file idx the held bytes its next offset has reached (all of them, in offset
+ * order with gaps between, when all is set), or forgets them when the file is not open. */
+static void ooo_drain(struct rw_smb *s, int idx, int all)
+{
+    struct smb_ooo **at = &s->ooo;
+
+    while (*at != NULL) {
+        struct smb_ooo *o = *at;
+        struct smb_file *f = &s->files[idx];
+
+        if (o->file != idx) {
+            at = &o->next;
+            continue;
+        }
+        if (f->opened && !all && o->off > f->next)
+            return;
+        *at = o->next;
+        s->ooo_bytes -= sizeof(*o) + (o->hole ? 0 : (size_t)o->len);
+        if (f->opened)
+            file_put(s, f, o->off, o->hole ? NULL : o->data, o->len);
+        rw_free(o);
+        at = &s->ooo;
+    }
+}
+
+/* Bytes [off, off + n) of file idx, moving in dir: p holds them, or NULL for a gap. Bytes
+ * ahead of the file's next offset are held (bounded) until the bytes before them come. */
+static void file_bytes(struct rw_smb *s, int idx, uint8_t dir, uint64_t off, const uint8_t *p,
+                       uint64_t n)
+{
+    struct smb_file *f;
+
+    if (idx < 0 || n == 0)
+        return;
+    f = &s->files[idx];
+    if (f->pipe) {
+        s->c.pipe_bytes += n;
+        return;
+    }
+    if (file_ready(s, f, dir) != 0)
+        return;
+    if (dir != f->dir) {
+        s->c.bytes_wrong_dir += n;
+        return;
+    }
+    if (off > f->next && f->next > 0 && ooo_hold(s, idx, off, p, n) == 0)
+        return;
+    if (off > f->next)
+        ooo_drain(s, idx, 1); /* past the bound: what is held goes first, with its gaps */
+    file_put(s, f, off, p, n);
+    ooo_drain(s, idx, 0);
 }
 
 /* ---- commands ---------------------------------------------------------------------- */
@@ -1450,6 +1543,6 @@ size_t rw_smb_bytes(const struct rw_smb *p)
         return 0;
     return sizeof(*p) + (size_t)p->pending_cap * sizeof(*p->pending) +
            (size_t)p->files_cap * sizeof(*p->files) +
-           (p->d[0].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0) +
+           p->ooo_bytes + (p->d[0].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0) +
            (p->d[1].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0);
 }

@@ -78,8 +78,11 @@
  * Offsets. The engine sees each file as one ordered byte stream. The parser keeps the
  * next expected offset (the highest end seen): data at that offset is fed; data further
  * on is preceded by sink->file_gap for the bytes skipped (the first data of a file at an
- * offset > 0 too); data (or the part of it) below it — rewrites, re-reads, out-of-order
- * offsets — is counted and not fed. The head of the file (what the engine types) is thus
+ * offset > 0 too); data (or the part of it) below it — rewrites, re-reads — is counted
+ * and not fed. Data ahead of it once the file has begun (pipelined READs answered out of
+ * order) is held, up to RW_SMB_OOO_MAX_BYTES per connection, and fed when the bytes
+ * before it come, or at the file's close with gaps for what never came; past the bound
+ * (counted) the file's held bytes are fed first, with gaps, then the new data. The head of the file (what the engine types) is thus
  * always in offset order.
  *
  * Ends. The CLOSE response closes the file with truncated 0. rw_smb_end closes every open
@@ -145,7 +148,9 @@ struct rw_smb_counters {
     uint64_t fileids_evicted;     /* FileIds forgotten: table full */
     uint64_t names_truncated;     /* names cut to RW_FILE_NAME_MAX_BYTES or to the buffer */
     uint64_t names_invalid;       /* names holding invalid UTF-16 (replaced by U+FFFD) */
-    uint64_t nomem;               /* names dropped for lack of memory */
+    uint64_t nomem;               /* names (or held bytes) dropped for lack of memory */
+    uint64_t ooo_held;            /* data pieces ahead of their file's next offset, held */
+    uint64_t ooo_overflow;        /* ... fed at once instead: RW_SMB_OOO_MAX_BYTES reached */
 };
 
 /* rw_smb_new starts a parser for one TCP connection (src of the flow = the SMB client).

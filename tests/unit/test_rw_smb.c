@@ -885,6 +885,106 @@ static void test_smb_offsets_policy(void)
     rw_smb_free(&smb);
 }
 
+/* Pipelined READs answered out of offset order (as Windows does: the real capture
+ * smb2_read_mimikatz_exe_download.pcap): the bytes ahead are held, the file is whole. */
+static void test_smb_out_of_order_reads_held(void)
+{
+    struct rec r;
+    struct rw_xfer_sink sink;
+    struct rw_smb *smb = fresh(&r, &sink);
+    const struct rw_smb_counters *c = rw_smb_counters(smb);
+
+    memset(&S, 0, sizeof(S));
+    open_file(&S, 1, "ooo.bin", 7);
+    ONE(&S, 0, read_req(&S, 0, 2, 7, 0, 100));
+    ONE(&S, 0, read_req(&S, 0, 3, 7, 100, 100));
+    ONE(&S, 0, read_req(&S, 0, 4, 7, 200, 100));
+    ONE(&S, 0, read_req(&S, 0, 5, 7, 300, 100));
+    ONE(&S, 1, read_resp(&S, 0, 2, 0, 100, 9, 0));
+    ONE(&S, 1, read_resp(&S, 0, 5, 300, 100, 9, 0)); /* held */
+    ONE(&S, 1, read_resp(&S, 0, 4, 200, 100, 9, 0)); /* held */
+    ONE(&S, 1, read_resp(&S, 0, 3, 100, 100, 9, 0)); /* fed, then 200 and 300 */
+    ONE(&S, 0, close_req(&S, 0, 6, 7));
+    ONE(&S, 1, close_resp(&S, 0, 6));
+    feed_all(smb, &S);
+    rw_smb_end(smb);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    CU_ASSERT_EQUAL(r.f[0].bytes, 400);
+    CU_ASSERT_EQUAL(r.f[0].gap, 0);
+    CU_ASSERT_EQUAL(r.f[0].hash, hash_pat(9, 0, 400));
+    CU_ASSERT_EQUAL(r.f[0].closed, 1);
+    CU_ASSERT_EQUAL(r.f[0].truncated, 0);
+    CU_ASSERT_EQUAL(c->ooo_held, 2);
+    CU_ASSERT_EQUAL(c->ooo_overflow, 0);
+    CU_ASSERT_EQUAL(c->offset_gaps, 0);
+    CU_ASSERT_EQUAL(c->bytes_rewritten, 0);
+    rw_smb_free(&smb);
+
+    /* A READ that never comes: at the close the held bytes follow a gap for it. */
+    smb = fresh(&r, &sink);
+    c = rw_smb_counters(smb);
+    memset(&S, 0, sizeof(S));
+    open_file(&S, 1, "lost.bin", 8);
+    ONE(&S, 0, read_req(&S, 0, 2, 8, 0, 100));
+    ONE(&S, 0, read_req(&S, 0, 3, 8, 100, 100));
+    ONE(&S, 0, read_req(&S, 0, 4, 8, 200, 100));
+    ONE(&S, 1, read_resp(&S, 0, 2, 0, 100, 9, 0));
+    ONE(&S, 1, read_resp(&S, 0, 4, 200, 100, 9, 0));
+    ONE(&S, 0, close_req(&S, 0, 5, 8));
+    ONE(&S, 1, close_resp(&S, 0, 5));
+    feed_all(smb, &S);
+    rw_smb_end(smb);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    CU_ASSERT_EQUAL(r.f[0].bytes, 200);
+    CU_ASSERT_EQUAL(r.f[0].gap, 100);
+    CU_ASSERT_EQUAL(r.f[0].head[63], pat(9, 63));
+    CU_ASSERT_EQUAL(c->ooo_held, 1);
+    CU_ASSERT_EQUAL(c->offset_gaps, 1);
+    rw_smb_free(&smb);
+}
+
+/* Past RW_SMB_OOO_MAX_BYTES held, the file's held bytes go out first (a gap for the READ
+ * still missing), then the newcomer; the late READ is then a rewrite. */
+static void test_smb_out_of_order_bound(void)
+{
+    struct rec r;
+    struct rw_xfer_sink sink;
+    struct rw_smb *smb = fresh(&r, &sink);
+    const struct rw_smb_counters *c = rw_smb_counters(smb);
+    const uint32_t big = 60000;
+    size_t peak = 0;
+
+    memset(&S, 0, sizeof(S));
+    open_file(&S, 1, "big.bin", 7);
+    ONE(&S, 0, read_req(&S, 0, 2, 7, 0, 10));
+    for (uint32_t i = 0; i < 20; i++)
+        ONE(&S, 0, read_req(&S, 0, 3 + i, 7, 10 + (uint64_t)i * big, big));
+    ONE(&S, 1, read_resp(&S, 0, 2, 0, 10, 4, 0));
+    feed_all(smb, &S);
+    for (uint32_t i = 1; i < 20; i++) { /* mids 4..22; mid 3 (offset 10) comes last */
+        memset(&S, 0, sizeof(S));
+        ONE(&S, 1, read_resp(&S, 0, 3 + i, 10 + (uint64_t)i * big, big, 4, 0));
+        feed_all(smb, &S);
+        if (rw_smb_bytes(smb) > peak)
+            peak = rw_smb_bytes(smb);
+    }
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 1, read_resp(&S, 0, 3, 10, big, 4, 0));
+    feed_all(smb, &S);
+    rw_smb_end(smb);
+    CU_ASSERT(peak < sizeof(struct rw_xfer_sink) + 2 * RW_SMB_HEAD_MAX_BYTES + 64 * 1024 +
+                         RW_SMB_OOO_MAX_BYTES);
+    CU_ASSERT_EQUAL(c->ooo_held, 17);   /* 17 x (60000 + the entry) fit in 1 MiB */
+    CU_ASSERT_EQUAL(c->ooo_overflow, 1);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    CU_ASSERT_EQUAL(r.f[0].bytes, 10 + 19 * (uint64_t)big);
+    CU_ASSERT_EQUAL(r.f[0].gap, big);
+    CU_ASSERT_EQUAL(c->offset_gaps, 1);
+    CU_ASSERT_EQUAL(c->bytes_rewritten, big);
+    CU_ASSERT_EQUAL(r.f[0].truncated, 1); /* no CLOSE */
+    rw_smb_free(&smb);
+}
+
 static void test_smb_gap_inside_data_continues_elsewhere_loses(void)
 {
     struct rec r;
@@ -1399,6 +1499,8 @@ static CU_TestInfo smb_tests[] = {
     {"test_smb_split_anywhere_same_result", test_smb_split_anywhere_same_result},
     {"test_smb_truncated_at_every_offset", test_smb_truncated_at_every_offset},
     {"test_smb_offsets_policy", test_smb_offsets_policy},
+    {"test_smb_out_of_order_reads_held", test_smb_out_of_order_reads_held},
+    {"test_smb_out_of_order_bound", test_smb_out_of_order_bound},
     {"test_smb_gap_inside_data_continues_elsewhere_loses",
      test_smb_gap_inside_data_continues_elsewhere_loses},
     {"test_smb_lying_data_offsets_and_lengths", test_smb_lying_data_offsets_and_lengths},
