@@ -797,6 +797,20 @@ static int engine_is_http_request(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* A client's first line naming HTTP/1.x although its method is none of the above
+ * (OPTIONSHTTP/1.1, GET/ HTTP/1.1, a garbage method): libhtp parses such a line, the
+ * server answers it with HTTP, and Suricata detects it from that answer. */
+static int engine_is_http_line(const uint8_t *p, size_t n)
+{
+    static const char tag[] = "HTTP/1.";
+    const size_t k = sizeof(tag) - 1;
+
+    for (size_t i = 0; i + k <= n && p[i] != '\n'; i++)
+        if (memcmp(p + i, tag, k) == 0)
+            return 1;
+    return 0;
+}
+
 /* An FTP client's usual first commands, any case. */
 static int engine_is_ftp_command(const uint8_t *p, size_t n)
 {
@@ -949,7 +963,8 @@ static void engine_app_choose(struct rw_engine *e, struct rw_flow *f, uint8_t di
         engine_app_set(e, f, APP_FTP);
     } else if (engine_is_smb(p, n) || k->dport == 445 || k->dport == 139) {
         engine_app_set(e, f, APP_SMB);
-    } else if (dir == RW_TOSERVER && engine_is_http_request(p, n)) {
+    } else if (dir == RW_TOSERVER &&
+               (engine_is_http_request(p, n) || engine_is_http_line(p, n))) {
         engine_app_set(e, f, APP_HTTP);
     } else if (engine_is_smtp(k, p, dir == RW_TOSERVER ? n : 0)) {
         engine_app_set(e, f, APP_SMTP);
