@@ -38,7 +38,9 @@ static int fuzzhost_write(void *ctx, const char *line, size_t len)
     (void)ctx;
     if (len == 0 || memchr(line, '\n', len) != NULL)
         fuzzhost_die("EVE line is empty or holds a newline", NULL);
-    rec = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* JSON_ALLOW_NUL: \u0000 is valid JSON (RFC 8259 7) and is how Suricata's JsonBuilder,
+     * and so rw_json, writes a NUL byte of a wire string (a file name, a host). */
+    rec = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (rec == NULL) {
         fprintf(stderr, "fuzzhost: EVE line: %.*s\n", (int)(len > 4096 ? 4096 : len), line);
         fuzzhost_die("EVE line is not valid JSON", jerr.text);
