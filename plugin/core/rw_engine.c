@@ -799,13 +799,17 @@ static int engine_is_http_request(const uint8_t *p, size_t n)
 
 /* A client's first line naming HTTP/1.x although its method is none of the above
  * (OPTIONSHTTP/1.1, GET/ HTTP/1.1, a garbage method): libhtp parses such a line, the
- * server answers it with HTTP, and Suricata detects it from that answer. */
+ * server answers it with HTTP, and Suricata detects it from that answer. A line that
+ * starts with the version is a status line: a server's answer in a flow whose start was
+ * not seen (or ended early by the memcap), which is no request and gets no parser. */
 static int engine_is_http_line(const uint8_t *p, size_t n)
 {
     static const char tag[] = "HTTP/1.";
     const size_t k = sizeof(tag) - 1;
 
-    for (size_t i = 0; i + k <= n && p[i] != '\n'; i++)
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        return 0;
+    for (size_t i = 1; i + k <= n && p[i] != '\n'; i++)
         if (memcmp(p + i, tag, k) == 0)
             return 1;
     return 0;
