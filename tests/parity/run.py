@@ -4,10 +4,10 @@
 
     python3 tests/parity/run.py [--bin build/reelwatch] [--build build] [--keep DIR]
 
-Debian's Suricata (bookworm-backports 7.0.10, the oracle) runs ONCE over a directory holding
-every capture in tests/data/pcaps, pcaps/demo.pcap and captures tools/rw_pcapgen writes
+Debian's Suricata (bookworm-backports 7.0.10, the oracle) runs over each capture on its own
+(every capture in tests/data/pcaps, pcaps/demo.pcap and captures tools/rw_pcapgen writes
 (transfers of each protocol, HTTP evasions, encapsulated variants) and the HTTP evasion
-capture of tests/e2e/http_suricata, with tests/parity/suricata.yaml (fileinfo records, no
+capture of tests/e2e/http_suricata), with tests/parity/suricata.yaml (fileinfo records, no
 body, stream or checksum limits). build/reelwatch then reads each capture on its own.
 
 A file is (capture, protocol, name, size, direction, state). For each Suricata file the
@@ -38,6 +38,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -127,18 +128,48 @@ def collect(tmp, build):
     return indir, sorted(names)
 
 
-def run_suricata(indir, tmp):
-    out = os.path.join(tmp, 'suricata')
-    os.makedirs(out)
-    cmd = ['suricata', '-c', os.path.join(HERE, 'suricata.yaml'), '-r', indir, '-l', out,
-           '-k', 'none', '--runmode', 'single']
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    if p.returncode != 0:
-        die('suricata failed (%d): %s' % (p.returncode, p.stderr.strip()[-2000:]))
+def suricata_skips(path):
+    """True for a capture Suricata 7.0.10's PcapFile refuses: a pcap header with no packet
+    after it, or a link type it does not decode (NFLOG 239, radiotap 127, Linux cooked v2
+    276). In directory mode it skipped them; alone it waits 61 s for its reader thread
+    before it gives up, so they are not handed to it."""
+    with open(path, 'rb') as f:
+        head = f.read(24)
+        more = f.read(1)
+    if len(head) < 24 or head[:4] not in (b'\xd4\xc3\xb2\xa1', b'\xa1\xb2\xc3\xd4',
+                                          b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d'):
+        return False  # pcapng or not a pcap: Suricata reads or reports it itself
+    order = '<' if head[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+    linktype = struct.unpack(order + 'I', head[20:24])[0] & 0xFFFF
+    return not more or linktype in (127, 239, 276)
+
+
+def run_suricata(indir, tmp, names):
+    """Suricata over each capture on its own (about 0.2 s each). One run over the whole
+    directory was not repeatable: in pcap-file directory mode Suricata 7.0.10 sometimes
+    misses an active-mode FTP data file (ftp_port_retr_camera_raw_image_fff.pcap: seen in
+    two of three runs), which it reports on every run of the capture alone. A capture of
+    a link type Suricata refuses (NFLOG) gives no records, as in directory mode."""
     recs = []
-    with open(os.path.join(out, 'eve.json')) as f:
-        for line in f:
-            recs.append(json.loads(line))
+    for name in names:
+        if suricata_skips(os.path.join(indir, name)):
+            continue
+        out = os.path.join(tmp, 'suricata', name)
+        os.makedirs(out)
+        cmd = ['suricata', '-c', os.path.join(HERE, 'suricata.yaml'),
+               '-r', os.path.join(indir, name), '-l', out, '-k', 'none', '--runmode', 'single']
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        if p.returncode != 0:
+            if 'not (yet) supported' in p.stdout + p.stderr:
+                continue
+            die('suricata failed on %s (%d): %s'
+                % (name, p.returncode, (p.stdout + p.stderr).strip()[-2000:]))
+        path = os.path.join(out, 'eve.json')
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            for line in f:
+                recs.append(json.loads(line))
     return recs
 
 
@@ -281,7 +312,7 @@ def main():
         os.makedirs(tmp)
     try:
         indir, names = collect(tmp, os.path.abspath(args.build))
-        sur_recs = run_suricata(indir, tmp)
+        sur_recs = run_suricata(indir, tmp, names)
         rw = run_reelwatch(os.path.abspath(args.bin), indir, names)
         figures, diffs = compare(sur_recs, rw)
     finally:
