@@ -797,6 +797,10 @@ static const struct {
     {"Zip archive data", "application/zip"},
     {"PDF document", "application/pdf"},
     {"Material exchange container format", "application/mxf"},
+    /* Ours (rules/studio.magic): every entry printing these names carries this MIME
+     * type, and no entry of the system database prints them. */
+    {"Toon Boom Harmony scene", "application/x-toonboom-harmony"},
+    {"Nuke script", "text/x-nuke"},
 };
 
 RW_TESTABLE const char *rw__magic_known_mime(const char *desc);
