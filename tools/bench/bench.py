@@ -471,6 +471,11 @@ def bench(a):
     for text, ok, val in goals:
         lines.append(f"  {verdict(ok):<6}  {text:<57} {val}")
     lines.append("")
+    lines.append("goals (issue 15; Suricata single with the same record types; wall-clock "
+                 "medians, CPU-time ratio in brackets):")
+    for text, ok, val in issue15_goals(res):
+        lines.append(f"  {verdict(ok):<6}  {text:<57} {val}")
+    lines.append("")
     lines.append(f"flood: {flood_flows - evicted} of {flood_flows} flows tracked at once "
                  f"(flow.memcap={memcap_mib}MiB), peak RSS "
                  f"{f_1m['rss'] / MIB:.1f} MiB (1000 flows: {f_base['rss'] / MIB:.1f} MiB)")
@@ -618,6 +623,27 @@ def live_burst(a, pcap):
     return all_ok, lines
 
 
+def issue15_goals(res):
+    """Issue 15's goals: (text, met, value) for each that this run measured."""
+    def ratio(num, den, want):
+        w, c = res[num]["wall"] / res[den]["wall"], res[num]["cpu"] / res[den]["cpu"]
+        return w >= want, f"{w:.2f}x ({c:.2f}x CPU time; {res[num]['wall']:.2f} s / " \
+                          f"{res[den]['wall']:.2f} s)"
+    goals = []
+    if "suri_alert" in res:
+        goals.append(("alerts only: >= 8x Suricata single, alerts only",
+                      *ratio("suri_alert", "rw_alert", 8)))
+    if "suri_all" in res:
+        goals.append(("default output: >= 3x Suricata single, same records",
+                      *ratio("suri_all", "rw_all", 3)))
+    goals.append(("default output: >= 3x ndpiReader", *ratio("ndpi", "rw_all", 3)))
+    w = res["rw_all"]["wall"] / res["rw_all_w2"]["wall"]
+    goals.append(("default output, 2 workers: >= 1.7x one worker", w >= 1.7,
+                  f"{w:.2f}x ({res['rw_all']['wall']:.2f} s -> {res['rw_all_w2']['wall']:.2f} s; "
+                  f"CPU {res['rw_all']['cpu']:.2f} s -> {res['rw_all_w2']['cpu']:.2f} s)"))
+    return goals
+
+
 def suricata_peer(a, captures):
     """suricata --runmode single -r CAPTURE in both output modes, timed on the first
     capture, every capture checked against its oracle. Returns (runs, lines); not judged."""
@@ -643,7 +669,7 @@ def suricata_peer(a, captures):
             cmd = ["suricata", "--runmode", "single", "-c", conf, "-S",
                    os.path.join(sdir, "reelwatch-peer.rules"), "-r", pcap, "-l", d, "-k", "none"]
             if cap_i == 0:
-                r = measure(f"suricata, {mode}", cmd, 1)
+                r = measure(f"suricata, {mode}", cmd, a.runs)
                 runs[mode] = r
                 rss = r["rss"]
             else:
