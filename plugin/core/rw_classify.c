@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 
+#include <gcrypt.h>
 #include <ndpi_api.h>
 
 #include "rw.h"
@@ -55,8 +56,15 @@ _Static_assert(NDPI_MAX_RISK <= 64, "nDPI risks no longer fit the 64-bit rw_cls_
  */
 #define RW_CLS_NDPI_EXTRA_BYTES 8192
 
+/*
+ * nDPI's module is set up at the first flow that is classified, not by rw_classify_new:
+ * setting it up (its host and IP lists, automata) costs about 62 M instructions, a
+ * twelfth of a whole alerts-only run over the 100 MB bench slice, and an engine whose
+ * flows are never classified (no flow records, no rule with a protocol) never needs it.
+ */
 struct rw_classify {
-    struct ndpi_detection_module_struct *ndpi; /* owned; one per thread */
+    struct ndpi_detection_module_struct *ndpi; /* owned; one per thread; NULL until set up */
+    uint8_t setup_failed;                      /* 1: setting nDPI up failed; not retried */
 };
 
 /*
@@ -272,21 +280,22 @@ static void cls_conclude(struct rw_classify *c, struct rw_cls_flow *cf)
     cf->ndpi = NULL;
 }
 
-struct rw_classify *rw_classify_new(void)
+/*
+ * Sets nDPI up as LIBRARY-NOTES.md says (all protocols enabled), once, at the first flow
+ * to classify. Returns the module, or NULL when setting it up failed (no memory, or an
+ * nDPI build whose names differ from the ones this file writes): then every flow of this
+ * module ends "failed".
+ */
+static struct ndpi_detection_module_struct *cls_module(struct rw_classify *c)
 {
-    struct rw_classify *c = NULL;
     NDPI_PROTOCOL_BITMASK all;
 
-    if (ndpi_get_api_version() != NDPI_API_VERSION)
-        goto out; /* the loaded libndpi is another build than the headers */
-    c = rw_calloc(1, sizeof(*c));
-    if (c == NULL)
-        goto out;
+    if (c->ndpi != NULL || c->setup_failed)
+        return c->ndpi;
     c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
     if (c->ndpi == NULL) {
-        rw_free(c);
-        c = NULL;
-        goto out;
+        c->setup_failed = 1;
+        return NULL;
     }
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
@@ -294,8 +303,37 @@ struct rw_classify *rw_classify_new(void)
     if (strcmp(ndpi_category_get_name(c->ndpi, NDPI_PROTOCOL_CATEGORY_UNSPECIFIED),
                cls_failed.category) != 0) {
         /* A failed flow's record would not say what nDPI says: another nDPI build. */
-        rw_classify_free(&c);
+        ndpi_exit_detection_module(c->ndpi);
+        c->ndpi = NULL;
+        c->setup_failed = 1;
     }
+    return c->ndpi;
+}
+
+/* Has c set nDPI up? For the tests that check that nothing sets it up early. */
+RW_TESTABLE int rw__classify_ready(const struct rw_classify *c);
+
+RW_TESTABLE int rw__classify_ready(const struct rw_classify *c)
+{
+    return c->ndpi != NULL;
+}
+
+struct rw_classify *rw_classify_new(void)
+{
+    struct rw_classify *c = NULL;
+
+    if (ndpi_get_api_version() != NDPI_API_VERSION)
+        goto out; /* the loaded libndpi is another build than the headers */
+    /* nDPI finishes libgcrypt's initialisation in its set-up unless something did before.
+     * That set-up now happens at a module's first flow, possibly in two worker threads at
+     * once, and libgcrypt's initialisation is not thread-safe: finish it here, in the
+     * thread that creates the modules, as nDPI would (it then skips it). */
+    if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
+        if (gcry_check_version(NULL) == NULL)
+            goto out;
+        gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+    }
+    c = rw_calloc(1, sizeof(*c));
 out:
     return c;
 }
@@ -304,16 +342,20 @@ void rw_classify_free(struct rw_classify **cp)
 {
     if (cp == NULL || *cp == NULL)
         return;
-    ndpi_exit_detection_module((*cp)->ndpi);
+    if ((*cp)->ndpi != NULL)
+        ndpi_exit_detection_module((*cp)->ndpi);
     rw_free(*cp);
     *cp = NULL;
 }
 
 int rw_classify_flow_init(struct rw_classify *c, struct rw_cls_flow *cf, uint8_t l4proto)
 {
-    (void)c;
     memset(cf, 0, sizeof(*cf));
     cf->l4proto = l4proto;
+    if (cls_module(c) == NULL) {
+        cls_set_failed(cf);
+        return RW_ENOMEM;
+    }
     /* Our allocator, not ndpi_flow_malloc: zeroed (nDPI requires it), counted by the OOM
      * hook, and freed by cls_conclude with ndpi_free_flow_data + rw_free. */
     cf->ndpi = rw_calloc(1, SIZEOF_FLOW_STRUCT);

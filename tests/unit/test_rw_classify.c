@@ -869,6 +869,42 @@ static void test_classify_new_returns_null_on_oom(void)
     rw_classify_free(NULL);
 }
 
+/* Private to rw_classify.c, visible in test builds (RW_TESTABLE). */
+int rw__classify_ready(const struct rw_classify *c);
+
+/* nDPI is set up at a module's first classified flow, not before: a module whose flows
+ * are never classified (alerts-only without a protocol rule) never pays for it. */
+static void test_classify_ndpi_set_up_at_first_flow(void)
+{
+    struct rw_classify *c = tc_new();
+    struct rw_cls_flow cf;
+
+    CU_ASSERT_EQUAL(rw__classify_ready(c), 0);
+    /* a flow its caller does not classify leaves nDPI alone */
+    memset(&cf, 0, sizeof(cf));
+    cf.done = 1;
+    CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, tc_dns_query, sizeof(tc_dns_query), 0), 1);
+    rw_classify_flow_finish(c, &cf);
+    CU_ASSERT_EQUAL(rw__classify_ready(c), 0);
+    rw_classify_flow_cleanup(&cf);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(rw_classify_flow_init(c, &cf, IPPROTO_UDP), 0);
+        CU_ASSERT_EQUAL(rw__classify_ready(c), 1);
+        CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, tc_dns_query, sizeof(tc_dns_query), 0), 0);
+        rw_classify_flow_finish(c, &cf);
+        CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "DNS");
+        CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "dns");
+        CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "example.com");
+        rw_classify_flow_cleanup(&cf);
+    }
+    rw_classify_free(&c);
+    CU_ASSERT_PTR_NULL(c);
+    /* a module never set up is freed all the same (ASan's leak checker in make asan) */
+    c = tc_new();
+    rw_classify_free(&c);
+    CU_ASSERT_PTR_NULL(c);
+}
+
 static void test_classify_risk_names_skips_unnamed_bits(void)
 {
     const char *names[64];
@@ -1154,6 +1190,7 @@ static CU_TestInfo tests[] = {
     {"test_classify_flow_init_oom_leaves_flow_failed",
      test_classify_flow_init_oom_leaves_flow_failed},
     {"test_classify_new_returns_null_on_oom", test_classify_new_returns_null_on_oom},
+    {"test_classify_ndpi_set_up_at_first_flow", test_classify_ndpi_set_up_at_first_flow},
     {"test_classify_risk_names_skips_unnamed_bits", test_classify_risk_names_skips_unnamed_bits},
     {"test_classify_flow_state_bytes_counts_struct_and_buffers",
      test_classify_flow_state_bytes_counts_struct_and_buffers},
