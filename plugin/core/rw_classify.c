@@ -65,6 +65,7 @@ _Static_assert(NDPI_MAX_RISK <= 64, "nDPI risks no longer fit the 64-bit rw_cls_
 struct rw_classify {
     struct ndpi_detection_module_struct *ndpi; /* owned; one per thread; NULL until set up */
     uint8_t setup_failed;                      /* 1: setting nDPI up failed; not retried */
+    uint64_t fed;                              /* packets handed to nDPI (for the tests) */
 };
 
 /*
@@ -240,6 +241,30 @@ static ndpi_protocol cls_process(struct rw_classify *c, struct ndpi_flow_struct 
     return ndpi_detection_process_packet(c->ndpi, flow, l3, len, (u_int64_t)(ts_us / 1000));
 }
 
+/*
+ * Would nDPI 4.2 leave this flow's state as it is whatever the next packet? Then the
+ * packet is counted toward the budget but not handed over. ndpi_detection_process_packet
+ * (ndpi_main.c) returns at once, changing nothing, once fail_with_unknown is set; past
+ * NDPI_MAX_NUM_PKTS_PER_FLOW_TO_DISSECT packets it only counts them (num_processed_pkts,
+ * which nothing reads afterwards); and once the protocol is known with extra dissection
+ * on (check_extra_packets) but the dissector's extra-packet function is gone (it ran out
+ * of its max_extra_packets_to_check, as HTTP does after 8 packets of a long upload
+ * without the response), ndpi_process_extra_packet only re-reads the headers and updates
+ * the connection tracking (addresses, sequence numbers, counters): no dissector runs for
+ * the flow again, and neither ndpi_extra_dissection_possible, ndpi_detection_giveup (which
+ * returns a known protocol as it is) nor what cls_conclude copies reads those fields.
+ * packet_counter > 0 keeps rw_classify_flow_bytes as it was (it reads packet_counter).
+ * Every state is final: later packets are skipped too, and since the last packet fed
+ * did not end classification, a skipped one cannot either (the budget still can).
+ */
+static int cls_ndpi_idle(const struct ndpi_flow_struct *flow)
+{
+    if (flow->fail_with_unknown || flow->num_processed_pkts >= NDPI_MAX_NUM_PKTS_PER_FLOW_TO_DISSECT)
+        return 1;
+    return flow->check_extra_packets && flow->extra_packets_func == NULL &&
+           flow->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN && flow->packet_counter > 0;
+}
+
 /* Gives up (nDPI keeps what it detected, else guesses), copies the result out of nDPI's
  * state, then frees that state: the strings copied here die with it. */
 static void cls_conclude(struct rw_classify *c, struct rw_cls_flow *cf)
@@ -318,6 +343,14 @@ RW_TESTABLE int rw__classify_ready(const struct rw_classify *c)
     return c->ndpi != NULL;
 }
 
+/* How many packets c handed to nDPI. For the tests that check which packets are skipped. */
+RW_TESTABLE uint64_t rw__classify_fed(const struct rw_classify *c);
+
+RW_TESTABLE uint64_t rw__classify_fed(const struct rw_classify *c)
+{
+    return c->fed;
+}
+
 struct rw_classify *rw_classify_new(void)
 {
     struct rw_classify *c = NULL;
@@ -379,7 +412,8 @@ int rw_classify_packet(struct rw_classify *c, struct rw_cls_flow *cf, const uint
         return 1;
     }
     cf->pkts++;
-    if (l3 != NULL && l3_len > 0) {
+    if (l3 != NULL && l3_len > 0 && !cls_ndpi_idle(cf->ndpi)) {
+        c->fed++;
         p = cls_process(c, cf->ndpi, l3, l3_len, ts_us);
         if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
             !ndpi_extra_dissection_possible(c->ndpi, cf->ndpi)) {

@@ -15,6 +15,10 @@
 #include "rw_classify.h"
 #include "rw_test.h"
 
+/* Private to rw_classify.c, visible in test builds (RW_TESTABLE). */
+int rw__classify_ready(const struct rw_classify *c);
+uint64_t rw__classify_fed(const struct rw_classify *c);
+
 #define PCAPS RW_TEST_PCAPS
 
 /* One flow of a capture, either direction: the 5-tuple the test feeds. */
@@ -556,6 +560,8 @@ static void test_classify_tcp_budget_gives_up_after_80_packets(void)
     CU_ASSERT_EQUAL(run.freed_when_done, 1);
     CU_ASSERT_EQUAL(run.nonzero_after_done, 0);
     CU_ASSERT_EQUAL(cf.pkts, RW_NDPI_MAX_TCP_PKTS);
+    /* nDPI 4.2 dissects 32 packets of a flow at most: the other 48 are counted, not fed */
+    CU_ASSERT_EQUAL(rw__classify_fed(c), 32);
     CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "Unknown");
     CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "failed");
     CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Unspecified");
@@ -868,9 +874,6 @@ static void test_classify_new_returns_null_on_oom(void)
     CU_ASSERT_PTR_NULL(c);
     rw_classify_free(NULL);
 }
-
-/* Private to rw_classify.c, visible in test builds (RW_TESTABLE). */
-int rw__classify_ready(const struct rw_classify *c);
 
 /* nDPI is set up at a module's first classified flow, not before: a module whose flows
  * are never classified (alerts-only without a protocol rule) never pays for it. */
