@@ -62,10 +62,31 @@ _Static_assert(NDPI_MAX_RISK <= 64, "nDPI risks no longer fit the 64-bit rw_cls_
  * twelfth of a whole alerts-only run over the 100 MB bench slice, and an engine whose
  * flows are never classified (no flow records, no rule with a protocol) never needs it.
  */
+/*
+ * Two things a module keeps so that each flow does less: the names of the protocol pairs
+ * it has concluded (cls_names: nDPI's "TLS.Google" and our app_proto word depend only on
+ * the two protocol ids, and ndpi_protocol2name's snprintf was a third of a conclusion),
+ * direct-mapped, a pair evicting the one in its slot; and up to CLS_SPARE_FLOWS of
+ * nDPI's flow structs whose flows have concluded, zeroed again for the next flow instead
+ * of freed and allocated (at most 8 * 688 bytes, not counted per flow).
+ */
+#define CLS_NAME_SLOTS 64
+#define CLS_SPARE_FLOWS 8
+
+struct cls_name {
+    uint32_t key;                         /* master id << 16 | app id */
+    uint8_t used;
+    char proto[RW_PROTO_NAME_MAX_BYTES];  /* as rw_cls_result.proto */
+    char app_proto[16];                   /* as rw_cls_result.app_proto */
+};
+
 struct rw_classify {
     struct ndpi_detection_module_struct *ndpi; /* owned; one per thread; NULL until set up */
     uint8_t setup_failed;                      /* 1: setting nDPI up failed; not retried */
+    uint8_t nspare;                            /* flow structs in spare */
     uint64_t fed;                              /* packets handed to nDPI (for the tests) */
+    void *spare[CLS_SPARE_FLOWS];              /* owned; rw_calloc'ed, nDPI data freed */
+    struct cls_name names[CLS_NAME_SLOTS];
 };
 
 /*
@@ -265,6 +286,41 @@ static int cls_ndpi_idle(const struct ndpi_flow_struct *flow)
            flow->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN && flow->packet_counter > 0;
 }
 
+/* Fills r->proto and r->app_proto for r's protocol ids p, from the module's name slots
+ * or, on a miss, from nDPI (then kept in the slot). */
+static void cls_names(struct rw_classify *c, ndpi_protocol p, struct rw_cls_result *r)
+{
+    uint32_t key = (uint32_t)r->master_id << 16 | r->app_id;
+    struct cls_name *n = &c->names[(key * 2654435761u) >> 26]; /* 6 bits: 64 slots */
+
+    _Static_assert(CLS_NAME_SLOTS == 64, "the slot index takes the hash's top 6 bits");
+    _Static_assert(sizeof(n->proto) == sizeof(r->proto) &&
+                   sizeof(n->app_proto) == sizeof(r->app_proto), "slot and result differ");
+    if (!n->used || n->key != key) {
+        ndpi_protocol2name(c->ndpi, p, r->proto, (u_int)sizeof(r->proto));
+        r->proto[sizeof(r->proto) - 1] = '\0';
+        cls_app_proto(c, r);
+        memcpy(n->proto, r->proto, sizeof(n->proto));
+        memcpy(n->app_proto, r->app_proto, sizeof(n->app_proto));
+        n->key = key;
+        n->used = 1;
+        return;
+    }
+    memcpy(r->proto, n->proto, sizeof(r->proto));
+    memcpy(r->app_proto, n->app_proto, sizeof(r->app_proto));
+}
+
+/* Frees a flow's nDPI state: its buffers to nDPI, the struct to the spares if there is
+ * room (rw_classify_flow_init zeroes it again), else to rw_free. */
+static void cls_drop_flow(struct rw_classify *c, struct ndpi_flow_struct *flow)
+{
+    ndpi_free_flow_data(flow);
+    if (c->nspare < CLS_SPARE_FLOWS)
+        c->spare[c->nspare++] = flow;
+    else
+        rw_free(flow);
+}
+
 /* Gives up (nDPI keeps what it detected, else guesses), copies the result out of nDPI's
  * state, then frees that state: the strings copied here die with it. */
 static void cls_conclude(struct rw_classify *c, struct rw_cls_flow *cf)
@@ -276,32 +332,28 @@ static void cls_conclude(struct rw_classify *c, struct rw_cls_flow *cf)
     const char *cat;
 
     if (r == NULL) {
-        ndpi_free_flow_data(flow);
-        rw_free(flow);
+        cls_drop_flow(c, flow);
         cf->ndpi = NULL;
         cls_set_failed(cf);
         return;
     }
     cf->r = r;
     p = ndpi_detection_giveup(c->ndpi, flow, 1, &guessed);
-    ndpi_protocol2name(c->ndpi, p, r->proto, (u_int)sizeof(r->proto));
-    r->proto[sizeof(r->proto) - 1] = '\0';
+    r->master_id = p.master_protocol;
+    r->app_id = p.app_protocol;
+    cls_names(c, p, r);
     cat = ndpi_category_get_name(c->ndpi, ndpi_get_proto_category(c->ndpi, p));
     cls_copy(r->category, sizeof(r->category), cat, SIZE_MAX);
     if (cls_has_host(p.app_protocol) || cls_has_host(p.master_protocol))
         cls_copy(r->host, sizeof(r->host), flow->host_server_name,
                  sizeof(flow->host_server_name));
     r->risk = (uint64_t)flow->risk;
-    r->master_id = p.master_protocol;
-    r->app_id = p.app_protocol;
     r->guessed = guessed != 0;
     r->done = 1;
     cf->done = 1;
-    cls_app_proto(c, r);
 
     /* Allocated with rw_calloc (rw_classify_flow_init): nDPI frees its members only. */
-    ndpi_free_flow_data(flow);
-    rw_free(flow);
+    cls_drop_flow(c, flow);
     cf->ndpi = NULL;
 }
 
@@ -377,6 +429,8 @@ void rw_classify_free(struct rw_classify **cp)
         return;
     if ((*cp)->ndpi != NULL)
         ndpi_exit_detection_module((*cp)->ndpi);
+    while ((*cp)->nspare > 0)
+        rw_free((*cp)->spare[--(*cp)->nspare]);
     rw_free(*cp);
     *cp = NULL;
 }
@@ -390,7 +444,12 @@ int rw_classify_flow_init(struct rw_classify *c, struct rw_cls_flow *cf, uint8_t
         return RW_ENOMEM;
     }
     /* Our allocator, not ndpi_flow_malloc: zeroed (nDPI requires it), counted by the OOM
-     * hook, and freed by cls_conclude with ndpi_free_flow_data + rw_free. */
+     * hook, and freed by cls_conclude with ndpi_free_flow_data + rw_free (or kept spare). */
+    if (c->nspare > 0) {
+        cf->ndpi = c->spare[--c->nspare];
+        memset(cf->ndpi, 0, SIZEOF_FLOW_STRUCT);
+        return 0;
+    }
     cf->ndpi = rw_calloc(1, SIZEOF_FLOW_STRUCT);
     if (cf->ndpi == NULL) {
         cls_set_failed(cf);
