@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 
+#include <gcrypt.h>
 #include <ndpi_api.h>
 
 #include "rw.h"
@@ -55,8 +56,37 @@ _Static_assert(NDPI_MAX_RISK <= 64, "nDPI risks no longer fit the 64-bit rw_cls_
  */
 #define RW_CLS_NDPI_EXTRA_BYTES 8192
 
+/*
+ * nDPI's module is set up at the first flow that is classified, not by rw_classify_new:
+ * setting it up (its host and IP lists, automata) costs about 62 M instructions, a
+ * twelfth of a whole alerts-only run over the 100 MB bench slice, and an engine whose
+ * flows are never classified (no flow records, no rule with a protocol) never needs it.
+ */
+/*
+ * Two things a module keeps so that each flow does less: the names of the protocol pairs
+ * it has concluded (cls_names: nDPI's "TLS.Google" and our app_proto word depend only on
+ * the two protocol ids, and ndpi_protocol2name's snprintf was a third of a conclusion),
+ * direct-mapped, a pair evicting the one in its slot; and up to CLS_SPARE_FLOWS of
+ * nDPI's flow structs whose flows have concluded, zeroed again for the next flow instead
+ * of freed and allocated (at most 8 * 688 bytes, not counted per flow).
+ */
+#define CLS_NAME_SLOTS 64
+#define CLS_SPARE_FLOWS 8
+
+struct cls_name {
+    uint32_t key;                         /* master id << 16 | app id */
+    uint8_t used;
+    char proto[RW_PROTO_NAME_MAX_BYTES];  /* as rw_cls_result.proto */
+    char app_proto[16];                   /* as rw_cls_result.app_proto */
+};
+
 struct rw_classify {
-    struct ndpi_detection_module_struct *ndpi; /* owned; one per thread */
+    struct ndpi_detection_module_struct *ndpi; /* owned; one per thread; NULL until set up */
+    uint8_t setup_failed;                      /* 1: setting nDPI up failed; not retried */
+    uint8_t nspare;                            /* flow structs in spare */
+    uint64_t fed;                              /* packets handed to nDPI (for the tests) */
+    void *spare[CLS_SPARE_FLOWS];              /* owned; rw_calloc'ed, nDPI data freed */
+    struct cls_name names[CLS_NAME_SLOTS];
 };
 
 /*
@@ -232,6 +262,65 @@ static ndpi_protocol cls_process(struct rw_classify *c, struct ndpi_flow_struct 
     return ndpi_detection_process_packet(c->ndpi, flow, l3, len, (u_int64_t)(ts_us / 1000));
 }
 
+/*
+ * Would nDPI 4.2 leave this flow's state as it is whatever the next packet? Then the
+ * packet is counted toward the budget but not handed over. ndpi_detection_process_packet
+ * (ndpi_main.c) returns at once, changing nothing, once fail_with_unknown is set; past
+ * NDPI_MAX_NUM_PKTS_PER_FLOW_TO_DISSECT packets it only counts them (num_processed_pkts,
+ * which nothing reads afterwards); and once the protocol is known with extra dissection
+ * on (check_extra_packets) but the dissector's extra-packet function is gone (it ran out
+ * of its max_extra_packets_to_check, as HTTP does after 8 packets of a long upload
+ * without the response), ndpi_process_extra_packet only re-reads the headers and updates
+ * the connection tracking (addresses, sequence numbers, counters): no dissector runs for
+ * the flow again, and neither ndpi_extra_dissection_possible, ndpi_detection_giveup (which
+ * returns a known protocol as it is) nor what cls_conclude copies reads those fields.
+ * packet_counter > 0 keeps rw_classify_flow_bytes as it was (it reads packet_counter).
+ * Every state is final: later packets are skipped too, and since the last packet fed
+ * did not end classification, a skipped one cannot either (the budget still can).
+ */
+static int cls_ndpi_idle(const struct ndpi_flow_struct *flow)
+{
+    if (flow->fail_with_unknown || flow->num_processed_pkts >= NDPI_MAX_NUM_PKTS_PER_FLOW_TO_DISSECT)
+        return 1;
+    return flow->check_extra_packets && flow->extra_packets_func == NULL &&
+           flow->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN && flow->packet_counter > 0;
+}
+
+/* Fills r->proto and r->app_proto for r's protocol ids p, from the module's name slots
+ * or, on a miss, from nDPI (then kept in the slot). */
+static void cls_names(struct rw_classify *c, ndpi_protocol p, struct rw_cls_result *r)
+{
+    uint32_t key = (uint32_t)r->master_id << 16 | r->app_id;
+    struct cls_name *n = &c->names[(key * 2654435761u) >> 26]; /* 6 bits: 64 slots */
+
+    _Static_assert(CLS_NAME_SLOTS == 64, "the slot index takes the hash's top 6 bits");
+    _Static_assert(sizeof(n->proto) == sizeof(r->proto) &&
+                   sizeof(n->app_proto) == sizeof(r->app_proto), "slot and result differ");
+    if (!n->used || n->key != key) {
+        ndpi_protocol2name(c->ndpi, p, r->proto, (u_int)sizeof(r->proto));
+        r->proto[sizeof(r->proto) - 1] = '\0';
+        cls_app_proto(c, r);
+        memcpy(n->proto, r->proto, sizeof(n->proto));
+        memcpy(n->app_proto, r->app_proto, sizeof(n->app_proto));
+        n->key = key;
+        n->used = 1;
+        return;
+    }
+    memcpy(r->proto, n->proto, sizeof(r->proto));
+    memcpy(r->app_proto, n->app_proto, sizeof(r->app_proto));
+}
+
+/* Frees a flow's nDPI state: its buffers to nDPI, the struct to the spares if there is
+ * room (rw_classify_flow_init zeroes it again), else to rw_free. */
+static void cls_drop_flow(struct rw_classify *c, struct ndpi_flow_struct *flow)
+{
+    ndpi_free_flow_data(flow);
+    if (c->nspare < CLS_SPARE_FLOWS)
+        c->spare[c->nspare++] = flow;
+    else
+        rw_free(flow);
+}
+
 /* Gives up (nDPI keeps what it detected, else guesses), copies the result out of nDPI's
  * state, then frees that state: the strings copied here die with it. */
 static void cls_conclude(struct rw_classify *c, struct rw_cls_flow *cf)
@@ -243,50 +332,47 @@ static void cls_conclude(struct rw_classify *c, struct rw_cls_flow *cf)
     const char *cat;
 
     if (r == NULL) {
-        ndpi_free_flow_data(flow);
-        rw_free(flow);
+        cls_drop_flow(c, flow);
         cf->ndpi = NULL;
         cls_set_failed(cf);
         return;
     }
     cf->r = r;
     p = ndpi_detection_giveup(c->ndpi, flow, 1, &guessed);
-    ndpi_protocol2name(c->ndpi, p, r->proto, (u_int)sizeof(r->proto));
-    r->proto[sizeof(r->proto) - 1] = '\0';
+    r->master_id = p.master_protocol;
+    r->app_id = p.app_protocol;
+    cls_names(c, p, r);
     cat = ndpi_category_get_name(c->ndpi, ndpi_get_proto_category(c->ndpi, p));
     cls_copy(r->category, sizeof(r->category), cat, SIZE_MAX);
     if (cls_has_host(p.app_protocol) || cls_has_host(p.master_protocol))
         cls_copy(r->host, sizeof(r->host), flow->host_server_name,
                  sizeof(flow->host_server_name));
     r->risk = (uint64_t)flow->risk;
-    r->master_id = p.master_protocol;
-    r->app_id = p.app_protocol;
     r->guessed = guessed != 0;
     r->done = 1;
     cf->done = 1;
-    cls_app_proto(c, r);
 
     /* Allocated with rw_calloc (rw_classify_flow_init): nDPI frees its members only. */
-    ndpi_free_flow_data(flow);
-    rw_free(flow);
+    cls_drop_flow(c, flow);
     cf->ndpi = NULL;
 }
 
-struct rw_classify *rw_classify_new(void)
+/*
+ * Sets nDPI up as LIBRARY-NOTES.md says (all protocols enabled), once, at the first flow
+ * to classify. Returns the module, or NULL when setting it up failed (no memory, or an
+ * nDPI build whose names differ from the ones this file writes): then every flow of this
+ * module ends "failed".
+ */
+static struct ndpi_detection_module_struct *cls_module(struct rw_classify *c)
 {
-    struct rw_classify *c = NULL;
     NDPI_PROTOCOL_BITMASK all;
 
-    if (ndpi_get_api_version() != NDPI_API_VERSION)
-        goto out; /* the loaded libndpi is another build than the headers */
-    c = rw_calloc(1, sizeof(*c));
-    if (c == NULL)
-        goto out;
+    if (c->ndpi != NULL || c->setup_failed)
+        return c->ndpi;
     c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
     if (c->ndpi == NULL) {
-        rw_free(c);
-        c = NULL;
-        goto out;
+        c->setup_failed = 1;
+        return NULL;
     }
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
@@ -294,8 +380,45 @@ struct rw_classify *rw_classify_new(void)
     if (strcmp(ndpi_category_get_name(c->ndpi, NDPI_PROTOCOL_CATEGORY_UNSPECIFIED),
                cls_failed.category) != 0) {
         /* A failed flow's record would not say what nDPI says: another nDPI build. */
-        rw_classify_free(&c);
+        ndpi_exit_detection_module(c->ndpi);
+        c->ndpi = NULL;
+        c->setup_failed = 1;
     }
+    return c->ndpi;
+}
+
+/* Has c set nDPI up? For the tests that check that nothing sets it up early. */
+RW_TESTABLE int rw__classify_ready(const struct rw_classify *c);
+
+RW_TESTABLE int rw__classify_ready(const struct rw_classify *c)
+{
+    return c->ndpi != NULL;
+}
+
+/* How many packets c handed to nDPI. For the tests that check which packets are skipped. */
+RW_TESTABLE uint64_t rw__classify_fed(const struct rw_classify *c);
+
+RW_TESTABLE uint64_t rw__classify_fed(const struct rw_classify *c)
+{
+    return c->fed;
+}
+
+struct rw_classify *rw_classify_new(void)
+{
+    struct rw_classify *c = NULL;
+
+    if (ndpi_get_api_version() != NDPI_API_VERSION)
+        goto out; /* the loaded libndpi is another build than the headers */
+    /* nDPI finishes libgcrypt's initialisation in its set-up unless something did before.
+     * That set-up now happens at a module's first flow, possibly in two worker threads at
+     * once, and libgcrypt's initialisation is not thread-safe: finish it here, in the
+     * thread that creates the modules, as nDPI would (it then skips it). */
+    if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
+        if (gcry_check_version(NULL) == NULL)
+            goto out;
+        gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+    }
+    c = rw_calloc(1, sizeof(*c));
 out:
     return c;
 }
@@ -304,18 +427,29 @@ void rw_classify_free(struct rw_classify **cp)
 {
     if (cp == NULL || *cp == NULL)
         return;
-    ndpi_exit_detection_module((*cp)->ndpi);
+    if ((*cp)->ndpi != NULL)
+        ndpi_exit_detection_module((*cp)->ndpi);
+    while ((*cp)->nspare > 0)
+        rw_free((*cp)->spare[--(*cp)->nspare]);
     rw_free(*cp);
     *cp = NULL;
 }
 
 int rw_classify_flow_init(struct rw_classify *c, struct rw_cls_flow *cf, uint8_t l4proto)
 {
-    (void)c;
     memset(cf, 0, sizeof(*cf));
     cf->l4proto = l4proto;
+    if (cls_module(c) == NULL) {
+        cls_set_failed(cf);
+        return RW_ENOMEM;
+    }
     /* Our allocator, not ndpi_flow_malloc: zeroed (nDPI requires it), counted by the OOM
-     * hook, and freed by cls_conclude with ndpi_free_flow_data + rw_free. */
+     * hook, and freed by cls_conclude with ndpi_free_flow_data + rw_free (or kept spare). */
+    if (c->nspare > 0) {
+        cf->ndpi = c->spare[--c->nspare];
+        memset(cf->ndpi, 0, SIZEOF_FLOW_STRUCT);
+        return 0;
+    }
     cf->ndpi = rw_calloc(1, SIZEOF_FLOW_STRUCT);
     if (cf->ndpi == NULL) {
         cls_set_failed(cf);
@@ -337,7 +471,8 @@ int rw_classify_packet(struct rw_classify *c, struct rw_cls_flow *cf, const uint
         return 1;
     }
     cf->pkts++;
-    if (l3 != NULL && l3_len > 0) {
+    if (l3 != NULL && l3_len > 0 && !cls_ndpi_idle(cf->ndpi)) {
+        c->fed++;
         p = cls_process(c, cf->ndpi, l3, l3_len, ts_us);
         if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
             !ndpi_extra_dissection_possible(c->ndpi, cf->ndpi)) {

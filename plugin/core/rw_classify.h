@@ -54,13 +54,18 @@ struct rw_cls_flow {
     uint8_t failed;            /* 1: done without nDPI's result (no memory) */
 };
 
-/* rw_classify_new sets nDPI up as LIBRARY-NOTES.md says (all protocols enabled). NULL on
- * failure. rw_classify_free tears it down and sets *cp to NULL. */
+/* rw_classify_new makes a module; NULL on failure (no memory, or a libndpi of another
+ * build than the headers). nDPI itself is set up (as LIBRARY-NOTES.md says, all protocols
+ * enabled; about 62 M instructions) at the module's first rw_classify_flow_init, so a
+ * module whose flows are never classified costs nothing; when that set-up fails, that
+ * flow and every later one end "failed". rw_classify_free tears it down and sets *cp to
+ * NULL. */
 struct rw_classify *rw_classify_new(void);
 void rw_classify_free(struct rw_classify **cp);
 
-/* rw_classify_flow_init prepares cf for a flow of transport protocol l4proto: returns 0,
- * or RW_ENOMEM (the flow then stays unclassified, r.done = 1, app_proto "failed"). */
+/* rw_classify_flow_init prepares cf for a flow of transport protocol l4proto (setting
+ * nDPI up if it is the module's first): returns 0, or RW_ENOMEM (the flow then stays
+ * unclassified, r.done = 1, app_proto "failed"). */
 int rw_classify_flow_init(struct rw_classify *c, struct rw_cls_flow *cf, uint8_t l4proto);
 
 /* rw_classify_packet feeds one packet starting at its IP header (l3_len captured bytes,

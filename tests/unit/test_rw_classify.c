@@ -15,6 +15,10 @@
 #include "rw_classify.h"
 #include "rw_test.h"
 
+/* Private to rw_classify.c, visible in test builds (RW_TESTABLE). */
+int rw__classify_ready(const struct rw_classify *c);
+uint64_t rw__classify_fed(const struct rw_classify *c);
+
 #define PCAPS RW_TEST_PCAPS
 
 /* One flow of a capture, either direction: the 5-tuple the test feeds. */
@@ -556,6 +560,8 @@ static void test_classify_tcp_budget_gives_up_after_80_packets(void)
     CU_ASSERT_EQUAL(run.freed_when_done, 1);
     CU_ASSERT_EQUAL(run.nonzero_after_done, 0);
     CU_ASSERT_EQUAL(cf.pkts, RW_NDPI_MAX_TCP_PKTS);
+    /* nDPI 4.2 dissects 32 packets of a flow at most: the other 48 are counted, not fed */
+    CU_ASSERT_EQUAL(rw__classify_fed(c), 32);
     CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "Unknown");
     CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "failed");
     CU_ASSERT_STRING_EQUAL(tc_r(&cf)->category, "Unspecified");
@@ -564,6 +570,104 @@ static void test_classify_tcp_budget_gives_up_after_80_packets(void)
     CU_ASSERT_EQUAL(tc_r(&cf)->master_id, 0);
     CU_ASSERT_EQUAL(tc_r(&cf)->app_id, 0);
     rw_classify_flow_cleanup(&cf);
+    rw_classify_free(&c);
+}
+
+/* The flows of the tests above: capture, link type, and the flow's two ends. */
+struct tc_flow_ref {
+    const char *path;
+    int dlt;
+    uint8_t proto;
+    const char *a, *b;
+    uint16_t pa, pb;
+};
+
+static const struct tc_flow_ref tc_known_flows[] = {
+    {PCAPS "tls_quic/tls_firefox_download_406KB.pcap", DLT_EN10MB, IPPROTO_TCP,
+     "192.168.1.13", "178.62.197.130", 53096, 443},
+    {PCAPS "media_download/http_mp4_download_tiny.pcap", DLT_EN10MB, IPPROTO_TCP,
+     "192.168.1.44", "127.0.0.1", 58068, 80},
+    {PCAPS "format_linktype/dlt_raw_ipv4_dns.pcap", DLT_RAW, IPPROTO_UDP, "192.168.1.100",
+     "9.9.9.9", 12345, 53},
+    {PCAPS "ssh_sftp/ssh_bulk_download_2x535KB.pcap", DLT_EN10MB, IPPROTO_TCP,
+     "192.168.1.32", "131.103.20.168", 58649, 22},
+    {PCAPS "ftp/ftp_pasv_stor_small.pcap", DLT_EN10MB, IPPROTO_TCP, "172.23.0.3",
+     "172.23.0.2", 43234, 21},
+    {PCAPS "smb/smb2_read_payroll_xlsx.pcap", DLT_EN10MB, IPPROTO_TCP, "192.168.1.78",
+     "192.168.1.53", 55770, 445},
+    {PCAPS "media_download/http_exe_disguised_as_png_download.pcap", DLT_EN10MB, IPPROTO_TCP,
+     "10.9.25.101", "185.98.87.185", 49197, 80},
+    {PCAPS "format_linktype/nanosecond_pcap_http_to_ssh_port.pcap", DLT_EN10MB, IPPROTO_TCP,
+     "136.216.42.40", "130.74.164.231", 44338, 22},
+    {PCAPS "ftp/ftp_epsv_retr_rand_txt.pcap", DLT_EN10MB, IPPROTO_TCP, "192.168.56.1",
+     "192.168.56.101", 59762, 21},
+    {PCAPS "ftp/ftp_pasv_retr_zip_partial_internet.pcap", DLT_EN10MB, IPPROTO_TCP,
+     "192.168.1.212", "90.130.70.73", 50696, 24523},
+    {PCAPS "other_upload/uftp_multicast_file_push_jpeg.pcap", DLT_EN10MB, IPPROTO_UDP,
+     "10.0.0.1", "230.5.5.56", 37173, 1044},
+    {PCAPS "http_upload/http_post_mattermost_api_upload_eicar_ipv6.pcap", DLT_NULL,
+     IPPROTO_TCP, "::1", "::1", 52093, 8065},
+    {PCAPS "media_download/http_2.6MB_binary_download_sll2.pcap", DLT_LINUX_SLL2, IPPROTO_TCP,
+     "192.168.1.253", "192.168.1.21", 56478, 80},
+    {PCAPS "mixed_benign/mixed_web_sites_tls_http_quic.pcapng", DLT_EN10MB, IPPROTO_UDP,
+     "192.168.1.128", "216.58.212.142", 38642, 443},
+};
+
+#define TC_KNOWN_FLOWS (sizeof(tc_known_flows) / sizeof(tc_known_flows[0]))
+
+/* Classifies flow i of tc_known_flows with module c and copies its result out. */
+static void tc_classify_known(struct rw_classify *c, size_t i, struct rw_cls_result *out)
+{
+    const struct tc_flow_ref *k = &tc_known_flows[i];
+    struct rw_cls_flow cf;
+    struct tc_sel sel;
+    struct tc_run run;
+
+    tc_sel_make(&sel, k->proto, k->a, k->pa, k->b, k->pb);
+    CU_ASSERT_EQUAL(rw_classify_flow_init(c, &cf, k->proto), 0);
+    tc_run_flow(c, &cf, k->path, k->dlt, &sel, &run);
+    CU_ASSERT(run.matched > 0);
+    rw_classify_flow_finish(c, &cf);
+    *out = *tc_r(&cf);
+    rw_classify_flow_cleanup(&cf);
+}
+
+/*
+ * A module reuses what its flows leave: the names of protocol pairs it has concluded and
+ * nDPI's flow structs (zeroed again). One module classifying fourteen different flows,
+ * twice over, gives each the result a fresh module gives it.
+ */
+static void test_classify_one_module_gives_each_flow_a_fresh_result(void)
+{
+    struct rw_cls_result fresh[TC_KNOWN_FLOWS], got;
+    struct rw_classify *c;
+
+    for (size_t i = 0; i < TC_KNOWN_FLOWS; i++)
+        RW_NEED_FILE(tc_known_flows[i].path);
+    for (size_t i = 0; i < TC_KNOWN_FLOWS; i++) {
+        c = tc_new();
+        tc_classify_known(c, i, &fresh[i]);
+        rw_classify_free(&c);
+    }
+    c = tc_new();
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < TC_KNOWN_FLOWS; i++) {
+            tc_classify_known(c, i, &got);
+            CU_ASSERT_STRING_EQUAL(got.proto, fresh[i].proto);
+            CU_ASSERT_STRING_EQUAL(got.app_proto, fresh[i].app_proto);
+            CU_ASSERT_STRING_EQUAL(got.category, fresh[i].category);
+            CU_ASSERT_STRING_EQUAL(got.host, fresh[i].host);
+            CU_ASSERT_EQUAL(got.risk, fresh[i].risk);
+            CU_ASSERT_EQUAL(got.master_id, fresh[i].master_id);
+            CU_ASSERT_EQUAL(got.app_id, fresh[i].app_id);
+            CU_ASSERT_EQUAL(got.guessed, fresh[i].guessed);
+            CU_ASSERT_EQUAL(memcmp(&got, &fresh[i], sizeof(got)), 0);
+        }
+    }
+    /* the flows are of 11 kinds at least: the name slots were filled and read */
+    CU_ASSERT_STRING_EQUAL(fresh[0].app_proto, "tls");
+    CU_ASSERT_STRING_EQUAL(fresh[2].proto, "DNS");
+    CU_ASSERT_STRING_EQUAL(fresh[5].app_proto, "smb");
     rw_classify_free(&c);
 }
 
@@ -869,6 +973,39 @@ static void test_classify_new_returns_null_on_oom(void)
     rw_classify_free(NULL);
 }
 
+/* nDPI is set up at a module's first classified flow, not before: a module whose flows
+ * are never classified (alerts-only without a protocol rule) never pays for it. */
+static void test_classify_ndpi_set_up_at_first_flow(void)
+{
+    struct rw_classify *c = tc_new();
+    struct rw_cls_flow cf;
+
+    CU_ASSERT_EQUAL(rw__classify_ready(c), 0);
+    /* a flow its caller does not classify leaves nDPI alone */
+    memset(&cf, 0, sizeof(cf));
+    cf.done = 1;
+    CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, tc_dns_query, sizeof(tc_dns_query), 0), 1);
+    rw_classify_flow_finish(c, &cf);
+    CU_ASSERT_EQUAL(rw__classify_ready(c), 0);
+    rw_classify_flow_cleanup(&cf);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(rw_classify_flow_init(c, &cf, IPPROTO_UDP), 0);
+        CU_ASSERT_EQUAL(rw__classify_ready(c), 1);
+        CU_ASSERT_EQUAL(rw_classify_packet(c, &cf, tc_dns_query, sizeof(tc_dns_query), 0), 0);
+        rw_classify_flow_finish(c, &cf);
+        CU_ASSERT_STRING_EQUAL(tc_r(&cf)->proto, "DNS");
+        CU_ASSERT_STRING_EQUAL(tc_r(&cf)->app_proto, "dns");
+        CU_ASSERT_STRING_EQUAL(tc_r(&cf)->host, "example.com");
+        rw_classify_flow_cleanup(&cf);
+    }
+    rw_classify_free(&c);
+    CU_ASSERT_PTR_NULL(c);
+    /* a module never set up is freed all the same (ASan's leak checker in make asan) */
+    c = tc_new();
+    rw_classify_free(&c);
+    CU_ASSERT_PTR_NULL(c);
+}
+
 static void test_classify_risk_names_skips_unnamed_bits(void)
 {
     const char *names[64];
@@ -1139,6 +1276,8 @@ static CU_TestInfo tests[] = {
      test_classify_finish_gives_up_with_port_guess},
     {"test_classify_tcp_budget_gives_up_after_80_packets",
      test_classify_tcp_budget_gives_up_after_80_packets},
+    {"test_classify_one_module_gives_each_flow_a_fresh_result",
+     test_classify_one_module_gives_each_flow_a_fresh_result},
     {"test_classify_udp_budget_gives_up_after_24_packets",
      test_classify_udp_budget_gives_up_after_24_packets},
     {"test_classify_ipv6_loopback_http_on_8065", test_classify_ipv6_loopback_http_on_8065},
@@ -1154,6 +1293,7 @@ static CU_TestInfo tests[] = {
     {"test_classify_flow_init_oom_leaves_flow_failed",
      test_classify_flow_init_oom_leaves_flow_failed},
     {"test_classify_new_returns_null_on_oom", test_classify_new_returns_null_on_oom},
+    {"test_classify_ndpi_set_up_at_first_flow", test_classify_ndpi_set_up_at_first_flow},
     {"test_classify_risk_names_skips_unnamed_bits", test_classify_risk_names_skips_unnamed_bits},
     {"test_classify_flow_state_bytes_counts_struct_and_buffers",
      test_classify_flow_state_bytes_counts_struct_and_buffers},
