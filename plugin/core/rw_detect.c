@@ -79,12 +79,15 @@ struct rw_detect {
     pthread_mutex_t lock;
 };
 
-/* Where the receiver of the bytes is listed: one lookup over all lists per event. */
+/* Where the receiver of the bytes is listed: one lookup over all lists per event, made
+ * when a rule first asks (most events end at a rule's fired bit, byte bound or type before
+ * any list is asked), never for a receiver the flow's cache knows to be in no list. */
 struct det_dstinfo {
     const struct rw_ruleset *rs;
     const struct rw_addr *addr;
     struct rw_addrlist_match m[DET_MATCH_MAX];
     size_t n, total;
+    int looked;                      /* m, n and total are valid */
     struct rw_addrlist_match extra;  /* answer of a list asked on its own */
 };
 
@@ -547,7 +550,14 @@ static int det_proto_ok(const struct det_ctx *c, const struct rw_rule *r)
 /* The match of list idx for the receiver, or NULL when the list does not hold it. */
 static const struct rw_addrlist_match *det_holds(struct det_dstinfo *di, size_t idx)
 {
-    size_t n = di->n < DET_MATCH_MAX ? di->n : DET_MATCH_MAX;
+    size_t n;
+
+    if (!di->looked) {
+        di->total = rw_rules_lookup_dst(di->rs, di->addr, di->m, DET_MATCH_MAX);
+        di->n = di->total < DET_MATCH_MAX ? di->total : DET_MATCH_MAX;
+        di->looked = 1;
+    }
+    n = di->n < DET_MATCH_MAX ? di->n : DET_MATCH_MAX;
 
     for (size_t i = 0; i < n; i++) {
         if (di->m[i].index == idx)
@@ -977,17 +987,19 @@ static void det_ctx_init(struct det_ctx *c, struct rw_detect *d, const struct rw
         c->direction = shome ? "internal" : "external";
     }
     c->families = f->families & ~(unsigned)RW_DETECT_FAM_COMPUTED;
-    if (!(f->families & RW_DETECT_FAM_COMPUTED))
+    /* No names (not classified yet, or nobody classifies): no families to add. */
+    if (!(f->families & RW_DETECT_FAM_COMPUTED) &&
+        (f->proto != NULL || f->app_proto != NULL || f->category != NULL))
         c->families |= rw_detect_families(f->proto, f->app_proto, f->category);
     c->now = now;
     c->emit = emit;
     c->ectx = ectx;
     c->dsti.rs = d->rs;
     c->dsti.addr = c->dst;
-    c->dsti.total = (*cache & RW_DETECT_ADDR_DST_UNLISTED)
-                        ? 0
-                        : rw_rules_lookup_dst(d->rs, c->dst, c->dsti.m, DET_MATCH_MAX);
-    c->dsti.n = c->dsti.total < DET_MATCH_MAX ? c->dsti.total : DET_MATCH_MAX;
+    /* A receiver in no list needs no lookup; any other is looked up at det_holds. */
+    c->dsti.total = 0;
+    c->dsti.n = 0;
+    c->dsti.looked = (*cache & RW_DETECT_ADDR_DST_UNLISTED) != 0;
 }
 
 void rw_detect_flow(struct rw_detect *d, const struct rw_detect_flow *f,
