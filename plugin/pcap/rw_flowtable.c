@@ -122,7 +122,10 @@ struct ft_list {
 struct rw_flowtable {
     struct rw_ft_flow **buckets;
     struct rw_pool *recs;        /* the flow records: no malloc header or rounding each */
-    size_t mask;
+    /* The flow of the last packet (NULL after it ended): a packet of the same flow, either
+     * direction, is found without hashing. A key is in at most one flow, so this answers
+     * what the chain would. */
+    struct rw_ft_flow *last;
     unsigned char sipkey[crypto_shorthash_KEYBYTES]; /* SipHash-2-4 key (libsodium) */
     struct ft_list lru[FT_NCLASS];
     struct ft_list vlru[RW_FT_KEEP_N];
@@ -132,6 +135,8 @@ struct rw_flowtable {
     uint64_t seq;
     uint64_t per_flow; /* record bytes + extra bytes per flow: a new flow's charge */
     uint32_t extra;    /* extra bytes per flow */
+    uint32_t mask;     /* buckets - 1 (at most FT_MAX_BUCKETS - 1): beside extra, so the
+                        * struct, which memuse counts, kept its size when last came */
     uint64_t memcap;
     rw_flowtable_end_fn end;
     void *end_ctx;
@@ -199,17 +204,24 @@ static int ft_ep_cmp(const struct rw_addr *a, uint16_t ap, const struct rw_addr 
     return (ap > bp) - (ap < bp);
 }
 
+/* ft_put_ep writes an endpoint as (family, address bytes of that family, port): an IPv4
+ * endpoint is 7 bytes, not 19. The family byte comes first, so the encoding stays
+ * unambiguous. */
 static uint8_t *ft_put_ep(uint8_t *p, const struct rw_addr *a, uint16_t port)
 {
+    size_t alen = a->family == 4 ? 4 : sizeof a->a;
+
     *p++ = a->family;
-    memcpy(p, a->a, sizeof a->a);
-    p += sizeof a->a;
+    memcpy(p, a->a, alen);
+    p += alen;
     *p++ = (uint8_t)(port >> 8);
     *p++ = (uint8_t)port;
     return p;
 }
 
-/* ft_hash hashes a normalized key the same way in both directions. */
+/* ft_hash hashes a normalized key the same way in both directions: only the bytes that
+ * carry meaning (the VLAN ids in use, the address bytes of the family), so that an IPv4
+ * packet without VLAN hashes 16 bytes (two SipHash blocks) instead of 46. */
 static uint32_t ft_hash(const struct rw_flowtable *t, const struct rw_flow_key *k)
 {
     uint8_t buf[2 + 2 * RW_VLAN_MAX_LAYERS + 2 * (1 + 16 + 2)];
@@ -221,7 +233,7 @@ static uint32_t ft_hash(const struct rw_flowtable *t, const struct rw_flow_key *
 
     *p++ = k->proto;
     *p++ = k->nvlan;
-    for (size_t i = 0; i < RW_VLAN_MAX_LAYERS; i++) {
+    for (size_t i = 0; i < k->nvlan; i++) {
         *p++ = (uint8_t)(k->vlan[i] >> 8);
         *p++ = (uint8_t)k->vlan[i];
     }
@@ -348,6 +360,8 @@ static uint8_t ft_class_of(const struct rw_ft_flow *f)
 /* ft_end takes f out of the table, hands it to the end callback and frees it. */
 static void ft_end(struct rw_flowtable *t, struct rw_ft_flow *f, int reason)
 {
+    if (t->last == f)
+        t->last = NULL;
     ft_lru_unlink(t, f);
     ft_vlru_unlink(t, f);
     ft_hash_unlink(t, f);
@@ -578,7 +592,7 @@ struct rw_flowtable *rw_flowtable_new(const struct rw_flowtable_config *cfg,
     t->recs = rw_pool_new(sizeof(struct ft_rec));
     if (t->recs == NULL)
         goto fail;
-    t->mask = nb - 1;
+    t->mask = (uint32_t)(nb - 1);
     t->end = end;
     t->end_ctx = end_ctx;
     t->shed = cfg->shed;
@@ -719,10 +733,17 @@ struct rw_ft_flow *rw_flowtable_packet(struct rw_flowtable *t, const struct rw_d
     ft_expire(t);
 
     ft_key_norm(&k, &d->key);
-    h = ft_hash(t, &k);
     syn_only = k.proto == IPPROTO_TCP &&
                (d->tcp_flags & (RW_TCP_SYN | RW_TCP_ACK | RW_TCP_RST)) == RW_TCP_SYN;
-    f = ft_lookup(t, &k, h, &pdir);
+    f = NULL;
+    if (t->last != NULL && (pdir = ft_match(&t->last->info.key, &k)) >= 0) {
+        f = t->last;
+        h = f->hash; /* both directions hash alike: what ft_hash(t, &k) gives */
+    } else {
+        pdir = RW_TOSERVER;
+        h = ft_hash(t, &k);
+        f = ft_lookup(t, &k, h, &pdir);
+    }
     if (f != NULL && syn_only && f->info.state == RW_FLOW_CLOSED) {
         /* Port reuse: a new SYN on a closed connection starts a new flow. The old one
          * has nothing left to see; it ends as if its closed timeout had run out. */
@@ -764,6 +785,7 @@ struct rw_ft_flow *rw_flowtable_packet(struct rw_flowtable *t, const struct rw_d
     }
     ft_lru_append(t, f, ft_class_of(f));
     ft_vlru_append(t, f, isnew ? RW_FT_KEEP_RULE : f->keep);
+    t->last = f;
     if (dir != NULL)
         *dir = pdir;
     if (created != NULL)
