@@ -1002,6 +1002,34 @@ static void det_ctx_init(struct det_ctx *c, struct rw_detect *d, const struct rw
     c->dsti.looked = (*cache & RW_DETECT_ADDR_DST_UNLISTED) != 0;
 }
 
+/*
+ * A direction's flow and host rules depend on its payload total, the flow's names and
+ * families, anonymous, the fired and counted bits, and what never changes for the flow
+ * (addresses, so lists and direction; the rule set, whose change clears the state). When
+ * none of the changing ones moved since the direction's last event, that event's answer
+ * stands: a rule whose conditions passed then has its bit set now, the others fail again,
+ * and a host rule would add 0 bytes and 0 flows. Only a flow without names or families
+ * (nobody classifies it, or not yet) is summed up this way, in two bytes.
+ */
+static int det_flow_unchanged(const struct rw_detect_flow *f, uint8_t dir)
+{
+    const struct rw_detect_flowstate *st = f->state;
+
+    return st->seen[dir] && st->seen_anon[dir] == f->anonymous &&
+           st->payload[dir] == f->info->payload[dir] && f->proto == NULL &&
+           f->app_proto == NULL && f->category == NULL &&
+           (f->families & ~(unsigned)RW_DETECT_FAM_COMPUTED) == 0;
+}
+
+static void det_flow_seen(const struct rw_detect_flow *f, uint8_t dir)
+{
+    struct rw_detect_flowstate *st = f->state;
+
+    st->seen[dir] = f->proto == NULL && f->app_proto == NULL && f->category == NULL &&
+                    (f->families & ~(unsigned)RW_DETECT_FAM_COMPUTED) == 0;
+    st->seen_anon[dir] = f->anonymous;
+}
+
 void rw_detect_flow(struct rw_detect *d, const struct rw_detect_flow *f,
                     enum rw_detect_flow_event ev, uint64_t now_us, rw_detect_emit_fn emit,
                     void *ctx)
@@ -1016,6 +1044,9 @@ void rw_detect_flow(struct rw_detect *d, const struct rw_detect_flow *f,
         struct det_ctx c;
 
         if (f->info->pkts[dir] == 0)
+            continue;
+        /* The end tests byte maximums: always evaluated. */
+        if (ev == RW_DET_FLOW_PROGRESS && det_flow_unchanged(f, dir))
             continue;
         det_ctx_init(&c, d, f, NULL, dir, now_us, emit, ctx);
         for (size_t s = 0; s < d->flow.n; s++) {
@@ -1048,6 +1079,7 @@ void rw_detect_flow(struct rw_detect *d, const struct rw_detect_flow *f,
                          first ? 1 : 0);
         }
         st->payload[dir] = cur;
+        det_flow_seen(f, dir);
     }
 }
 
