@@ -133,7 +133,10 @@ struct rw_flowtable {
     uint64_t timeout_us[FT_NCLASS];
     uint64_t now_us;
     uint64_t seq;
-    uint64_t per_flow; /* record bytes + extra bytes per flow: a new flow's charge */
+    /* No timeout-class list head has a deadline before this: ft_expire has nothing to
+     * end while now_us is earlier. (It took the place of per_flow, now ft_per_flow(), so
+     * the struct that memuse counts kept its size.) */
+    uint64_t next_dl;
     uint32_t extra;    /* extra bytes per flow */
     uint32_t mask;     /* buckets - 1 (at most FT_MAX_BUCKETS - 1): beside extra, so the
                         * struct, which memuse counts, kept its size when last came */
@@ -147,6 +150,14 @@ static struct ft_rec *ft_rec(struct rw_ft_flow *f)
 {
     return (struct ft_rec *)f;
 }
+
+/* Record bytes + extra bytes per flow: a new flow's charge. */
+static uint64_t ft_per_flow(const struct rw_flowtable *t)
+{
+    return sizeof(struct ft_rec) + (uint64_t)t->extra;
+}
+
+static uint64_t ft_deadline(const struct rw_flowtable *t, const struct rw_ft_flow *f);
 
 /* SipHash-2-4 ---------------------------------------------------------------------- */
 
@@ -294,10 +305,18 @@ static void ft_lru_append(struct rw_flowtable *t, struct rw_ft_flow *f, uint8_t 
     f->tclass = tclass;
     f->next = NULL;
     f->prev = l->tail;
-    if (l->tail != NULL)
+    if (l->tail != NULL) {
         l->tail->next = f;
-    else
+    } else {
+        /* A new head. The only way a head's deadline can come earlier: a head that leaves
+         * hands over to a flow seen no earlier, with the same timeout. */
+        uint64_t dl;
+
         l->head = f;
+        dl = ft_deadline(t, f);
+        if (dl < t->next_dl)
+            t->next_dl = dl;
+    }
     l->tail = f;
 }
 
@@ -447,9 +466,11 @@ static int ft_shed_one(struct rw_flowtable *t, const struct rw_ft_flow *skip)
 /* ft_expire ends every flow timed out at t->now_us, earliest deadline first. */
 static void ft_expire(struct rw_flowtable *t)
 {
+    if (t->now_us < t->next_dl)
+        return;
     for (;;) {
         struct rw_ft_flow *best = NULL;
-        uint64_t best_dl = 0;
+        uint64_t best_dl = 0, next = UINT64_MAX;
 
         for (size_t c = 0; c < FT_NCLASS; c++) {
             struct rw_ft_flow *h = t->lru[c].head;
@@ -458,16 +479,21 @@ static void ft_expire(struct rw_flowtable *t)
             if (h == NULL)
                 continue;
             dl = ft_deadline(t, h);
-            if (dl > t->now_us)
+            if (dl > t->now_us) {
+                if (dl < next)
+                    next = dl;
                 continue;
+            }
             if (best == NULL || dl < best_dl ||
                 (dl == best_dl && ft_rec(h)->seq < ft_rec(best)->seq)) {
                 best = h;
                 best_dl = dl;
             }
         }
-        if (best == NULL)
+        if (best == NULL) {
+            t->next_dl = next;
             return;
+        }
         t->st.timeouts++;
         ft_end(t, best, RW_END_TIMEOUT);
     }
@@ -573,19 +599,18 @@ struct rw_flowtable *rw_flowtable_new(const struct rw_flowtable_config *cfg,
     if (cfg->extra_bytes_per_flow > UINT32_MAX)
         goto fail;
     t->extra = (uint32_t)cfg->extra_bytes_per_flow;
-    t->per_flow = rw_flowtable_record_bytes() + cfg->extra_bytes_per_flow;
     t->memcap = memcap;
     /* The largest power of two <= half the flows the cap admits at their least: chains
      * stay below 4 on average even then, and real flows (which hold more than their
      * least, a classified one twice as much) keep them near 1 or 2. 8 bytes of buckets
      * per flow where a pointer per flow would be 16 at the next power of two. */
-    n = memcap / t->per_flow / 2;
+    n = memcap / ft_per_flow(t) / 2;
     while (nb * 2 <= n && nb < FT_MAX_BUCKETS)
         nb <<= 1;
     fixed = sizeof *t + (uint64_t)nb * sizeof *t->buckets;
-    if (fixed >= memcap || (memcap - fixed) / t->per_flow == 0)
+    if (fixed >= memcap || (memcap - fixed) / ft_per_flow(t) == 0)
         goto fail;
-    t->st.max_flows = (memcap - fixed) / t->per_flow;
+    t->st.max_flows = (memcap - fixed) / ft_per_flow(t);
     t->buckets = rw_calloc(nb, sizeof *t->buckets);
     if (t->buckets == NULL)
         goto fail;
@@ -678,7 +703,8 @@ static struct rw_ft_flow *ft_create(struct rw_flowtable *t, const struct rw_flow
         t->st.memcap_drops++;
         return NULL;
     }
-    while (t->st.active > 0 && t->st.memuse + t->per_flow > t->memcap && ft_shed_one(t, NULL))
+    while (t->st.active > 0 && t->st.memuse + ft_per_flow(t) > t->memcap &&
+           ft_shed_one(t, NULL))
         ;
     f = &r->f;
     f->info.key = *k;
@@ -709,7 +735,7 @@ static struct rw_ft_flow *ft_create(struct rw_flowtable *t, const struct rw_flow
     else if (k->proto == IPPROTO_ICMPV6)
         t->st.icmpv6++;
     r->charge = t->extra;
-    t->st.memuse += t->per_flow;
+    t->st.memuse += ft_per_flow(t);
     if (t->st.memuse > t->st.memuse_peak)
         t->st.memuse_peak = t->st.memuse;
     return f;

@@ -702,6 +702,50 @@ static void test_flowtable_exact_timeout_boundaries_per_class(void)
     }
 }
 
+/* Expiry skips its scan while no list head can have timed out. A flow that becomes the
+ * head of a class with a shorter timeout (a new UDP flow behind an established TCP one, a
+ * TCP flow reset into the closed class) must still end exactly at its own deadline, and
+ * a later head of the same list at its own. */
+static void test_flowtable_shorter_class_head_ends_on_time(void)
+{
+    struct end_log log;
+    struct rw_flowtable *t = table(NULL, &log);
+    struct rw_decoded syn = pk(IPPROTO_TCP, v4(C_IP), 1, v4(S_IP), 80, SYN, 0);
+    struct rw_decoded synack = pk(IPPROTO_TCP, v4(S_IP), 80, v4(C_IP), 1, SYN | ACK, 0);
+    struct rw_decoded rst = pk(IPPROTO_TCP, v4(C_IP), 1, v4(S_IP), 80, RST, 0);
+    struct rw_decoded u1 = pk(IPPROTO_UDP, v4(C_IP), 5000, v4(S_IP), 53, 0, 10);
+    struct rw_decoded u2 = pk(IPPROTO_UDP, v4(C_IP), 5001, v4(S_IP), 53, 0, 10);
+    int dir, created;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    rw_flowtable_packet(t, &syn, SEC, &dir, &created);
+    rw_flowtable_packet(t, &synack, SEC, &dir, &created); /* established: 600 s */
+    rw_flowtable_expire(t, 2 * SEC);                       /* scans: next deadline 601 s */
+    rw_flowtable_packet(t, &u1, 10 * SEC, &dir, &created); /* UDP new: 30 s */
+    rw_flowtable_packet(t, &u2, 20 * SEC, &dir, &created);
+    rw_flowtable_expire(t, 40 * SEC - 1);
+    CU_ASSERT_EQUAL(log.n, 0);
+    rw_flowtable_expire(t, 40 * SEC);
+    CU_ASSERT_EQUAL_FATAL(log.n, 1);
+    CU_ASSERT_EQUAL(log.info[0].key.sport, 5000);
+    rw_flowtable_expire(t, 50 * SEC - 1);
+    CU_ASSERT_EQUAL(log.n, 1);
+    rw_flowtable_expire(t, 50 * SEC);
+    CU_ASSERT_EQUAL_FATAL(log.n, 2);
+    CU_ASSERT_EQUAL(log.info[1].key.sport, 5001);
+    /* The TCP flow, due at 601 s, is reset at 100 s: closed, 5 s. */
+    rw_flowtable_packet(t, &rst, 100 * SEC, &dir, &created);
+    CU_ASSERT_EQUAL(created, 0);
+    rw_flowtable_expire(t, 105 * SEC - 1);
+    CU_ASSERT_EQUAL(log.n, 2);
+    rw_flowtable_expire(t, 105 * SEC);
+    CU_ASSERT_EQUAL_FATAL(log.n, 3);
+    CU_ASSERT_EQUAL(log.info[2].key.dport, 80);
+    CU_ASSERT_EQUAL(log.info[2].state, RW_FLOW_CLOSED);
+    rw_flowtable_free(&t);
+    CU_ASSERT_EQUAL(log.n, 3);
+}
+
 static void test_flowtable_packet_after_timeout_starts_new_flow(void)
 {
     struct end_log log;
@@ -1470,6 +1514,7 @@ static CU_TestInfo flowtable_tests[] = {
      test_flowtable_timeouts_per_class_end_in_deadline_order},
     {"exact_timeout_boundaries_per_class", test_flowtable_exact_timeout_boundaries_per_class},
     {"packet_after_timeout_starts_new_flow", test_flowtable_packet_after_timeout_starts_new_flow},
+    {"shorter_class_head_ends_on_time", test_flowtable_shorter_class_head_ends_on_time},
     {"packet_time_never_runs_backwards", test_flowtable_packet_time_never_runs_backwards},
     {"memcap_evicts_least_recently_seen", test_flowtable_memcap_evicts_least_recently_seen},
     {"flood_of_1m_flows_stays_under_memcap", test_flowtable_flood_of_1m_flows_stays_under_memcap},
