@@ -64,6 +64,7 @@ struct det_level {
 struct rw_detect {
     const struct rw_ruleset *rs;
     struct det_level file, flow, host;
+    int names;                 /* some file or host rule has a filename condition */
     struct det_entry *ent;
     uint32_t nent, used;
     uint32_t *heads;           /* hash buckets: first entry index or DET_NIL */
@@ -276,6 +277,8 @@ static int det_slot_rules(struct rw_detect *d, struct rw_diag *diag)
         else
             continue;
         count[r->level]++;
+        if (r->nfilenames > 0)
+            d->names = 1;
         if (lv->n < RW_DETECT_RULE_SLOTS) {
             lv->idx[lv->n] = (uint32_t)i;
             lv->rule[lv->n] = r;
@@ -1174,7 +1177,8 @@ void rw_detect_file(struct rw_detect *d, const struct rw_detect_flow *f,
         return;
     det_ctx_init(&c, d, f, file, file->dir == RW_TOCLIENT ? RW_TOCLIENT : RW_TOSERVER, now_us,
                  emit, ctx);
-    c.fname = det_file_name(file, name, sizeof(name));
+    /* Only a filename condition reads the name: no copy at every chunk without one. */
+    c.fname = d->names ? det_file_name(file, name, sizeof(name)) : NULL;
     /* Bits past the set's groups name no group: the caller's word is not trusted. */
     ngroups = rw_rules_group_count(d->rs);
     c.types = ngroups >= 64 ? file->types : file->types & ((1ULL << ngroups) - 1);
