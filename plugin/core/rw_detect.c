@@ -64,6 +64,7 @@ struct det_level {
 struct rw_detect {
     const struct rw_ruleset *rs;
     struct det_level file, flow, host;
+    int names;                 /* some file or host rule has a filename condition */
     struct det_entry *ent;
     uint32_t nent, used;
     uint32_t *heads;           /* hash buckets: first entry index or DET_NIL */
@@ -79,12 +80,15 @@ struct rw_detect {
     pthread_mutex_t lock;
 };
 
-/* Where the receiver of the bytes is listed: one lookup over all lists per event. */
+/* Where the receiver of the bytes is listed: one lookup over all lists per event, made
+ * when a rule first asks (most events end at a rule's fired bit, byte bound or type before
+ * any list is asked), never for a receiver the flow's cache knows to be in no list. */
 struct det_dstinfo {
     const struct rw_ruleset *rs;
     const struct rw_addr *addr;
     struct rw_addrlist_match m[DET_MATCH_MAX];
     size_t n, total;
+    int looked;                      /* m, n and total are valid */
     struct rw_addrlist_match extra;  /* answer of a list asked on its own */
 };
 
@@ -273,6 +277,8 @@ static int det_slot_rules(struct rw_detect *d, struct rw_diag *diag)
         else
             continue;
         count[r->level]++;
+        if (r->nfilenames > 0)
+            d->names = 1;
         if (lv->n < RW_DETECT_RULE_SLOTS) {
             lv->idx[lv->n] = (uint32_t)i;
             lv->rule[lv->n] = r;
@@ -547,7 +553,14 @@ static int det_proto_ok(const struct det_ctx *c, const struct rw_rule *r)
 /* The match of list idx for the receiver, or NULL when the list does not hold it. */
 static const struct rw_addrlist_match *det_holds(struct det_dstinfo *di, size_t idx)
 {
-    size_t n = di->n < DET_MATCH_MAX ? di->n : DET_MATCH_MAX;
+    size_t n;
+
+    if (!di->looked) {
+        di->total = rw_rules_lookup_dst(di->rs, di->addr, di->m, DET_MATCH_MAX);
+        di->n = di->total < DET_MATCH_MAX ? di->total : DET_MATCH_MAX;
+        di->looked = 1;
+    }
+    n = di->n < DET_MATCH_MAX ? di->n : DET_MATCH_MAX;
 
     for (size_t i = 0; i < n; i++) {
         if (di->m[i].index == idx)
@@ -977,17 +990,47 @@ static void det_ctx_init(struct det_ctx *c, struct rw_detect *d, const struct rw
         c->direction = shome ? "internal" : "external";
     }
     c->families = f->families & ~(unsigned)RW_DETECT_FAM_COMPUTED;
-    if (!(f->families & RW_DETECT_FAM_COMPUTED))
+    /* No names (not classified yet, or nobody classifies): no families to add. */
+    if (!(f->families & RW_DETECT_FAM_COMPUTED) &&
+        (f->proto != NULL || f->app_proto != NULL || f->category != NULL))
         c->families |= rw_detect_families(f->proto, f->app_proto, f->category);
     c->now = now;
     c->emit = emit;
     c->ectx = ectx;
     c->dsti.rs = d->rs;
     c->dsti.addr = c->dst;
-    c->dsti.total = (*cache & RW_DETECT_ADDR_DST_UNLISTED)
-                        ? 0
-                        : rw_rules_lookup_dst(d->rs, c->dst, c->dsti.m, DET_MATCH_MAX);
-    c->dsti.n = c->dsti.total < DET_MATCH_MAX ? c->dsti.total : DET_MATCH_MAX;
+    /* A receiver in no list needs no lookup; any other is looked up at det_holds. */
+    c->dsti.total = 0;
+    c->dsti.n = 0;
+    c->dsti.looked = (*cache & RW_DETECT_ADDR_DST_UNLISTED) != 0;
+}
+
+/*
+ * A direction's flow and host rules depend on its payload total, the flow's names and
+ * families, anonymous, the fired and counted bits, and what never changes for the flow
+ * (addresses, so lists and direction; the rule set, whose change clears the state). When
+ * none of the changing ones moved since the direction's last event, that event's answer
+ * stands: a rule whose conditions passed then has its bit set now, the others fail again,
+ * and a host rule would add 0 bytes and 0 flows. Only a flow without names or families
+ * (nobody classifies it, or not yet) is summed up this way, in two bytes.
+ */
+static int det_flow_unchanged(const struct rw_detect_flow *f, uint8_t dir)
+{
+    const struct rw_detect_flowstate *st = f->state;
+
+    return st->seen[dir] && st->seen_anon[dir] == f->anonymous &&
+           st->payload[dir] == f->info->payload[dir] && f->proto == NULL &&
+           f->app_proto == NULL && f->category == NULL &&
+           (f->families & ~(unsigned)RW_DETECT_FAM_COMPUTED) == 0;
+}
+
+static void det_flow_seen(const struct rw_detect_flow *f, uint8_t dir)
+{
+    struct rw_detect_flowstate *st = f->state;
+
+    st->seen[dir] = f->proto == NULL && f->app_proto == NULL && f->category == NULL &&
+                    (f->families & ~(unsigned)RW_DETECT_FAM_COMPUTED) == 0;
+    st->seen_anon[dir] = f->anonymous;
 }
 
 void rw_detect_flow(struct rw_detect *d, const struct rw_detect_flow *f,
@@ -1004,6 +1047,9 @@ void rw_detect_flow(struct rw_detect *d, const struct rw_detect_flow *f,
         struct det_ctx c;
 
         if (f->info->pkts[dir] == 0)
+            continue;
+        /* The end tests byte maximums: always evaluated. */
+        if (ev == RW_DET_FLOW_PROGRESS && det_flow_unchanged(f, dir))
             continue;
         det_ctx_init(&c, d, f, NULL, dir, now_us, emit, ctx);
         for (size_t s = 0; s < d->flow.n; s++) {
@@ -1036,6 +1082,7 @@ void rw_detect_flow(struct rw_detect *d, const struct rw_detect_flow *f,
                          first ? 1 : 0);
         }
         st->payload[dir] = cur;
+        det_flow_seen(f, dir);
     }
 }
 
@@ -1130,7 +1177,8 @@ void rw_detect_file(struct rw_detect *d, const struct rw_detect_flow *f,
         return;
     det_ctx_init(&c, d, f, file, file->dir == RW_TOCLIENT ? RW_TOCLIENT : RW_TOSERVER, now_us,
                  emit, ctx);
-    c.fname = det_file_name(file, name, sizeof(name));
+    /* Only a filename condition reads the name: no copy at every chunk without one. */
+    c.fname = d->names ? det_file_name(file, name, sizeof(name)) : NULL;
     /* Bits past the set's groups name no group: the caller's word is not trusted. */
     ngroups = rw_rules_group_count(d->rs);
     c.types = ngroups >= 64 ? file->types : file->types & ((1ULL << ngroups) - 1);

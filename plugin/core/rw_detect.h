@@ -106,6 +106,12 @@ struct rw_detect_flowstate {
                                                     * flow's addresses do not change). A host
                                                     * that has looked them up may fill them
                                                     * in; 0 means not looked up yet */
+    /* (in the bytes the struct's alignment leaves free: its size, which hosts charge to
+     * their memcap and report, is unchanged) */
+    uint8_t seen[2];                               /* per direction: 1 when the last event
+                                                    * saw a flow without names or families,
+                                                    * with anonymous seen_anon[dir] */
+    int8_t seen_anon[2];
 };
 
 /* struct rw_detect_flowstate.addrs bits, per direction (sender = src of that direction). */

@@ -122,7 +122,10 @@ struct ft_list {
 struct rw_flowtable {
     struct rw_ft_flow **buckets;
     struct rw_pool *recs;        /* the flow records: no malloc header or rounding each */
-    size_t mask;
+    /* The flow of the last packet (NULL after it ended): a packet of the same flow, either
+     * direction, is found without hashing. A key is in at most one flow, so this answers
+     * what the chain would. */
+    struct rw_ft_flow *last;
     unsigned char sipkey[crypto_shorthash_KEYBYTES]; /* SipHash-2-4 key (libsodium) */
     struct ft_list lru[FT_NCLASS];
     struct ft_list vlru[RW_FT_KEEP_N];
@@ -130,8 +133,13 @@ struct rw_flowtable {
     uint64_t timeout_us[FT_NCLASS];
     uint64_t now_us;
     uint64_t seq;
-    uint64_t per_flow; /* record bytes + extra bytes per flow: a new flow's charge */
+    /* No timeout-class list head has a deadline before this: ft_expire has nothing to
+     * end while now_us is earlier. (It took the place of per_flow, now ft_per_flow(), so
+     * the struct that memuse counts kept its size.) */
+    uint64_t next_dl;
     uint32_t extra;    /* extra bytes per flow */
+    uint32_t mask;     /* buckets - 1 (at most FT_MAX_BUCKETS - 1): beside extra, so the
+                        * struct, which memuse counts, kept its size when last came */
     uint64_t memcap;
     rw_flowtable_end_fn end;
     void *end_ctx;
@@ -142,6 +150,14 @@ static struct ft_rec *ft_rec(struct rw_ft_flow *f)
 {
     return (struct ft_rec *)f;
 }
+
+/* Record bytes + extra bytes per flow: a new flow's charge. */
+static uint64_t ft_per_flow(const struct rw_flowtable *t)
+{
+    return sizeof(struct ft_rec) + (uint64_t)t->extra;
+}
+
+static uint64_t ft_deadline(const struct rw_flowtable *t, const struct rw_ft_flow *f);
 
 /* SipHash-2-4 ---------------------------------------------------------------------- */
 
@@ -199,17 +215,24 @@ static int ft_ep_cmp(const struct rw_addr *a, uint16_t ap, const struct rw_addr 
     return (ap > bp) - (ap < bp);
 }
 
+/* ft_put_ep writes an endpoint as (family, address bytes of that family, port): an IPv4
+ * endpoint is 7 bytes, not 19. The family byte comes first, so the encoding stays
+ * unambiguous. */
 static uint8_t *ft_put_ep(uint8_t *p, const struct rw_addr *a, uint16_t port)
 {
+    size_t alen = a->family == 4 ? 4 : sizeof a->a;
+
     *p++ = a->family;
-    memcpy(p, a->a, sizeof a->a);
-    p += sizeof a->a;
+    memcpy(p, a->a, alen);
+    p += alen;
     *p++ = (uint8_t)(port >> 8);
     *p++ = (uint8_t)port;
     return p;
 }
 
-/* ft_hash hashes a normalized key the same way in both directions. */
+/* ft_hash hashes a normalized key the same way in both directions: only the bytes that
+ * carry meaning (the VLAN ids in use, the address bytes of the family), so that an IPv4
+ * packet without VLAN hashes 16 bytes (two SipHash blocks) instead of 46. */
 static uint32_t ft_hash(const struct rw_flowtable *t, const struct rw_flow_key *k)
 {
     uint8_t buf[2 + 2 * RW_VLAN_MAX_LAYERS + 2 * (1 + 16 + 2)];
@@ -221,7 +244,7 @@ static uint32_t ft_hash(const struct rw_flowtable *t, const struct rw_flow_key *
 
     *p++ = k->proto;
     *p++ = k->nvlan;
-    for (size_t i = 0; i < RW_VLAN_MAX_LAYERS; i++) {
+    for (size_t i = 0; i < k->nvlan; i++) {
         *p++ = (uint8_t)(k->vlan[i] >> 8);
         *p++ = (uint8_t)k->vlan[i];
     }
@@ -282,10 +305,18 @@ static void ft_lru_append(struct rw_flowtable *t, struct rw_ft_flow *f, uint8_t 
     f->tclass = tclass;
     f->next = NULL;
     f->prev = l->tail;
-    if (l->tail != NULL)
+    if (l->tail != NULL) {
         l->tail->next = f;
-    else
+    } else {
+        /* A new head. The only way a head's deadline can come earlier: a head that leaves
+         * hands over to a flow seen no earlier, with the same timeout. */
+        uint64_t dl;
+
         l->head = f;
+        dl = ft_deadline(t, f);
+        if (dl < t->next_dl)
+            t->next_dl = dl;
+    }
     l->tail = f;
 }
 
@@ -348,6 +379,8 @@ static uint8_t ft_class_of(const struct rw_ft_flow *f)
 /* ft_end takes f out of the table, hands it to the end callback and frees it. */
 static void ft_end(struct rw_flowtable *t, struct rw_ft_flow *f, int reason)
 {
+    if (t->last == f)
+        t->last = NULL;
     ft_lru_unlink(t, f);
     ft_vlru_unlink(t, f);
     ft_hash_unlink(t, f);
@@ -433,9 +466,11 @@ static int ft_shed_one(struct rw_flowtable *t, const struct rw_ft_flow *skip)
 /* ft_expire ends every flow timed out at t->now_us, earliest deadline first. */
 static void ft_expire(struct rw_flowtable *t)
 {
+    if (t->now_us < t->next_dl)
+        return;
     for (;;) {
         struct rw_ft_flow *best = NULL;
-        uint64_t best_dl = 0;
+        uint64_t best_dl = 0, next = UINT64_MAX;
 
         for (size_t c = 0; c < FT_NCLASS; c++) {
             struct rw_ft_flow *h = t->lru[c].head;
@@ -444,16 +479,21 @@ static void ft_expire(struct rw_flowtable *t)
             if (h == NULL)
                 continue;
             dl = ft_deadline(t, h);
-            if (dl > t->now_us)
+            if (dl > t->now_us) {
+                if (dl < next)
+                    next = dl;
                 continue;
+            }
             if (best == NULL || dl < best_dl ||
                 (dl == best_dl && ft_rec(h)->seq < ft_rec(best)->seq)) {
                 best = h;
                 best_dl = dl;
             }
         }
-        if (best == NULL)
+        if (best == NULL) {
+            t->next_dl = next;
             return;
+        }
         t->st.timeouts++;
         ft_end(t, best, RW_END_TIMEOUT);
     }
@@ -559,26 +599,25 @@ struct rw_flowtable *rw_flowtable_new(const struct rw_flowtable_config *cfg,
     if (cfg->extra_bytes_per_flow > UINT32_MAX)
         goto fail;
     t->extra = (uint32_t)cfg->extra_bytes_per_flow;
-    t->per_flow = rw_flowtable_record_bytes() + cfg->extra_bytes_per_flow;
     t->memcap = memcap;
     /* The largest power of two <= half the flows the cap admits at their least: chains
      * stay below 4 on average even then, and real flows (which hold more than their
      * least, a classified one twice as much) keep them near 1 or 2. 8 bytes of buckets
      * per flow where a pointer per flow would be 16 at the next power of two. */
-    n = memcap / t->per_flow / 2;
+    n = memcap / ft_per_flow(t) / 2;
     while (nb * 2 <= n && nb < FT_MAX_BUCKETS)
         nb <<= 1;
     fixed = sizeof *t + (uint64_t)nb * sizeof *t->buckets;
-    if (fixed >= memcap || (memcap - fixed) / t->per_flow == 0)
+    if (fixed >= memcap || (memcap - fixed) / ft_per_flow(t) == 0)
         goto fail;
-    t->st.max_flows = (memcap - fixed) / t->per_flow;
+    t->st.max_flows = (memcap - fixed) / ft_per_flow(t);
     t->buckets = rw_calloc(nb, sizeof *t->buckets);
     if (t->buckets == NULL)
         goto fail;
     t->recs = rw_pool_new(sizeof(struct ft_rec));
     if (t->recs == NULL)
         goto fail;
-    t->mask = nb - 1;
+    t->mask = (uint32_t)(nb - 1);
     t->end = end;
     t->end_ctx = end_ctx;
     t->shed = cfg->shed;
@@ -664,7 +703,8 @@ static struct rw_ft_flow *ft_create(struct rw_flowtable *t, const struct rw_flow
         t->st.memcap_drops++;
         return NULL;
     }
-    while (t->st.active > 0 && t->st.memuse + t->per_flow > t->memcap && ft_shed_one(t, NULL))
+    while (t->st.active > 0 && t->st.memuse + ft_per_flow(t) > t->memcap &&
+           ft_shed_one(t, NULL))
         ;
     f = &r->f;
     f->info.key = *k;
@@ -695,7 +735,7 @@ static struct rw_ft_flow *ft_create(struct rw_flowtable *t, const struct rw_flow
     else if (k->proto == IPPROTO_ICMPV6)
         t->st.icmpv6++;
     r->charge = t->extra;
-    t->st.memuse += t->per_flow;
+    t->st.memuse += ft_per_flow(t);
     if (t->st.memuse > t->st.memuse_peak)
         t->st.memuse_peak = t->st.memuse;
     return f;
@@ -719,10 +759,17 @@ struct rw_ft_flow *rw_flowtable_packet(struct rw_flowtable *t, const struct rw_d
     ft_expire(t);
 
     ft_key_norm(&k, &d->key);
-    h = ft_hash(t, &k);
     syn_only = k.proto == IPPROTO_TCP &&
                (d->tcp_flags & (RW_TCP_SYN | RW_TCP_ACK | RW_TCP_RST)) == RW_TCP_SYN;
-    f = ft_lookup(t, &k, h, &pdir);
+    f = NULL;
+    if (t->last != NULL && (pdir = ft_match(&t->last->info.key, &k)) >= 0) {
+        f = t->last;
+        h = f->hash; /* both directions hash alike: what ft_hash(t, &k) gives */
+    } else {
+        pdir = RW_TOSERVER;
+        h = ft_hash(t, &k);
+        f = ft_lookup(t, &k, h, &pdir);
+    }
     if (f != NULL && syn_only && f->info.state == RW_FLOW_CLOSED) {
         /* Port reuse: a new SYN on a closed connection starts a new flow. The old one
          * has nothing left to see; it ends as if its closed timeout had run out. */
@@ -764,6 +811,7 @@ struct rw_ft_flow *rw_flowtable_packet(struct rw_flowtable *t, const struct rw_d
     }
     ft_lru_append(t, f, ft_class_of(f));
     ft_vlru_append(t, f, isnew ? RW_FT_KEEP_RULE : f->keep);
+    t->last = f;
     if (dir != NULL)
         *dir = pdir;
     if (created != NULL)

@@ -506,7 +506,42 @@ static void test_addrlist_oom_walk_over_load(void)
     CU_ASSERT(n > 3 && n < 1000);   /* the walk reached a run with no failure */
 }
 
+/* The IPv4 text is written without inet_ntop: it must be inet_ntop's text, every digit
+ * count of every octet and of the length, and refuse a buffer one byte short. */
+static void test_addrlist_format_v4_is_inet_ntop_text(void)
+{
+    static const struct {
+        uint8_t a[4];
+        uint8_t bits;
+        const char *want;
+    } cases[] = {
+        {{0, 0, 0, 0}, 0, "0.0.0.0/0"},
+        {{9, 10, 99, 100}, 7, "9.10.99.100/7"},
+        {{175, 45, 176, 0}, 22, "175.45.176.0/22"},
+        {{255, 255, 255, 255}, 32, "255.255.255.255/32"},
+        {{100, 109, 110, 190}, 10, "100.109.110.190/10"},
+    };
+    char text[RW_ADDRLIST_PREFIX_MAX];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct rw_cidr c;
+        size_t n = strlen(cases[i].want);
+
+        memset(&c, 0, sizeof(c));
+        c.addr.family = 4;
+        memcpy(c.addr.a, cases[i].a, 4);
+        c.bits = cases[i].bits;
+        CU_ASSERT_EQUAL(rw_addrlist_format_cidr(&c, text, sizeof(text)), (int)n);
+        CU_ASSERT_STRING_EQUAL(text, cases[i].want);
+        CU_ASSERT_EQUAL(rw_addrlist_format_cidr(&c, text, n + 1), (int)n);
+        CU_ASSERT_STRING_EQUAL(text, cases[i].want);
+        CU_ASSERT_EQUAL(rw_addrlist_format_cidr(&c, text, n), RW_EINVAL);
+        CU_ASSERT_STRING_EQUAL(text, "");
+    }
+}
+
 static CU_TestInfo addrlist_tests[] = {
+    {"test_addrlist_format_v4_is_inet_ntop_text", test_addrlist_format_v4_is_inet_ntop_text},
     {"test_addrlist_longest_prefix_v4", test_addrlist_longest_prefix_v4},
     {"test_addrlist_longest_prefix_v6", test_addrlist_longest_prefix_v6},
     {"test_addrlist_v6_prefix_never_matches_v4_address",

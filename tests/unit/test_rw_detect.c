@@ -766,6 +766,59 @@ static void test_detect_flow_rules_wait_for_protocol_and_judge_max_at_end(void)
     cap_reset(&c);
 }
 
+/* An event that changes nothing for a direction is skipped for it (the flow's state keeps
+ * what the direction's last event saw): anonymous learnt from the other direction's packet,
+ * names that arrive, and the end must still be judged for a direction whose payload did not
+ * move. */
+static void test_detect_unchanged_direction_still_sees_anonymous_names_and_end(void)
+{
+    struct rw_ruleset *rs = load_text(SET_HEAD
+                                      "rules:\n"
+                                      "  - {sid: 1, msg: anon up, level: flow,\n"
+                                      "     match: {anonymous: true, direction: outbound}}\n"
+                                      "  - {sid: 2, msg: tls, level: flow, match: {proto: [tls]}}\n"
+                                      "  - {sid: 3, msg: small, level: flow,\n"
+                                      "     match: {bytes: {min: 1, max: 50}}}\n");
+    struct rw_detect *d = new_detect(rs, 0);
+    struct cap c = {0};
+    struct tflow fl;
+
+    tflow_init(&fl, "10.0.0.1", 40000, "93.184.216.34", 443, T0, 1);
+    fl.view.proto = NULL;
+    fl.view.app_proto = NULL;
+    tflow_packet(d, &fl, RW_TOSERVER, 30, T0, &c);
+    tflow_packet(d, &fl, RW_TOCLIENT, 20, T0 + 1, &c);
+    tflow_packet(d, &fl, RW_TOCLIENT, 20, T0 + 2, &c);
+    CU_ASSERT_EQUAL(c.n, 0);
+    /* The server's reply says anonymous: the client's direction, unchanged, fires sid 1. */
+    fl.view.anonymous = 1;
+    tflow_packet(d, &fl, RW_TOCLIENT, 0, T0 + 3, &c);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    CU_ASSERT_EQUAL(c.a[0].sid, 1);
+    CU_ASSERT_EQUAL(c.a[0].dir, RW_TOSERVER);
+    CU_ASSERT_EQUAL(c.a[0].bytes, 30);
+    CU_ASSERT_EQUAL(c.a[0].ts, T0 + 3);
+    /* Names arrive with a packet that carries nothing: the client's direction, unchanged
+     * in bytes, fires sid 2 (once a flow: its first direction). */
+    fl.view.proto = "TLS";
+    fl.view.app_proto = "tls";
+    tflow_packet(d, &fl, RW_TOCLIENT, 0, T0 + 4, &c);
+    CU_ASSERT_EQUAL_FATAL(c.n, 2);
+    CU_ASSERT_EQUAL(c.a[1].sid, 2);
+    CU_ASSERT_EQUAL(c.a[1].dir, RW_TOSERVER);
+    CU_ASSERT_EQUAL(c.a[1].ts, T0 + 4);
+    /* The end judges the maximum, in the client's direction first, unchanged since T0:
+     * its 30 bytes are within [1, 50]. */
+    rw_detect_flow(d, &fl.view, RW_DET_FLOW_END, T0 + 5, cap_emit, &c);
+    CU_ASSERT_EQUAL_FATAL(c.n, 3);
+    CU_ASSERT_EQUAL(c.a[2].sid, 3);
+    CU_ASSERT_EQUAL(c.a[2].dir, RW_TOSERVER);
+    CU_ASSERT_EQUAL(c.a[2].bytes, 30);
+    rw_detect_free(&d);
+    rw_rules_free(&rs);
+    cap_reset(&c);
+}
+
 static void test_detect_families_and_anonymity_helpers(void)
 {
     CU_ASSERT_EQUAL(rw_detect_families("TLS.YouTube", "tls", "Media"), RW_DETECT_FAM_ENCRYPTED);
@@ -1678,6 +1731,8 @@ static CU_TestInfo detect_tests[] = {
      test_detect_file_byte_bounds_fire_at_crossing_or_at_end},
     {"flow_rules_wait_for_protocol_and_judge_max_at_end",
      test_detect_flow_rules_wait_for_protocol_and_judge_max_at_end},
+    {"unchanged_direction_still_sees_anonymous_names_and_end",
+     test_detect_unchanged_direction_still_sees_anonymous_names_and_end},
     {"families_and_anonymity_helpers", test_detect_families_and_anonymity_helpers},
     {"thresholds_follow_suricata_for_every_type_and_track",
      test_detect_thresholds_follow_suricata_for_every_type_and_track},

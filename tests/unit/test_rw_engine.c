@@ -228,6 +228,79 @@ static void test_engine_packet_layer_classifies_real_dns_query(void)
     pcap_close(pc);
 }
 
+/* The DNS query of dlt_raw_ipv4_dns.pcap through engine e as a new flow, ended at once. */
+static void dns_query_flow(struct rw_engine *e, const u_char *data, uint32_t caplen)
+{
+    struct rw_flow_info fi;
+    struct rw_flow *f;
+    struct rw_packet p;
+
+    memset(&fi, 0, sizeof(fi));
+    fi.key.src = (struct rw_addr){.family = 4, .a = {192, 168, 1, 100}};
+    fi.key.dst = (struct rw_addr){.family = 4, .a = {9, 9, 9, 9}};
+    fi.key.sport = 12345;
+    fi.key.dport = 53;
+    fi.key.proto = IPPROTO_UDP;
+    fi.start_us = fi.last_us = 1000000;
+    fi.pkts[0] = 1;
+    fi.bytes[0] = caplen;
+    fi.flow_id = rw_flow_id(&fi.key, fi.start_us);
+    f = rw_engine_flow_new(e, &fi);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    p = (struct rw_packet){.l3 = data, .l3_len = caplen, .ts_us = fi.last_us,
+                           .dir = RW_TOSERVER};
+    rw_engine_packet(e, f, &fi, &p);
+    rw_engine_flow_end(e, &f, &fi);
+    CU_ASSERT_PTR_NULL(f);
+}
+
+/* Alerts only with no 'proto' rule classifies nothing, so the engine makes no nDPI module;
+ * a reload to flow records makes one for the owner and for a worker created before it, and
+ * their next flows are classified. */
+static void test_engine_makes_ndpi_only_when_a_reload_asks_for_it(void)
+{
+    const char *path = RW_TEST_PCAPS "format_linktype/dlt_raw_ipv4_dns.pcap";
+    const char *alerts[] = {"eve.types=alert"};
+    const char *flows[] = {"eve.types=flow"};
+    struct rw_engine_config cfg = {.rules_path = NULL, .sets = alerts, .nsets = 1};
+    struct capture_out c;
+    struct rw_output out = {.ctx = &c, .write = capture_write};
+    char ebuf[PCAP_ERRBUF_SIZE];
+    struct rw_diag *d = rw_diag_new();
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    struct rw_engine *e, *w;
+    pcap_t *pc;
+    int err = -99;
+
+    RW_NEED_FILE(RW_TEST_PCAPS "format_linktype/dlt_raw_ipv4_dns.pcap");
+    pc = pcap_open_offline(path, ebuf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pc);
+    CU_ASSERT_EQUAL_FATAL(pcap_next_ex(pc, &h, &data), 1);
+    memset(&c, 0, sizeof(c));
+    e = rw_engine_new(&cfg, &out, d, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    w = rw_engine_worker_new(e, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    dns_query_flow(e, data, h->caplen);
+    dns_query_flow(w, data, h->caplen);
+    CU_ASSERT_EQUAL(c.n, 0);
+
+    cfg.sets = flows;
+    CU_ASSERT_EQUAL_FATAL(rw_engine_reload(e, &cfg, d), 0);
+    dns_query_flow(e, data, h->caplen);
+    dns_query_flow(w, data, h->caplen);
+    CU_ASSERT_EQUAL_FATAL(c.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        CU_ASSERT_PTR_NOT_NULL(strstr(c.lines[i], "\"event_type\":\"flow\""));
+        CU_ASSERT_PTR_NOT_NULL(strstr(c.lines[i], "\"app_proto\":\"dns\""));
+        CU_ASSERT_PTR_NOT_NULL(strstr(c.lines[i], "\"ndpi\":{\"protocol\":\"DNS\","));
+    }
+    rw_engine_free(&e);
+    rw_diag_free(&d);
+    pcap_close(pc);
+}
+
 /* An IPv4 TCP packet 192.0.2.1:40000 -> 198.51.100.2:8080 (20-byte IP and TCP headers,
  * checksums zero: nothing checks them) with flags and n payload bytes of 'x'. */
 static size_t tcp_packet(uint8_t *buf, uint32_t seq, uint8_t flags, size_t n)
@@ -523,6 +596,8 @@ static void test_engine_reload_swaps_good_sets_and_keeps_the_old_on_errors(void)
 }
 
 static CU_TestInfo engine_tests[] = {
+    {"makes_ndpi_only_when_a_reload_asks_for_it",
+     test_engine_makes_ndpi_only_when_a_reload_asks_for_it},
     {"flow_keep_and_shed_by_value", test_engine_flow_keep_and_shed_by_value},
     {"flow bytes follow the flow", test_engine_flow_bytes_follow_the_flow},
     {"reload_swaps_good_sets_and_keeps_the_old_on_errors",

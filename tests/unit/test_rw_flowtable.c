@@ -256,6 +256,69 @@ static void test_flowtable_lookup_is_bidirectional(void)
     CU_ASSERT_EQUAL(log.n, 5);
 }
 
+/* The table remembers the last packet's flow: every answer must still be the chain's.
+ * Packets alternate between flows that differ in one field each (port, direction,
+ * protocol, family with the same leading bytes), and a remembered flow that timed out is
+ * not returned. */
+static void test_flowtable_last_flow_answers_as_the_chain(void)
+{
+    struct end_log log;
+    struct rw_flowtable *t = table(NULL, &log);
+    struct rw_decoded a = pk(IPPROTO_UDP, v4(C_IP), 1000, v4(S_IP), 2000, 0, 10);
+    struct rw_decoded ar = pk(IPPROTO_UDP, v4(S_IP), 2000, v4(C_IP), 1000, 0, 20);
+    struct rw_decoded b = pk(IPPROTO_UDP, v4(C_IP), 1001, v4(S_IP), 2000, 0, 30);
+    struct rw_decoded c = pk(IPPROTO_TCP, v4(C_IP), 1000, v4(S_IP), 2000, SYN, 0);
+    struct rw_decoded a6 = a;
+    struct rw_ft_flow *fa, *fb, *fc, *f6, *g;
+    struct rw_flowtable_stats st;
+    int dir = -1, created = -1;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    a6.key.src.family = 6; /* the same first four address bytes, another family */
+    a6.key.dst.family = 6;
+    fa = rw_flowtable_packet(t, &a, SEC, &dir, &created);
+    CU_ASSERT_EQUAL(created, 1);
+    g = rw_flowtable_packet(t, &ar, SEC, &dir, &created);
+    CU_ASSERT_PTR_EQUAL(g, fa);
+    CU_ASSERT_EQUAL(dir, RW_TOCLIENT);
+    CU_ASSERT_EQUAL(created, 0);
+    fb = rw_flowtable_packet(t, &b, SEC, &dir, &created);
+    CU_ASSERT_EQUAL(created, 1);
+    CU_ASSERT_PTR_NOT_EQUAL(fb, fa);
+    fc = rw_flowtable_packet(t, &c, SEC, &dir, &created);
+    CU_ASSERT_EQUAL(created, 1);
+    f6 = rw_flowtable_packet(t, &a6, SEC, &dir, &created);
+    CU_ASSERT_EQUAL(created, 1);
+    CU_ASSERT_EQUAL(f6->info.key.src.family, 6);
+    g = rw_flowtable_packet(t, &ar, SEC, &dir, &created);
+    CU_ASSERT_PTR_EQUAL(g, fa);
+    CU_ASSERT_EQUAL(dir, RW_TOCLIENT);
+    g = rw_flowtable_packet(t, &a, SEC, &dir, &created);
+    CU_ASSERT_PTR_EQUAL(g, fa);
+    CU_ASSERT_EQUAL(dir, RW_TOSERVER);
+    CU_ASSERT_PTR_NOT_EQUAL(fc, fa);
+    CU_ASSERT_EQUAL(fa->info.pkts[RW_TOSERVER], 2);
+    CU_ASSERT_EQUAL(fa->info.pkts[RW_TOCLIENT], 2);
+    CU_ASSERT_EQUAL(fa->info.bytes[RW_TOCLIENT], 2 * (20 + 8 + 20));
+    CU_ASSERT_EQUAL(fb->info.pkts[RW_TOSERVER], 1);
+    CU_ASSERT_EQUAL(f6->info.pkts[RW_TOSERVER], 1);
+    CU_ASSERT_EQUAL(log.n, 0);
+
+    /* fa is remembered; 301 s on (UDP established: 300 s) every flow has timed out, and
+     * fa's next packet starts a new flow. */
+    g = rw_flowtable_packet(t, &a, 302 * SEC, &dir, &created);
+    CU_ASSERT_EQUAL(created, 1);
+    CU_ASSERT_EQUAL(dir, RW_TOSERVER);
+    CU_ASSERT_EQUAL(g->info.pkts[RW_TOSERVER], 1);
+    CU_ASSERT_EQUAL(g->info.pkts[RW_TOCLIENT], 0);
+    CU_ASSERT_EQUAL(log.n, 4);
+    rw_flowtable_get_stats(t, &st);
+    CU_ASSERT_EQUAL(st.total, 5);
+    CU_ASSERT_EQUAL(st.active, 1);
+    rw_flowtable_free(&t);
+    CU_ASSERT_EQUAL(log.n, 5);
+}
+
 static void test_flowtable_vlan_separates_flows(void)
 {
     struct end_log log;
@@ -637,6 +700,50 @@ static void test_flowtable_exact_timeout_boundaries_per_class(void)
             fprintf(stderr, "\nclass case %zu\n", i);
         rw_flowtable_free(&t);
     }
+}
+
+/* Expiry skips its scan while no list head can have timed out. A flow that becomes the
+ * head of a class with a shorter timeout (a new UDP flow behind an established TCP one, a
+ * TCP flow reset into the closed class) must still end exactly at its own deadline, and
+ * a later head of the same list at its own. */
+static void test_flowtable_shorter_class_head_ends_on_time(void)
+{
+    struct end_log log;
+    struct rw_flowtable *t = table(NULL, &log);
+    struct rw_decoded syn = pk(IPPROTO_TCP, v4(C_IP), 1, v4(S_IP), 80, SYN, 0);
+    struct rw_decoded synack = pk(IPPROTO_TCP, v4(S_IP), 80, v4(C_IP), 1, SYN | ACK, 0);
+    struct rw_decoded rst = pk(IPPROTO_TCP, v4(C_IP), 1, v4(S_IP), 80, RST, 0);
+    struct rw_decoded u1 = pk(IPPROTO_UDP, v4(C_IP), 5000, v4(S_IP), 53, 0, 10);
+    struct rw_decoded u2 = pk(IPPROTO_UDP, v4(C_IP), 5001, v4(S_IP), 53, 0, 10);
+    int dir, created;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    rw_flowtable_packet(t, &syn, SEC, &dir, &created);
+    rw_flowtable_packet(t, &synack, SEC, &dir, &created); /* established: 600 s */
+    rw_flowtable_expire(t, 2 * SEC);                       /* scans: next deadline 601 s */
+    rw_flowtable_packet(t, &u1, 10 * SEC, &dir, &created); /* UDP new: 30 s */
+    rw_flowtable_packet(t, &u2, 20 * SEC, &dir, &created);
+    rw_flowtable_expire(t, 40 * SEC - 1);
+    CU_ASSERT_EQUAL(log.n, 0);
+    rw_flowtable_expire(t, 40 * SEC);
+    CU_ASSERT_EQUAL_FATAL(log.n, 1);
+    CU_ASSERT_EQUAL(log.info[0].key.sport, 5000);
+    rw_flowtable_expire(t, 50 * SEC - 1);
+    CU_ASSERT_EQUAL(log.n, 1);
+    rw_flowtable_expire(t, 50 * SEC);
+    CU_ASSERT_EQUAL_FATAL(log.n, 2);
+    CU_ASSERT_EQUAL(log.info[1].key.sport, 5001);
+    /* The TCP flow, due at 601 s, is reset at 100 s: closed, 5 s. */
+    rw_flowtable_packet(t, &rst, 100 * SEC, &dir, &created);
+    CU_ASSERT_EQUAL(created, 0);
+    rw_flowtable_expire(t, 105 * SEC - 1);
+    CU_ASSERT_EQUAL(log.n, 2);
+    rw_flowtable_expire(t, 105 * SEC);
+    CU_ASSERT_EQUAL_FATAL(log.n, 3);
+    CU_ASSERT_EQUAL(log.info[2].key.dport, 80);
+    CU_ASSERT_EQUAL(log.info[2].state, RW_FLOW_CLOSED);
+    rw_flowtable_free(&t);
+    CU_ASSERT_EQUAL(log.n, 3);
 }
 
 static void test_flowtable_packet_after_timeout_starts_new_flow(void)
@@ -1396,6 +1503,7 @@ static CU_TestInfo flowtable_tests[] = {
     {"udp_first_packet_sender_is_client", test_flowtable_udp_first_packet_sender_is_client},
     {"lookup_is_bidirectional", test_flowtable_lookup_is_bidirectional},
     {"vlan_separates_flows", test_flowtable_vlan_separates_flows},
+    {"last_flow_answers_as_the_chain", test_flowtable_last_flow_answers_as_the_chain},
     {"icmp_echo_request_and_reply_are_one_flow",
      test_flowtable_icmp_echo_request_and_reply_are_one_flow},
     {"tcp_session_counters_and_states", test_flowtable_tcp_session_counters_and_states},
@@ -1406,6 +1514,7 @@ static CU_TestInfo flowtable_tests[] = {
      test_flowtable_timeouts_per_class_end_in_deadline_order},
     {"exact_timeout_boundaries_per_class", test_flowtable_exact_timeout_boundaries_per_class},
     {"packet_after_timeout_starts_new_flow", test_flowtable_packet_after_timeout_starts_new_flow},
+    {"shorter_class_head_ends_on_time", test_flowtable_shorter_class_head_ends_on_time},
     {"packet_time_never_runs_backwards", test_flowtable_packet_time_never_runs_backwards},
     {"memcap_evicts_least_recently_seen", test_flowtable_memcap_evicts_least_recently_seen},
     {"flood_of_1m_flows_stays_under_memcap", test_flowtable_flood_of_1m_flows_stays_under_memcap},
