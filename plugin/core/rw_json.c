@@ -23,6 +23,33 @@ static const char json_esc[256] = {
     /* 0x60..0xFF: nothing (the rest of the table is zero) */
 };
 
+/*
+ * 1 for the bytes that stand for themselves in both forms of a string: printable ASCII
+ * and DEL, less '"' and '\\'. A string made only of these (addresses, timestamps, names,
+ * most hosts and URIs) is copied as it is, with no UTF-8 check and no escaping pass.
+ */
+static const unsigned char json_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20: '"' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50: '\\' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
+    /* 0x80..0xFF: 0 */
+};
+
+/* 1 when s[0..len) is all json_plain bytes. */
+static int json_is_plain(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len && json_plain[s[i]])
+        i++;
+    return i == len;
+}
+
 struct rw_json *rw_json_new(size_t cap)
 {
     struct rw_json *j = rw_malloc(sizeof(*j));
@@ -63,16 +90,12 @@ int rw_json_error(const struct rw_json *j)
     return j == NULL ? RW_EINVAL : j->err;
 }
 
-/* Makes room for n more bytes and a NUL after them. 0, or -1 with the error set. */
-static int json_room(struct rw_json *j, size_t n)
+/* Grows the buffer for n more bytes and a NUL. 0, or -1 with the error set. */
+static int json_grow(struct rw_json *j, size_t n)
 {
     size_t cap = j->cap;
     char *nb;
 
-    if (j->err != 0)
-        return -1;
-    if (n < j->cap - j->len)
-        return 0;
     n++;
     if (n > RW_JSON_MAX_BYTES - j->len) {
         j->err = RW_ENOMEM;
@@ -90,6 +113,17 @@ static int json_room(struct rw_json *j, size_t n)
     j->buf = nb;
     j->cap = cap;
     return 0;
+}
+
+/* Makes room for n more bytes and a NUL after them. 0, or -1 with the error set. The
+ * common case (room enough) is the one compare, inlined into every writer. */
+static inline int json_room(struct rw_json *j, size_t n)
+{
+    if (j->err != 0)
+        return -1;
+    if (n < j->cap - j->len)
+        return 0;
+    return json_grow(j, n);
 }
 
 /*
@@ -213,8 +247,24 @@ static int json_member(struct rw_json *j, const char *key)
         j->buf[j->len++] = ',';
     }
     if (key != NULL) {
-        /* Keys are program literals or libyaml's (valid UTF-8): no validation. */
-        json_string(j, key, strlen(key), 1);
+        size_t n = strlen(key);
+
+        /* Keys are program literals or libyaml's (valid UTF-8): no validation. Nearly
+         * all are plain: copied with their quotes and colon in one step. */
+        if (json_is_plain((const unsigned char *)key, n)) {
+            char *o;
+
+            if (json_room(j, n + 3) != 0)
+                return -1;
+            o = j->buf + j->len;
+            o[0] = '"';
+            memcpy(o + 1, key, n);
+            o[n + 1] = '"';
+            o[n + 2] = ':';
+            j->len += n + 3;
+            return 0;
+        }
+        json_string(j, key, n, 1);
         if (json_room(j, 1) != 0)
             return -1;
         j->buf[j->len++] = ':';
@@ -278,6 +328,23 @@ void rw_json_str(struct rw_json *j, const char *key, const char *s, size_t len)
     }
     if (json_member(j, key) != 0)
         return;
+    if (json_is_plain((const unsigned char *)s, len)) {
+        char *o;
+
+        if (len > (RW_JSON_MAX_BYTES - 2) / 6) { /* json_string's bound, kept the same */
+            j->err = RW_ENOMEM;
+            return;
+        }
+        if (json_room(j, len + 2) != 0)
+            return;
+        o = j->buf + j->len;
+        o[0] = '"';
+        if (len > 0)
+            memcpy(o + 1, s, len);
+        o[len + 1] = '"';
+        j->len += len + 2;
+        return;
+    }
     json_string(j, s, len, rw_json_utf8_valid(s, len));
 }
 

@@ -317,6 +317,46 @@ static void test_json_line_limit(void)
     free(big);
 }
 
+/* Keys and values take a copying path when every byte is plain ASCII and the escaping one
+ * otherwise: both give the same text, in members and array elements, and the per-string
+ * bound is the same for a plain string as for one that needs escapes. */
+static void test_json_plain_fast_path_and_escaped_keys(void)
+{
+    struct rw_json *j = rw_json_new(0);
+    size_t n = RW_JSON_MAX_BYTES / 6 + 1;
+    char *big = malloc(n);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    rw_json_object_open(j, NULL);
+    rw_json_cstr(j, "plain key", "10.0.0.1");
+    rw_json_cstr(j, "q\"uote", "a\\b");
+    rw_json_cstr(j, "tab\tkey", "");
+    rw_json_str(j, "del", "\x7f~ ", 3);
+    rw_json_str(j, "nul", "a\0b", 3);
+    rw_json_cstr(j, "caf\xc3\xa9", "caf\xc3\xa9");
+    rw_json_cstr(j, "bad", "x\xffy");
+    rw_json_array_open(j, "arr");
+    rw_json_cstr(j, NULL, "2024-03-14T09:00:01.063760+0000");
+    rw_json_cstr(j, NULL, "\"");
+    rw_json_close(j);
+    rw_json_str(j, "empty", NULL, 0);
+    rw_json_close(j);
+    CU_ASSERT_EQUAL(rw_json_error(j), 0);
+    CU_ASSERT_STRING_EQUAL(text(j),
+                           "{\"plain key\":\"10.0.0.1\",\"q\\\"uote\":\"a\\\\b\","
+                           "\"tab\\tkey\":\"\",\"del\":\"\x7f~ \",\"nul\":\"a\\u0000b\","
+                           "\"caf\xc3\xa9\":\"caf\xc3\xa9\",\"bad\":\"x\\\\xffy\","
+                           "\"arr\":[\"2024-03-14T09:00:01.063760+0000\",\"\\\"\"],\"empty\":\"\"}");
+    rw_json_reset(j);
+    memset(big, 'a', n);
+    rw_json_str(j, NULL, big, n); /* plain, yet past the bound every string has */
+    CU_ASSERT_EQUAL(rw_json_error(j), RW_ENOMEM);
+    CU_ASSERT_EQUAL(j->len, 0);
+    rw_json_free(j);
+    free(big);
+}
+
 static void test_json_out_of_memory(void)
 {
     struct rw_json *j;
@@ -347,6 +387,7 @@ static CU_TestInfo json_tests[] = {
     {"test_json_misuse_is_a_sticky_error", test_json_misuse_is_a_sticky_error},
     {"test_json_line_limit", test_json_line_limit},
     {"test_json_out_of_memory", test_json_out_of_memory},
+    {"test_json_plain_fast_path_and_escaped_keys", test_json_plain_fast_path_and_escaped_keys},
     CU_TEST_INFO_NULL,
 };
 
