@@ -354,23 +354,36 @@ void rw_json_cstr(struct rw_json *j, const char *key, const char *s)
         rw_json_str(j, key, s, strlen(s));
 }
 
+/* "00".."99": two digits per division. */
+static const char json_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 void rw_json_u64(struct rw_json *j, const char *key, uint64_t v)
 {
     char tmp[20];
-    size_t n = 0;
+    size_t n = sizeof(tmp);
 
     if (v > (uint64_t)INT64_MAX)
         v = (uint64_t)INT64_MAX;
     if (json_member(j, key) != 0)
         return;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    if (json_room(j, n) != 0)
+    while (v >= 100) {
+        n -= 2;
+        memcpy(tmp + n, json_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        n -= 2;
+        memcpy(tmp + n, json_pairs + 2 * v, 2);
+    } else {
+        tmp[--n] = (char)('0' + v);
+    }
+    if (json_room(j, sizeof(tmp) - n) != 0)
         return;
-    while (n > 0)
-        j->buf[j->len++] = tmp[--n];
+    memcpy(j->buf + j->len, tmp + n, sizeof(tmp) - n);
+    j->len += sizeof(tmp) - n;
 }
 
 void rw_json_bool(struct rw_json *j, const char *key, int v)

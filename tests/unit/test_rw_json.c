@@ -357,6 +357,43 @@ static void test_json_plain_fast_path_and_escaped_keys(void)
     free(big);
 }
 
+/* Integers as printf's %llu writes them: 0..199999, every power of ten and its
+ * neighbours, and a spread of large values (INT64_MAX the ceiling). */
+static void test_json_u64_matches_printf(void)
+{
+    struct rw_json *j = rw_json_new(0);
+    unsigned long bad = 0;
+    uint64_t x = 88172645463325252ULL;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    for (uint64_t i = 0; i < 260000; i++) {
+        uint64_t v = i;
+        char want[32];
+
+        if (i >= 200000 && i < 200000 + 57) {
+            uint64_t p = 1;
+
+            for (uint64_t k = 0; k < (i - 200000) / 3; k++)
+                p *= 10;
+            v = p + (i % 3) - 1; /* 10^k - 1, 10^k, 10^k + 1 */
+        } else if (i >= 200057) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            v = x >> (i % 64);
+        }
+        if (v > (uint64_t)INT64_MAX)
+            v = (uint64_t)INT64_MAX;
+        rw_json_reset(j);
+        rw_json_u64(j, NULL, v);
+        snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+        if (j->len != strlen(want) || memcmp(j->buf, want, j->len) != 0)
+            bad++;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    rw_json_free(j);
+}
+
 static void test_json_out_of_memory(void)
 {
     struct rw_json *j;
@@ -387,6 +424,7 @@ static CU_TestInfo json_tests[] = {
     {"test_json_misuse_is_a_sticky_error", test_json_misuse_is_a_sticky_error},
     {"test_json_line_limit", test_json_line_limit},
     {"test_json_out_of_memory", test_json_out_of_memory},
+    {"test_json_u64_matches_printf", test_json_u64_matches_printf},
     {"test_json_plain_fast_path_and_escaped_keys", test_json_plain_fast_path_and_escaped_keys},
     CU_TEST_INFO_NULL,
 };
