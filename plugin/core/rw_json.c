@@ -40,9 +40,52 @@ static const unsigned char json_plain[256] = {
     /* 0x80..0xFF: 0 */
 };
 
-/* 1 when s[0..len) is all json_plain bytes. */
+#define JSON_ONES UINT64_C(0x0101010101010101)
+#define JSON_HIGH UINT64_C(0x8080808080808080)
+
+/* Non-zero when some byte of x is zero (exact as a whole-word test: Hacker's Delight,
+ * section 6-1). */
+static inline uint64_t json_has_zero(uint64_t x)
+{
+    return (x - JSON_ONES) & ~x & JSON_HIGH;
+}
+
+/*
+ * 1 when the eight bytes at s are all json_plain bytes: no byte has the high bit, none is
+ * below 0x20 (only such a byte borrows into its clear high bit when 0x20 is subtracted
+ * from every byte), and none equals '"' or '\\'.
+ */
+static inline int json_word_plain(const unsigned char *s)
+{
+    uint64_t x;
+
+    memcpy(&x, s, 8);
+    return ((x | ((x - 0x20 * JSON_ONES) & ~x)) & JSON_HIGH) == 0 &&
+           json_has_zero(x ^ ('"' * JSON_ONES)) == 0 && json_has_zero(x ^ ('\\' * JSON_ONES)) == 0;
+}
+
+/* 1 when s[0..len) is all json_plain bytes: a byte at a time through the table for short
+ * strings (keys, names), eight at a time from 8 bytes on, the last word overlapping. */
 static int json_is_plain(const unsigned char *s, size_t len)
 {
+    size_t i = 0;
+
+    if (len < 8) {
+        while (i < len && json_plain[s[i]])
+            i++;
+        return i == len;
+    }
+    for (; i + 8 <= len; i += 8) {
+        if (!json_word_plain(s + i))
+            return 0;
+    }
+    return i == len || json_word_plain(s + len - 8);
+}
+
+/* The same for keys, which are short: the table only, inlined. */
+static inline int json_key_plain(const char *key, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)key;
     size_t i = 0;
 
     while (i < len && json_plain[s[i]])
@@ -251,7 +294,7 @@ static int json_member(struct rw_json *j, const char *key)
 
         /* Keys are program literals or libyaml's (valid UTF-8): no validation. Nearly
          * all are plain: copied with their quotes and colon in one step. */
-        if (json_is_plain((const unsigned char *)key, n)) {
+        if (json_key_plain(key, n)) {
             char *o;
 
             if (json_room(j, n + 3) != 0)

@@ -394,6 +394,58 @@ static void test_json_u64_matches_printf(void)
     rw_json_free(j);
 }
 
+/* The escape of one byte alone in a string that is otherwise plain ASCII (no quotes). */
+static size_t escape_one(unsigned b, char *out)
+{
+    if (b >= 0x80)
+        return (size_t)snprintf(out, 8, "\\\\x%02x", b);
+    if (b == '"' || b == '\\')
+        return (size_t)snprintf(out, 8, "\\%c", b);
+    if (b == '\b' || b == '\t' || b == '\n' || b == '\f' || b == '\r')
+        return (size_t)snprintf(out, 8, "\\%c", "btnfr"[b == '\b' ? 0 : b == '\t' ? 1 : b == '\n' ? 2 : b == '\f' ? 3 : 4]);
+    if (b < 0x20)
+        return (size_t)snprintf(out, 8, "\\u%04x", b);
+    out[0] = (char)b;
+    return 1;
+}
+
+/* Plain strings are recognised eight bytes at a time: every byte value at every position
+ * of strings of 1 to 25 bytes, on backgrounds of plain bytes next to the borders of the
+ * plain range (space, '!', '#', '[', ']', '~', DEL), gives the escaped text exactly. */
+static void test_json_every_byte_at_every_position(void)
+{
+    static const char *const backgrounds[] = {"abcdefgh", " !#[]~\x7f/", "\x7f\x7f\x7f\x7f~~~~"};
+    struct rw_json *j = rw_json_new(0);
+    size_t wrong = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    for (size_t bg = 0; bg < 3; bg++) {
+        for (size_t len = 1; len <= 25; len++) {
+            for (size_t pos = 0; pos < len; pos++) {
+                for (unsigned b = 0; b < 256; b++) {
+                    unsigned char in[32];
+                    char want[64];
+                    size_t o = 0;
+
+                    for (size_t i = 0; i < len; i++)
+                        in[i] = (unsigned char)backgrounds[bg][i % 8];
+                    in[pos] = (unsigned char)b;
+                    want[o++] = '"';
+                    for (size_t i = 0; i < len; i++)
+                        o += escape_one(in[i], want + o);
+                    want[o++] = '"';
+                    rw_json_reset(j);
+                    rw_json_str(j, NULL, (const char *)in, len);
+                    if (rw_json_error(j) != 0 || j->len != o || memcmp(j->buf, want, o) != 0)
+                        wrong++;
+                }
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    rw_json_free(j);
+}
+
 static void test_json_out_of_memory(void)
 {
     struct rw_json *j;
@@ -424,6 +476,7 @@ static CU_TestInfo json_tests[] = {
     {"test_json_misuse_is_a_sticky_error", test_json_misuse_is_a_sticky_error},
     {"test_json_line_limit", test_json_line_limit},
     {"test_json_out_of_memory", test_json_out_of_memory},
+    {"test_json_every_byte_at_every_position", test_json_every_byte_at_every_position},
     {"test_json_u64_matches_printf", test_json_u64_matches_printf},
     {"test_json_plain_fast_path_and_escaped_keys", test_json_plain_fast_path_and_escaped_keys},
     CU_TEST_INFO_NULL,
