@@ -278,40 +278,72 @@ static void json_string(struct rw_json *j, const char *s, size_t len, int valid)
 }
 
 /* The comma and the key before a member. 0, or -1 when nothing may be written. */
+/* Short keys and values are copied in the same pass that looks for their end and checks
+ * that they are plain: no strlen, no memcpy call. Longer ones take the general path. */
+#define JSON_SHORT_BYTES 48
+
+/*
+ * Copies the NUL-terminated s quoted to the end of the text when it is plain and shorter
+ * than JSON_SHORT_BYTES; then returns 1. Else writes nothing and returns 0 (the caller
+ * takes the general path). Room must be made by the caller for JSON_SHORT_BYTES + 2.
+ */
+static inline int json_short_plain(struct rw_json *j, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    char *o = j->buf + j->len + 1;
+    size_t i = 0;
+
+    while (i < JSON_SHORT_BYTES && json_plain[u[i]]) {
+        o[i] = (char)u[i];
+        i++;
+    }
+    if (u[i] != '\0' || i >= JSON_SHORT_BYTES)
+        return 0;
+    o[-1] = '"';
+    o[i] = '"';
+    j->len += i + 2;
+    return 1;
+}
+
+/* The comma and the key before a member. 0, or -1 when nothing may be written. */
 static int json_member(struct rw_json *j, const char *key)
 {
+    size_t n;
+
     if (j->err != 0)
         return -1;
-    if (j->first & (UINT32_C(1) << j->depth)) {
+    /* Room for the comma, a short key, its quotes and the colon, in one check. */
+    if (json_room(j, JSON_SHORT_BYTES + 4) != 0)
+        return -1;
+    if (j->first & (UINT32_C(1) << j->depth))
         j->first &= ~(UINT32_C(1) << j->depth);
-    } else {
-        if (json_room(j, 1) != 0)
-            return -1;
+    else
         j->buf[j->len++] = ',';
-    }
-    if (key != NULL) {
-        size_t n = strlen(key);
-
-        /* Keys are program literals or libyaml's (valid UTF-8): no validation. Nearly
-         * all are plain: copied with their quotes and colon in one step. */
-        if (json_key_plain(key, n)) {
-            char *o;
-
-            if (json_room(j, n + 3) != 0)
-                return -1;
-            o = j->buf + j->len;
-            o[0] = '"';
-            memcpy(o + 1, key, n);
-            o[n + 1] = '"';
-            o[n + 2] = ':';
-            j->len += n + 3;
-            return 0;
-        }
-        json_string(j, key, n, 1);
-        if (json_room(j, 1) != 0)
-            return -1;
+    if (key == NULL)
+        return 0;
+    /* Keys are program literals or libyaml's (valid UTF-8): no validation. */
+    if (json_short_plain(j, key)) {
         j->buf[j->len++] = ':';
+        return 0;
     }
+    n = strlen(key);
+    if (json_key_plain(key, n)) {
+        char *o;
+
+        if (json_room(j, n + 3) != 0)
+            return -1;
+        o = j->buf + j->len;
+        o[0] = '"';
+        memcpy(o + 1, key, n);
+        o[n + 1] = '"';
+        o[n + 2] = ':';
+        j->len += n + 3;
+        return 0;
+    }
+    json_string(j, key, n, 1);
+    if (json_room(j, 1) != 0)
+        return -1;
+    j->buf[j->len++] = ':';
     return 0;
 }
 
@@ -362,6 +394,8 @@ void rw_json_close(struct rw_json *j)
     j->buf[j->len] = '\0'; /* room kept by json_room: hosts may treat the line as a string */
 }
 
+static void json_value(struct rw_json *j, const char *s, size_t len);
+
 void rw_json_str(struct rw_json *j, const char *key, const char *s, size_t len)
 {
     if (s == NULL && len != 0) {
@@ -371,6 +405,12 @@ void rw_json_str(struct rw_json *j, const char *key, const char *s, size_t len)
     }
     if (json_member(j, key) != 0)
         return;
+    json_value(j, s, len);
+}
+
+/* A string value after its key: copied when plain, else checked and escaped. */
+static void json_value(struct rw_json *j, const char *s, size_t len)
+{
     if (json_is_plain((const unsigned char *)s, len)) {
         char *o;
 
@@ -393,8 +433,15 @@ void rw_json_str(struct rw_json *j, const char *key, const char *s, size_t len)
 
 void rw_json_cstr(struct rw_json *j, const char *key, const char *s)
 {
-    if (s != NULL)
-        rw_json_str(j, key, s, strlen(s));
+    if (s == NULL)
+        return;
+    if (json_member(j, key) != 0)
+        return;
+    if (json_room(j, JSON_SHORT_BYTES + 2) != 0)
+        return;
+    if (json_short_plain(j, s))
+        return;
+    json_value(j, s, strlen(s));
 }
 
 /* "00".."99": two digits per division. */

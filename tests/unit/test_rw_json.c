@@ -446,6 +446,53 @@ static void test_json_every_byte_at_every_position(void)
     rw_json_free(j);
 }
 
+/* Keys and C-string values shorter than 48 bytes are copied in the pass that finds their
+ * end; longer or non-plain ones take the general path. Around that length, with a byte
+ * to escape first, last or nowhere, the text is the same as rw_json_str's with the length
+ * given (whose escaping the tests above pin down), and the escape itself is checked. */
+static void test_json_short_keys_and_values_agree_with_general_path(void)
+{
+    static const unsigned char specials[] = {0, '"', '\\', '\n', 0x7f, 0xc3, 0xff};
+    struct rw_json *a = rw_json_new(0), *b = rw_json_new(0);
+    size_t wrong = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    for (size_t len = 1; len <= 100; len++) {
+        for (size_t sp = 0; sp < sizeof(specials); sp++) {
+            for (int where = 0; where < 2; where++) {
+                char str[128];
+
+                memset(str, 'k', len);
+                str[len] = '\0';
+                if (specials[sp] != 0)
+                    str[where == 0 ? 0 : len - 1] = (char)specials[sp];
+                rw_json_reset(a);
+                rw_json_reset(b);
+                rw_json_object_open(a, NULL);
+                rw_json_object_open(b, NULL);
+                rw_json_cstr(a, "first", "x");
+                rw_json_str(b, "first", "x", 1);
+                rw_json_cstr(a, str, str);            /* the short path, where it applies */
+                rw_json_str(b, str, str, strlen(str)); /* the general one */
+                rw_json_u64(a, str, len);
+                rw_json_u64(b, str, len);
+                rw_json_close(a);
+                rw_json_close(b);
+                if (rw_json_error(a) != 0 || a->len != b->len || memcmp(a->buf, b->buf, a->len) != 0)
+                    wrong++;
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    /* the exact text at the border, with an escape in the last byte */
+    rw_json_reset(a);
+    rw_json_cstr(a, NULL, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"");
+    CU_ASSERT_STRING_EQUAL(text(a), "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\\\"\"");
+    rw_json_free(a);
+    rw_json_free(b);
+}
+
 static void test_json_out_of_memory(void)
 {
     struct rw_json *j;
@@ -476,6 +523,8 @@ static CU_TestInfo json_tests[] = {
     {"test_json_misuse_is_a_sticky_error", test_json_misuse_is_a_sticky_error},
     {"test_json_line_limit", test_json_line_limit},
     {"test_json_out_of_memory", test_json_out_of_memory},
+    {"test_json_short_keys_and_values_agree_with_general_path",
+     test_json_short_keys_and_values_agree_with_general_path},
     {"test_json_every_byte_at_every_position", test_json_every_byte_at_every_position},
     {"test_json_u64_matches_printf", test_json_u64_matches_printf},
     {"test_json_plain_fast_path_and_escaped_keys", test_json_plain_fast_path_and_escaped_keys},
