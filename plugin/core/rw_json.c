@@ -65,7 +65,7 @@ static inline int json_word_plain(const unsigned char *s)
 }
 
 /* 1 when s[0..len) is all json_plain bytes: a byte at a time through the table for short
- * strings (keys, names), eight at a time from 8 bytes on, the last word overlapping. */
+ * strings, eight at a time from 8 bytes on, the last word overlapping. */
 static int json_is_plain(const unsigned char *s, size_t len)
 {
     size_t i = 0;
@@ -80,17 +80,6 @@ static int json_is_plain(const unsigned char *s, size_t len)
             return 0;
     }
     return i == len || json_word_plain(s + len - 8);
-}
-
-/* The same for keys, which are short: the table only, inlined. */
-static inline int json_key_plain(const char *key, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)key;
-    size_t i = 0;
-
-    while (i < len && json_plain[s[i]])
-        i++;
-    return i == len;
 }
 
 struct rw_json *rw_json_new(size_t cap)
@@ -277,7 +266,6 @@ static void json_string(struct rw_json *j, const char *s, size_t len, int valid)
     j->len = (size_t)(o - j->buf);
 }
 
-/* The comma and the key before a member. 0, or -1 when nothing may be written. */
 /* Short keys and values are copied in the same pass that looks for their end and checks
  * that they are plain: no strlen, no memcpy call. Longer ones take the general path. */
 #define JSON_SHORT_BYTES 48
@@ -327,7 +315,7 @@ static int json_member(struct rw_json *j, const char *key)
         return 0;
     }
     n = strlen(key);
-    if (json_key_plain(key, n)) {
+    if (json_is_plain((const unsigned char *)key, n)) {
         char *o;
 
         if (json_room(j, n + 3) != 0)
@@ -394,20 +382,6 @@ void rw_json_close(struct rw_json *j)
     j->buf[j->len] = '\0'; /* room kept by json_room: hosts may treat the line as a string */
 }
 
-static void json_value(struct rw_json *j, const char *s, size_t len);
-
-void rw_json_str(struct rw_json *j, const char *key, const char *s, size_t len)
-{
-    if (s == NULL && len != 0) {
-        if (j->err == 0)
-            j->err = RW_EINVAL;
-        return;
-    }
-    if (json_member(j, key) != 0)
-        return;
-    json_value(j, s, len);
-}
-
 /* A string value after its key: copied when plain, else checked and escaped. */
 static void json_value(struct rw_json *j, const char *s, size_t len)
 {
@@ -429,6 +403,18 @@ static void json_value(struct rw_json *j, const char *s, size_t len)
         return;
     }
     json_string(j, s, len, rw_json_utf8_valid(s, len));
+}
+
+void rw_json_str(struct rw_json *j, const char *key, const char *s, size_t len)
+{
+    if (s == NULL && len != 0) {
+        if (j->err == 0)
+            j->err = RW_EINVAL;
+        return;
+    }
+    if (json_member(j, key) != 0)
+        return;
+    json_value(j, s, len);
 }
 
 void rw_json_cstr(struct rw_json *j, const char *key, const char *s)
