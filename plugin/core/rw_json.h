@@ -23,6 +23,7 @@
  * Keys are escaped the same way (they are program literals or rule metadata keys).
  *
  * Errors are sticky: after an allocation fails or the line would pass RW_JSON_MAX_BYTES
+ * (less up to 52 bytes of working room a member takes before it knows its key's length)
  * every call does nothing, and rw_json_error() says why. Nesting past RW_JSON_MAX_DEPTH is
  * an error too. The writer is not thread-safe; each record has its own.
  */

@@ -17,6 +17,7 @@ FUZZ_BUILD    ?= $(BUILD)/fuzz
 # No http_msan: rw_http runs on libhtp, which Debian does not build with MemorySanitizer
 # (MSan needs every byte of code instrumented).
 FUZZ_TARGETS  := decode rules addrlist pcapfile magic ftp ftp_msan expect http smtp evewriter
+FUZZ_TARGETS  += addrfmt
 FUZZ_SECONDS  ?= 30
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_MSAN     := -fsanitize=memory -fsanitize-memory-track-origins
@@ -40,7 +41,7 @@ FUZZ_EXPECT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_expect.c
 FUZZ_HTTP_OBJ   := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRC))
 FUZZ_MSAN_OBJ   := $(patsubst %.c,$(FUZZ_BUILD)/obj-msan/%.o,tests/fuzz/fuzz_ftp.c $(FUZZ_FTP_SRC))
 FUZZ_OBJ        := $(patsubst %,$(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o,decode rules addrlist pcapfile \
-                     evewriter) \
+                     evewriter addrfmt) \
                    $(FUZZ_BUILD)/obj/tests/fuzz/fuzzhost.o $(FUZZ_FTP_OBJ) $(FUZZ_MAGIC_OBJ) \
                    $(FUZZ_EXPECT_OBJ) $(FUZZ_MSAN_OBJ) $(FUZZ_HTTP_OBJ) $(FUZZ_SMTP_OBJ)
 

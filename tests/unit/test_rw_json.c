@@ -317,6 +317,182 @@ static void test_json_line_limit(void)
     free(big);
 }
 
+/* Keys and values take a copying path when every byte is plain ASCII and the escaping one
+ * otherwise: both give the same text, in members and array elements, and the per-string
+ * bound is the same for a plain string as for one that needs escapes. */
+static void test_json_plain_fast_path_and_escaped_keys(void)
+{
+    struct rw_json *j = rw_json_new(0);
+    size_t n = RW_JSON_MAX_BYTES / 6 + 1;
+    char *big = malloc(n);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    rw_json_object_open(j, NULL);
+    rw_json_cstr(j, "plain key", "10.0.0.1");
+    rw_json_cstr(j, "q\"uote", "a\\b");
+    rw_json_cstr(j, "tab\tkey", "");
+    rw_json_str(j, "del", "\x7f~ ", 3);
+    rw_json_str(j, "nul", "a\0b", 3);
+    rw_json_cstr(j, "caf\xc3\xa9", "caf\xc3\xa9");
+    rw_json_cstr(j, "bad", "x\xffy");
+    rw_json_array_open(j, "arr");
+    rw_json_cstr(j, NULL, "2024-03-14T09:00:01.063760+0000");
+    rw_json_cstr(j, NULL, "\"");
+    rw_json_close(j);
+    rw_json_str(j, "empty", NULL, 0);
+    rw_json_close(j);
+    CU_ASSERT_EQUAL(rw_json_error(j), 0);
+    CU_ASSERT_STRING_EQUAL(text(j),
+                           "{\"plain key\":\"10.0.0.1\",\"q\\\"uote\":\"a\\\\b\","
+                           "\"tab\\tkey\":\"\",\"del\":\"\x7f~ \",\"nul\":\"a\\u0000b\","
+                           "\"caf\xc3\xa9\":\"caf\xc3\xa9\",\"bad\":\"x\\\\xffy\","
+                           "\"arr\":[\"2024-03-14T09:00:01.063760+0000\",\"\\\"\"],\"empty\":\"\"}");
+    rw_json_reset(j);
+    memset(big, 'a', n);
+    rw_json_str(j, NULL, big, n); /* plain, yet past the bound every string has */
+    CU_ASSERT_EQUAL(rw_json_error(j), RW_ENOMEM);
+    CU_ASSERT_EQUAL(j->len, 0);
+    rw_json_free(j);
+    free(big);
+}
+
+/* Integers as printf's %llu writes them: 0..199999, every power of ten and its
+ * neighbours, and a spread of large values (INT64_MAX the ceiling). */
+static void test_json_u64_matches_printf(void)
+{
+    struct rw_json *j = rw_json_new(0);
+    unsigned long bad = 0;
+    uint64_t x = 88172645463325252ULL;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    for (uint64_t i = 0; i < 260000; i++) {
+        uint64_t v = i;
+        char want[32];
+
+        if (i >= 200000 && i < 200000 + 57) {
+            uint64_t p = 1;
+
+            for (uint64_t k = 0; k < (i - 200000) / 3; k++)
+                p *= 10;
+            v = p + (i % 3) - 1; /* 10^k - 1, 10^k, 10^k + 1 */
+        } else if (i >= 200057) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            v = x >> (i % 64);
+        }
+        if (v > (uint64_t)INT64_MAX)
+            v = (uint64_t)INT64_MAX;
+        rw_json_reset(j);
+        rw_json_u64(j, NULL, v);
+        snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+        if (j->len != strlen(want) || memcmp(j->buf, want, j->len) != 0)
+            bad++;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    rw_json_free(j);
+}
+
+/* The escape of one byte alone in a string that is otherwise plain ASCII (no quotes). */
+static size_t escape_one(unsigned b, char *out)
+{
+    if (b >= 0x80)
+        return (size_t)snprintf(out, 8, "\\\\x%02x", b);
+    if (b == '"' || b == '\\')
+        return (size_t)snprintf(out, 8, "\\%c", b);
+    if (b == '\b' || b == '\t' || b == '\n' || b == '\f' || b == '\r')
+        return (size_t)snprintf(out, 8, "\\%c", "btnfr"[b == '\b' ? 0 : b == '\t' ? 1 : b == '\n' ? 2 : b == '\f' ? 3 : 4]);
+    if (b < 0x20)
+        return (size_t)snprintf(out, 8, "\\u%04x", b);
+    out[0] = (char)b;
+    return 1;
+}
+
+/* Plain strings are recognised eight bytes at a time: every byte value at every position
+ * of strings of 1 to 25 bytes, on backgrounds of plain bytes next to the borders of the
+ * plain range (space, '!', '#', '[', ']', '~', DEL), gives the escaped text exactly. */
+static void test_json_every_byte_at_every_position(void)
+{
+    static const char *const backgrounds[] = {"abcdefgh", " !#[]~\x7f/", "\x7f\x7f\x7f\x7f~~~~"};
+    struct rw_json *j = rw_json_new(0);
+    size_t wrong = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    for (size_t bg = 0; bg < 3; bg++) {
+        for (size_t len = 1; len <= 25; len++) {
+            for (size_t pos = 0; pos < len; pos++) {
+                for (unsigned b = 0; b < 256; b++) {
+                    unsigned char in[32];
+                    char want[64];
+                    size_t o = 0;
+
+                    for (size_t i = 0; i < len; i++)
+                        in[i] = (unsigned char)backgrounds[bg][i % 8];
+                    in[pos] = (unsigned char)b;
+                    want[o++] = '"';
+                    for (size_t i = 0; i < len; i++)
+                        o += escape_one(in[i], want + o);
+                    want[o++] = '"';
+                    rw_json_reset(j);
+                    rw_json_str(j, NULL, (const char *)in, len);
+                    if (rw_json_error(j) != 0 || j->len != o || memcmp(j->buf, want, o) != 0)
+                        wrong++;
+                }
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    rw_json_free(j);
+}
+
+/* Keys and C-string values shorter than 48 bytes are copied in the pass that finds their
+ * end; longer or non-plain ones take the general path. Around that length, with a byte
+ * to escape first, last or nowhere, the text is the same as rw_json_str's with the length
+ * given (whose escaping the tests above pin down), and the escape itself is checked. */
+static void test_json_short_keys_and_values_agree_with_general_path(void)
+{
+    static const unsigned char specials[] = {0, '"', '\\', '\n', 0x7f, 0xc3, 0xff};
+    struct rw_json *a = rw_json_new(0), *b = rw_json_new(0);
+    size_t wrong = 0;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    for (size_t len = 1; len <= 100; len++) {
+        for (size_t sp = 0; sp < sizeof(specials); sp++) {
+            for (int where = 0; where < 2; where++) {
+                char str[128];
+
+                memset(str, 'k', len);
+                str[len] = '\0';
+                if (specials[sp] != 0)
+                    str[where == 0 ? 0 : len - 1] = (char)specials[sp];
+                rw_json_reset(a);
+                rw_json_reset(b);
+                rw_json_object_open(a, NULL);
+                rw_json_object_open(b, NULL);
+                rw_json_cstr(a, "first", "x");
+                rw_json_str(b, "first", "x", 1);
+                rw_json_cstr(a, str, str);            /* the short path, where it applies */
+                rw_json_str(b, str, str, strlen(str)); /* the general one */
+                rw_json_u64(a, str, len);
+                rw_json_u64(b, str, len);
+                rw_json_close(a);
+                rw_json_close(b);
+                if (rw_json_error(a) != 0 || a->len != b->len || memcmp(a->buf, b->buf, a->len) != 0)
+                    wrong++;
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    /* the exact text at the border, with an escape in the last byte */
+    rw_json_reset(a);
+    rw_json_cstr(a, NULL, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"");
+    CU_ASSERT_STRING_EQUAL(text(a), "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\\\"\"");
+    rw_json_free(a);
+    rw_json_free(b);
+}
+
 static void test_json_out_of_memory(void)
 {
     struct rw_json *j;
@@ -347,6 +523,11 @@ static CU_TestInfo json_tests[] = {
     {"test_json_misuse_is_a_sticky_error", test_json_misuse_is_a_sticky_error},
     {"test_json_line_limit", test_json_line_limit},
     {"test_json_out_of_memory", test_json_out_of_memory},
+    {"test_json_short_keys_and_values_agree_with_general_path",
+     test_json_short_keys_and_values_agree_with_general_path},
+    {"test_json_every_byte_at_every_position", test_json_every_byte_at_every_position},
+    {"test_json_u64_matches_printf", test_json_u64_matches_printf},
+    {"test_json_plain_fast_path_and_escaped_keys", test_json_plain_fast_path_and_escaped_keys},
     CU_TEST_INFO_NULL,
 };
 
