@@ -2,6 +2,7 @@
 /* rw_detect.c — rule matching at file, flow and host-window level; thresholds; alert records. */
 #include "rw_detect.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
@@ -431,13 +432,20 @@ static const struct {
     {"DataTransfer", RW_DETECT_FAM_FILE_TRANSFER},
 };
 
-/* Families of the name s[0..n). */
+/* Families of the name s[0..n). The first letters are compared first, folded as
+ * strncasecmp folds them: most names are passed over without strlen and strncasecmp
+ * (this runs for every part of every flow's names). */
 static unsigned det_name_families(const char *s, size_t n)
 {
+    int c0;
+
+    if (n == 0)
+        return 0;
+    c0 = tolower((unsigned char)s[0]);
     for (size_t i = 0; i < sizeof(det_proto_families) / sizeof(det_proto_families[0]); i++) {
         const char *w = det_proto_families[i].name;
 
-        if (strlen(w) == n && strncasecmp(w, s, n) == 0)
+        if (tolower((unsigned char)w[0]) == c0 && strlen(w) == n && strncasecmp(w, s, n) == 0)
             return det_proto_families[i].fam;
     }
     return 0;
