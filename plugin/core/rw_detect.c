@@ -1172,6 +1172,42 @@ static void det_file_hosts(struct det_ctx *c)
     }
 }
 
+/*
+ * Can no rule act on this file any more? Each file rule has fired or fails a condition
+ * that never changes for the file, and so does each host rule: direction (the flow's
+ * addresses), anonymous (the file's protocol and login), dst and not_dst (the receiver),
+ * type, not_type and filename (the file is typed before its first event; a new rule set
+ * zeroes the file's state). Only the flow's protocol names and the file's size change
+ * between events, and a rule failing one of these fails whatever they become.
+ */
+static int det_file_quiet(struct det_ctx *c)
+{
+    const struct rw_detect_file *file = c->file;
+    const struct rw_detect *d = c->d;
+
+    for (size_t s = 0; s < d->file.n + d->host.n; s++) {
+        int is_file = s < d->file.n;
+        const struct rw_rule *r = is_file ? d->file.rule[s] : d->host.rule[s - d->file.n];
+        int holds = 0;
+
+        if (is_file && det_bit(file->fstate->fired, s))
+            continue;
+        if ((r->direction != RW_DIR_ANY && r->direction != c->dclass) ||
+            (r->anonymous >= 0 && file->anonymous != r->anonymous) || !det_file_conds(c, r))
+            continue;
+        for (size_t i = 0; i < r->nnot_dst && !holds; i++)
+            holds = det_holds(&c->dsti, r->not_dst[i]) != NULL;
+        if (holds)
+            continue;
+        for (size_t i = 0; i < r->ndst && !holds; i++)
+            holds = det_holds(&c->dsti, r->dst[i]) != NULL;
+        if (r->ndst > 0 && !holds)
+            continue;
+        return 0;
+    }
+    return 1;
+}
+
 void rw_detect_file(struct rw_detect *d, const struct rw_detect_flow *f,
                     const struct rw_detect_file *file, enum rw_detect_file_event ev,
                     uint64_t now_us, rw_detect_emit_fn emit, void *ctx)
@@ -1183,6 +1219,11 @@ void rw_detect_file(struct rw_detect *d, const struct rw_detect_flow *f,
     if (d == NULL || f == NULL || f->info == NULL || f->state == NULL || file == NULL ||
         file->fstate == NULL)
         return;
+    /* Most files meet no rule: their chunks (one event each) end here. */
+    if (file->fstate->quiet) {
+        file->fstate->size = file->size;
+        return;
+    }
     det_ctx_init(&c, d, f, file, file->dir == RW_TOCLIENT ? RW_TOCLIENT : RW_TOSERVER, now_us,
                  emit, ctx);
     /* Only a filename condition reads the name: no copy at every chunk without one. */
@@ -1193,6 +1234,7 @@ void rw_detect_file(struct rw_detect *d, const struct rw_detect_flow *f,
     det_file_rules(&c, ev);
     det_file_hosts(&c);
     file->fstate->size = file->size;
+    file->fstate->quiet = (uint8_t)det_file_quiet(&c);
 }
 
 /* ---- EVE ------------------------------------------------------------------------------- */

@@ -128,6 +128,8 @@ struct rw_detect_filestate {
     uint64_t fired[RW_DETECT_SLOT_WORDS];          /* file rules that fired for this file */
     uint64_t counted[RW_DETECT_SLOT_WORDS];        /* host rules that counted this file */
     uint64_t size;                                 /* the file's size at the last event */
+    uint8_t quiet;                                 /* 1: no rule can act on this file
+                                                    * any more (rw_detect_file) */
 };
 
 /* A flow as the rules see it. Everything is borrowed for the call. */
