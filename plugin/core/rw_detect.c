@@ -1014,6 +1014,50 @@ static void det_ctx_init(struct det_ctx *c, struct rw_detect *d, const struct rw
 }
 
 /*
+ * Does r fail a condition that never changes for the flow and direction of c: direction
+ * (home_net and the flow's addresses), dst or not_dst (the receiver's lists)? The rule set
+ * is fixed too: a new one clears the flow's and the files' state.
+ */
+static int det_fixed_fails(struct det_ctx *c, const struct rw_rule *r)
+{
+    int holds = 0;
+
+    if (r->direction != RW_DIR_ANY && r->direction != c->dclass)
+        return 1;
+    for (size_t i = 0; i < r->nnot_dst && !holds; i++)
+        holds = det_holds(&c->dsti, r->not_dst[i]) != NULL;
+    if (holds)
+        return 1;
+    for (size_t i = 0; i < r->ndst && !holds; i++)
+        holds = det_holds(&c->dsti, r->dst[i]) != NULL;
+    return r->ndst > 0 && !holds;
+}
+
+/*
+ * Can no flow or host rule act on this direction of the flow any more? Each flow rule has
+ * fired or fails a fixed condition (det_fixed_fails), and each host rule has file
+ * conditions (the files count those) or fails a fixed one. Payload, names, families and
+ * anonymous, which move, are not relied on.
+ */
+static int det_flow_quiet(struct det_ctx *c)
+{
+    const struct rw_detect_flowstate *st = c->f->state;
+    const struct rw_detect *d = c->d;
+
+    for (size_t s = 0; s < d->flow.n; s++) {
+        if (!det_bit(st->fired, s) && !det_fixed_fails(c, d->flow.rule[s]))
+            return 0;
+    }
+    for (size_t s = 0; s < d->host.n; s++) {
+        const struct rw_rule *r = d->host.rule[s];
+
+        if (!det_has_file_conds(r) && !det_fixed_fails(c, r))
+            return 0;
+    }
+    return 1;
+}
+
+/*
  * A direction's flow and host rules depend on its payload total, the flow's names and
  * families, anonymous, the fired and counted bits, and what never changes for the flow
  * (addresses, so lists and direction; the rule set, whose change clears the state). When
@@ -1056,6 +1100,11 @@ void rw_detect_flow(struct rw_detect *d, const struct rw_detect_flow *f,
 
         if (f->info->pkts[dir] == 0)
             continue;
+        /* No rule can act on this direction whatever moves: nothing to evaluate. */
+        if (st->addrs[dir] & RW_DETECT_ADDR_QUIET) {
+            st->payload[dir] = cur;
+            continue;
+        }
         /* The end tests byte maximums: always evaluated. */
         if (ev == RW_DET_FLOW_PROGRESS && det_flow_unchanged(f, dir))
             continue;
@@ -1091,6 +1140,8 @@ void rw_detect_flow(struct rw_detect *d, const struct rw_detect_flow *f,
         }
         st->payload[dir] = cur;
         det_flow_seen(f, dir);
+        if (det_flow_quiet(&c))
+            st->addrs[dir] |= RW_DETECT_ADDR_QUIET;
     }
 }
 
@@ -1188,20 +1239,11 @@ static int det_file_quiet(struct det_ctx *c)
     for (size_t s = 0; s < d->file.n + d->host.n; s++) {
         int is_file = s < d->file.n;
         const struct rw_rule *r = is_file ? d->file.rule[s] : d->host.rule[s - d->file.n];
-        int holds = 0;
 
         if (is_file && det_bit(file->fstate->fired, s))
             continue;
-        if ((r->direction != RW_DIR_ANY && r->direction != c->dclass) ||
-            (r->anonymous >= 0 && file->anonymous != r->anonymous) || !det_file_conds(c, r))
-            continue;
-        for (size_t i = 0; i < r->nnot_dst && !holds; i++)
-            holds = det_holds(&c->dsti, r->not_dst[i]) != NULL;
-        if (holds)
-            continue;
-        for (size_t i = 0; i < r->ndst && !holds; i++)
-            holds = det_holds(&c->dsti, r->dst[i]) != NULL;
-        if (r->ndst > 0 && !holds)
+        if ((r->anonymous >= 0 && file->anonymous != r->anonymous) || !det_file_conds(c, r) ||
+            det_fixed_fails(c, r))
             continue;
         return 0;
     }

@@ -120,6 +120,8 @@ enum {
     RW_DETECT_ADDR_SRC_HOME = 0x02,     /* the sender is inside home_net */
     RW_DETECT_ADDR_DST_HOME = 0x04,     /* the receiver is inside home_net */
     RW_DETECT_ADDR_DST_UNLISTED = 0x08, /* the receiver is in no list of the rule set */
+    RW_DETECT_ADDR_QUIET = 0x10,        /* set by rw_detect_flow: no flow or host rule can
+                                         * act on this direction any more */
 };
 
 /* Per-file state. Owned by the caller (embedded in its file), zeroed when the file
