@@ -819,6 +819,111 @@ static void test_detect_unchanged_direction_still_sees_anonymous_names_and_end(v
     cap_reset(&c);
 }
 
+/* A file no rule can act on any more stops being evaluated (its state says quiet), but only
+ * once every rule has fired or fails a condition fixed for the file: a rule waiting for a
+ * protocol name or a size keeps the file evaluated until it fires. */
+static void test_detect_quiet_file_waits_for_rules_on_names_and_size(void)
+{
+    struct rw_ruleset *rs = load_text(SET_HEAD
+                                      "rules:\n"
+                                      "  - {sid: 1, msg: flagged project, level: file,\n"
+                                      "     match: {dst: [flag], direction: outbound,\n"
+                                      "             type: [project]}}\n"
+                                      "  - {sid: 2, msg: big ftp upload, level: file,\n"
+                                      "     match: {proto: [ftp], direction: outbound,\n"
+                                      "             bytes: {min: 1000}}}\n");
+    struct rw_detect *d = new_detect(rs, 0);
+    struct cap c = {0};
+    struct tflow fl;
+    struct tfile down, up;
+
+    tflow_init(&fl, "10.0.0.1", 40000, "93.184.216.34", 21, T0, 1);
+    fl.info.pkts[RW_TOSERVER] = 1;
+    fl.info.pkts[RW_TOCLIENT] = 1;
+    /* A download to the home client: both rules want outbound, so quiet at once. */
+    tfile_init(&down, rs, "shot.psd", RW_TOCLIENT, NULL, NULL);
+    tfile_event(d, &fl, &down, RW_DET_FILE_IDENTIFIED, 4096, T0 + 1, &c);
+    CU_ASSERT_EQUAL(down.fs.quiet, 1);
+    tfile_event(d, &fl, &down, RW_DET_FILE_GREW, 8192, T0 + 2, &c);
+    CU_ASSERT_EQUAL(down.fs.size, 8192);
+    tfile_event(d, &fl, &down, RW_DET_FILE_END, 9000, T0 + 3, &c);
+    CU_ASSERT_EQUAL(down.fs.size, 9000);
+    CU_ASSERT_EQUAL(c.n, 0);
+    /* An upload to an unlisted host: sid 1 fails dst for good, sid 2 waits for the name
+     * and the size, so the file stays evaluated. */
+    tfile_init(&up, rs, "shot.psd", RW_TOSERVER, NULL, NULL);
+    tfile_event(d, &fl, &up, RW_DET_FILE_IDENTIFIED, 500, T0 + 4, &c);
+    CU_ASSERT_EQUAL(up.fs.quiet, 0);
+    tfile_event(d, &fl, &up, RW_DET_FILE_GREW, 2000, T0 + 5, &c);
+    CU_ASSERT_EQUAL(up.fs.quiet, 0);
+    CU_ASSERT_EQUAL(c.n, 0);
+    fl.view.proto = "FTP_DATA";
+    fl.view.app_proto = "ftp";
+    tfile_event(d, &fl, &up, RW_DET_FILE_GREW, 3000, T0 + 6, &c);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    CU_ASSERT_EQUAL(c.a[0].sid, 2);
+    CU_ASSERT_EQUAL(c.a[0].bytes, 3000);
+    CU_ASSERT_EQUAL(c.a[0].ts, T0 + 6);
+    /* sid 2 has fired, sid 1 never can: quiet now, and nothing more comes. */
+    CU_ASSERT_EQUAL(up.fs.quiet, 1);
+    tfile_event(d, &fl, &up, RW_DET_FILE_END, 5000, T0 + 7, &c);
+    CU_ASSERT_EQUAL(c.n, 1);
+    CU_ASSERT_EQUAL(up.fs.size, 5000);
+    rw_detect_free(&d);
+    rw_rules_free(&rs);
+    cap_reset(&c);
+}
+
+/* The same for a flow's directions: the reply direction (inbound) fails every rule for
+ * good at its first packet; the client's waits for TLS, fires, then goes quiet. A flagged
+ * receiver keeps the direction evaluated. */
+static void test_detect_quiet_direction_waits_for_rules_on_names(void)
+{
+    struct rw_ruleset *rs = load_text(SET_HEAD
+                                      "rules:\n"
+                                      "  - {sid: 3, msg: flagged volume, level: flow,\n"
+                                      "     match: {dst: [flag], bytes: {min: 100}}}\n"
+                                      "  - {sid: 4, msg: tls out, level: flow,\n"
+                                      "     match: {proto: [tls], direction: outbound}}\n"
+                                      "  - {sid: 5, msg: flagged host, level: host,\n"
+                                      "     match: {dst: [flag]}, window: {span: 1h, files: 3}}\n");
+    struct rw_detect *d = new_detect(rs, 0);
+    struct cap c = {0};
+    struct tflow fl;
+
+    tflow_init(&fl, "10.0.0.1", 40000, "93.184.216.34", 443, T0, 1);
+    fl.view.proto = NULL;
+    fl.view.app_proto = NULL;
+    tflow_packet(d, &fl, RW_TOSERVER, 300, T0, &c);
+    tflow_packet(d, &fl, RW_TOCLIENT, 1400, T0 + 1, &c);
+    CU_ASSERT_EQUAL(fl.st.addrs[RW_TOSERVER] & RW_DETECT_ADDR_QUIET, 0);
+    CU_ASSERT_EQUAL(fl.st.addrs[RW_TOCLIENT] & RW_DETECT_ADDR_QUIET, RW_DETECT_ADDR_QUIET);
+    CU_ASSERT_EQUAL(c.n, 0);
+    fl.view.proto = "TLS";
+    fl.view.app_proto = "tls";
+    tflow_packet(d, &fl, RW_TOSERVER, 200, T0 + 2, &c);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    CU_ASSERT_EQUAL(c.a[0].sid, 4);
+    CU_ASSERT_EQUAL(c.a[0].dir, RW_TOSERVER);
+    CU_ASSERT_EQUAL(c.a[0].bytes, 500);
+    CU_ASSERT_EQUAL(fl.st.addrs[RW_TOSERVER] & RW_DETECT_ADDR_QUIET, RW_DETECT_ADDR_QUIET);
+    tflow_packet(d, &fl, RW_TOSERVER, 200, T0 + 3, &c);
+    CU_ASSERT_EQUAL(fl.st.payload[RW_TOSERVER], 700);
+    rw_detect_flow(d, &fl.view, RW_DET_FLOW_END, T0 + 4, cap_emit, &c);
+    CU_ASSERT_EQUAL(c.n, 1);
+    tflow_init(&fl, "10.0.0.1", 40001, "175.45.176.9", 443, T0 + 5, 2);
+    tflow_packet(d, &fl, RW_TOSERVER, 50, T0 + 5, &c);
+    CU_ASSERT_EQUAL(fl.st.addrs[RW_TOSERVER] & RW_DETECT_ADDR_QUIET, 0);
+    tflow_packet(d, &fl, RW_TOSERVER, 50, T0 + 6, &c);
+    CU_ASSERT_EQUAL_FATAL(c.n, 2);
+    CU_ASSERT_EQUAL(c.a[1].sid, 3);
+    CU_ASSERT_EQUAL(c.a[1].bytes, 100);
+    CU_ASSERT_EQUAL(fl.st.addrs[RW_TOSERVER] & RW_DETECT_ADDR_QUIET, 0);
+    rw_detect_free(&d);
+    rw_rules_free(&rs);
+    cap_reset(&c);
+}
+
 static void test_detect_families_and_anonymity_helpers(void)
 {
     CU_ASSERT_EQUAL(rw_detect_families("TLS.YouTube", "tls", "Media"), RW_DETECT_FAM_ENCRYPTED);
@@ -830,6 +935,12 @@ static void test_detect_families_and_anonymity_helpers(void)
     CU_ASSERT_EQUAL(rw_detect_families("SSH", "ssh", "RemoteAccess"),
                     RW_DETECT_FAM_ENCRYPTED | RW_DETECT_FAM_REMOTE_ACCESS);
     CU_ASSERT_EQUAL(rw_detect_families("Unknown", "failed", NULL), 0);
+    /* Any case, first letter included; empty parts and near names give nothing. */
+    CU_ASSERT_EQUAL(rw_detect_families("wIREGUARD", NULL, NULL),
+                    RW_DETECT_FAM_ENCRYPTED | RW_DETECT_FAM_VPN);
+    CU_ASSERT_EQUAL(rw_detect_families("teamviewer..x", NULL, NULL),
+                    RW_DETECT_FAM_ENCRYPTED | RW_DETECT_FAM_REMOTE_ACCESS);
+    CU_ASSERT_EQUAL(rw_detect_families("TL.TLSX", "", NULL), RW_DETECT_FAM_CLEARTEXT);
     CU_ASSERT_EQUAL(rw_detect_families(NULL, NULL, NULL), 0);
     CU_ASSERT_EQUAL(rw_detect_anonymity("http", 0, 0), 1);
     CU_ASSERT_EQUAL(rw_detect_anonymity("http", 1, 0), 0);
@@ -1733,6 +1844,10 @@ static CU_TestInfo detect_tests[] = {
      test_detect_flow_rules_wait_for_protocol_and_judge_max_at_end},
     {"unchanged_direction_still_sees_anonymous_names_and_end",
      test_detect_unchanged_direction_still_sees_anonymous_names_and_end},
+    {"quiet_file_waits_for_rules_on_names_and_size",
+     test_detect_quiet_file_waits_for_rules_on_names_and_size},
+    {"quiet_direction_waits_for_rules_on_names",
+     test_detect_quiet_direction_waits_for_rules_on_names},
     {"families_and_anonymity_helpers", test_detect_families_and_anonymity_helpers},
     {"thresholds_follow_suricata_for_every_type_and_track",
      test_detect_thresholds_follow_suricata_for_every_type_and_track},
