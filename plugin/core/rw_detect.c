@@ -1250,6 +1250,14 @@ static int det_file_quiet(struct det_ctx *c)
     return 1;
 }
 
+int rw_detect_file_skip(struct rw_detect_filestate *fs, uint64_t size)
+{
+    if (!fs->quiet)
+        return 0;
+    fs->size = size;
+    return 1;
+}
+
 void rw_detect_file(struct rw_detect *d, const struct rw_detect_flow *f,
                     const struct rw_detect_file *file, enum rw_detect_file_event ev,
                     uint64_t now_us, rw_detect_emit_fn emit, void *ctx)

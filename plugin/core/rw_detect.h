@@ -255,6 +255,15 @@ void rw_detect_file(struct rw_detect *d, const struct rw_detect_flow *f,
                     const struct rw_detect_file *file, enum rw_detect_file_event ev,
                     uint64_t now_us, rw_detect_emit_fn emit, void *ctx);
 
+/*
+ * rw_detect_file_skip is for a caller about to call rw_detect_file at every chunk of a
+ * file: when no rule can act on the file any more (rw_detect_file found so at an earlier
+ * event and said so in fs), it records size as the file's size at the last event, as
+ * rw_detect_file would, and returns 1; the caller need not build the view nor call. Else
+ * 0. fs must not be NULL.
+ */
+int rw_detect_file_skip(struct rw_detect_filestate *fs, uint64_t size);
+
 /* rw_detect_stats copies the counters into out. */
 void rw_detect_stats(struct rw_detect *d, struct rw_detect_stats *out);
 

@@ -19,6 +19,7 @@ struct rw_file {
     uint8_t gaps;
     uint8_t credentials;
     uint8_t anonymous_login;
+    int8_t anonymous;                /* rw_detect_anonymity of the three above, at open */
     uint32_t gen;                    /* rule-set generation of dfs and types */
     uint64_t size;
     size_t name_len;
@@ -156,8 +157,9 @@ uint32_t rw_files_open(struct rw_files *fs, const struct rw_files_call *c, uint8
         f->credentials = meta->credentials != 0;
         f->anonymous_login = meta->anonymous != 0;
     }
-    fs->anonymous = rw_detect_anonymity(f->app_proto[0] != '\0' ? f->app_proto : NULL,
-                                        f->credentials, f->anonymous_login);
+    f->anonymous = rw_detect_anonymity(f->app_proto[0] != '\0' ? f->app_proto : NULL,
+                                       f->credentials, f->anonymous_login);
+    fs->anonymous = f->anonymous;
     f->next = fs->open;
     fs->open = f;
     fs->nopen++;
@@ -183,7 +185,7 @@ static void files_view(struct rw_file *f, uint8_t state, struct rw_detect_file *
     d->types = f->types;
     d->app_proto = f->app_proto[0] != '\0' ? f->app_proto : NULL;
     d->credentials = f->credentials;
-    d->anonymous = rw_detect_anonymity(d->app_proto, f->credentials, f->anonymous_login);
+    d->anonymous = f->anonymous;
     d->state = state;
     d->gaps = f->gaps;
     d->fstate = &f->dfs;
@@ -203,6 +205,9 @@ static void files_event(struct rw_files *fs, const struct rw_files_call *c, stru
                                      f->typed ? f->ft.desc : NULL, f->name);
         f->gen = c->gen;
     }
+    /* A file no rule can act on: no view to build at each chunk. */
+    if (rw_detect_file_skip(&f->dfs, f->size))
+        return;
     files_view(f, state, &d);
     rw_detect_file(fs->env->detect, c->flow, &d, ev, c->now_us, fs->env->emit,
                    fs->env->emit_ctx);

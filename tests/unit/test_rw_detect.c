@@ -849,11 +849,16 @@ static void test_detect_quiet_file_waits_for_rules_on_names_and_size(void)
     tfile_event(d, &fl, &down, RW_DET_FILE_END, 9000, T0 + 3, &c);
     CU_ASSERT_EQUAL(down.fs.size, 9000);
     CU_ASSERT_EQUAL(c.n, 0);
+    /* What a caller may ask before building the view. */
+    CU_ASSERT_EQUAL(rw_detect_file_skip(&down.fs, 9500), 1);
+    CU_ASSERT_EQUAL(down.fs.size, 9500);
     /* An upload to an unlisted host: sid 1 fails dst for good, sid 2 waits for the name
      * and the size, so the file stays evaluated. */
     tfile_init(&up, rs, "shot.psd", RW_TOSERVER, NULL, NULL);
     tfile_event(d, &fl, &up, RW_DET_FILE_IDENTIFIED, 500, T0 + 4, &c);
     CU_ASSERT_EQUAL(up.fs.quiet, 0);
+    CU_ASSERT_EQUAL(rw_detect_file_skip(&up.fs, 1500), 0);
+    CU_ASSERT_EQUAL(up.fs.size, 500);
     tfile_event(d, &fl, &up, RW_DET_FILE_GREW, 2000, T0 + 5, &c);
     CU_ASSERT_EQUAL(up.fs.quiet, 0);
     CU_ASSERT_EQUAL(c.n, 0);
