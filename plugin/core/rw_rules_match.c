@@ -179,14 +179,57 @@ uint64_t rw_rules_types_of(const struct rw_ruleset *rs, const char *mime, const 
     return rw_rules_types_of_content(rs, mime, desc) | rw_rules_types_of_name(rs, filename);
 }
 
+/* Does ext equal the name's tail after the dot at dot (folded as has_ext folds it)? */
+static int tail_is_ext(const char *name, size_t nlen, size_t dot, const char *ext)
+{
+    const char *t = name + dot + 1;
+    size_t tl = nlen - dot - 1, i = 0;
+
+    while (i < tl && (unsigned char)ext[i] == fold((unsigned char)t[i]))
+        i++;
+    return i == tl && ext[i] == '\0';
+}
+
+/* Most names have one or two dots, and an extension can only follow one of them (not the
+ * first byte: has_ext wants a character before the dot). Trying each extension against
+ * those few tails is has_ext's answer without a strlen per extension; a name with more
+ * dots takes has_ext itself, so no name costs more than before. */
+#define TYPES_NAME_DOTS 4
+
 uint64_t rw_rules_types_of_name(const struct rw_ruleset *rs, const char *filename)
 {
-    size_t flen;
+    size_t flen, dots[TYPES_NAME_DOTS], ndots = 0;
     uint64_t bits = 0;
 
     if (rs == NULL || filename == NULL)
         return 0;
     flen = strlen(filename);
+    for (size_t k = flen; k-- > 1 && ndots <= TYPES_NAME_DOTS;) {
+        if (filename[k] == '.') {
+            if (ndots == TYPES_NAME_DOTS) {
+                ndots++; /* too many: has_ext below */
+                break;
+            }
+            dots[ndots++] = k;
+        }
+    }
+    if (ndots == 0)
+        return 0;
+    if (ndots <= TYPES_NAME_DOTS) {
+        for (size_t i = 0; i < rs->ngroups; i++) {
+            const struct rw_typegroup *g = &rs->groups[i];
+
+            for (size_t j = 0; j < g->next && !(bits & (1ULL << i)); j++) {
+                for (size_t d = 0; d < ndots; d++) {
+                    if (tail_is_ext(filename, flen, dots[d], g->ext[j])) {
+                        bits |= 1ULL << i;
+                        break;
+                    }
+                }
+            }
+        }
+        return bits;
+    }
     for (size_t i = 0; i < rs->ngroups; i++) {
         const struct rw_typegroup *g = &rs->groups[i];
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_rw_rules.c — the rule-set loader: default set, --set, directories, catalogue, OOM. */
 #include <CUnit/CUnit.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -338,6 +339,95 @@ static void test_rules_default_groups_cover_every_studio_format(void)
                     (unsigned long long)want, cases[i].groups);
         CU_ASSERT_EQUAL(got, want);
     }
+    rw_rules_free(&rs);
+}
+
+/* The extension half of the type groups against a plain reading of its contract (the name
+ * ends in "." + ext, a character before the dot, the name folded to lower case), over
+ * the default set and names built from the letters of its extensions, dots and capitals:
+ * names with up to four dots take the tail path, more take the per-extension path. */
+static int ext_oracle(const char *name, const char *ext)
+{
+    size_t nl = strlen(name), el = strlen(ext);
+
+    if (nl < el + 2 || name[nl - el - 1] != '.')
+        return 0;
+    for (size_t i = 0; i < el; i++)
+        if (tolower((unsigned char)name[nl - el + i]) != (unsigned char)ext[i])
+            return 0;
+    return 1;
+}
+
+static void test_rules_types_of_name_matches_every_tail(void)
+{
+    static const char alphabet[] = "..aAgGzZtTrRmMoOvVpPsSdDx.";
+    size_t positives = 0;
+    static const struct {
+        const char *name;
+        const char *groups;
+    } cases[] = {
+        {"shot.MOV", "video"},     {"x.tar.gz", "archive"}, {"x.TAR.GZ", "archive"},
+        {".mov", ""},              {"a.mov.", ""},          {"a..mov", "video"},
+        {"a.b.c.d.e.f.psd", "project"}, {"mov", ""},        {"", ""},
+    };
+    struct rw_ruleset *rs;
+    uint64_t seed = 88172645463325252ULL;
+    char name[24];
+
+    RW_NEED_FILE(RULES_DIR "/reelwatch.yaml");
+    rs = load_ok(RULES_DIR, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint64_t want = cases[i].groups[0] != '\0' ? group_bit(rs, cases[i].groups) : 0;
+
+        CU_ASSERT_EQUAL(rw_rules_types_of_name(rs, cases[i].name), want);
+    }
+    for (size_t round = 0; round < 200000; round++) {
+        size_t len = 0, pre, post;
+        uint64_t want = 0;
+        const struct rw_typegroup *pg;
+        const char *ext;
+
+        seed ^= seed << 13; /* xorshift64: the same names every run */
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        /* a random head (0..7), often a dot and a real extension in random case, then a
+         * random tail (0..2, mostly none) */
+        pre = (size_t)(seed % 8);
+        for (size_t k = 0; k < pre; k++)
+            name[len++] = alphabet[(seed >> (8 + 5 * k)) % (sizeof(alphabet) - 1)];
+        pg = rw_rules_group(rs, (size_t)(seed >> 48) % rw_rules_group_count(rs));
+        ext = pg->ext[(size_t)(seed >> 52) % pg->next];
+        if ((seed >> 44) & 3)
+            name[len++] = '.';
+        for (size_t k = 0; ext[k] != '\0' && len < sizeof(name) - 3; k++)
+            name[len++] = (char)(((seed >> (k % 40)) & 1) ? toupper((unsigned char)ext[k])
+                                                          : ext[k]);
+        post = (seed >> 58) % 8 < 2 ? (size_t)(seed >> 61) % 3 : 0;
+        for (size_t k = 0; k < post; k++)
+            name[len++] = alphabet[(seed >> (3 * k)) % (sizeof(alphabet) - 1)];
+        name[len] = '\0';
+        for (size_t g = 0; g < rw_rules_group_count(rs); g++) {
+            const struct rw_typegroup *tg = rw_rules_group(rs, g);
+
+            for (size_t j = 0; j < tg->next; j++) {
+                if (ext_oracle(name, tg->ext[j])) {
+                    want |= 1ULL << g;
+                    break;
+                }
+            }
+        }
+        positives += want != 0;
+        if (rw_rules_types_of_name(rs, name) != want) {
+            fprintf(stderr, "\nname \"%s\": got %#llx want %#llx\n", name,
+                    (unsigned long long)rw_rules_types_of_name(rs, name),
+                    (unsigned long long)want);
+            CU_FAIL("types_of_name differs from the contract");
+            break;
+        }
+    }
+    /* the names hit extensions often enough to mean something */
+    CU_ASSERT_TRUE(positives > 50000);
     rw_rules_free(&rs);
 }
 
@@ -896,6 +986,7 @@ static CU_TestInfo rules_tests[] = {
      test_rules_default_set_loads_with_exact_summary},
     {"test_rules_default_groups_cover_every_studio_format",
      test_rules_default_groups_cover_every_studio_format},
+    {"test_rules_types_of_name_matches_every_tail", test_rules_types_of_name_matches_every_tail},
     {"test_rules_set_overrides_home_net", test_rules_set_overrides_home_net},
     {"test_rules_set_reports_every_bad_setting", test_rules_set_reports_every_bad_setting},
     {"test_rules_set_alone_defines_home_net_for_an_empty_file",
