@@ -250,6 +250,10 @@ void rw_detect_flow(struct rw_detect *d, const struct rw_detect_flow *f,
  * once per file; host rules count the file once (and its flow once, when they have file
  * conditions, with the file's bytes as it grows). Alerts go to emit(ctx, alert). Never
  * fails and never allocates; file->fstate (and f->state) are updated.
+ * A file's name, dir, types and anonymous must stay the same over its events, as must a
+ * flow's addresses (only sizes, payload and names may move): once no rule can act on
+ * the file or a flow direction whatever those become, later events return at once. A new
+ * rule set must come with zeroed states, as it must for the fired bits anyway.
  */
 void rw_detect_file(struct rw_detect *d, const struct rw_detect_flow *f,
                     const struct rw_detect_file *file, enum rw_detect_file_event ev,
