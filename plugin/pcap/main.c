@@ -602,6 +602,13 @@ static void host_resume(struct host *h)
     pthread_mutex_unlock(&h->mu);
 }
 
+/* How far ahead of the message it works on a worker prefetches its batch. The reader wrote
+ * the batch on another core a few hundred KiB ago: without this the first load of every
+ * message header missed the cache (most of a two-worker replay's extra CPU time,
+ * docs/performance.md "Workers, round three"). A packet's flow work takes about a
+ * microsecond, long enough for the lines of the next few packets to arrive. */
+#define HOST_PREFETCH_BYTES 4096u
+
 static void *worker_replay_main(void *arg)
 {
     struct worker *w = arg;
@@ -609,10 +616,16 @@ static void *worker_replay_main(void *arg)
 
     while (!done) {
         struct rw_batch *b = rw_queue_get_full(w->q);
+        size_t pf = 0; /* the batch is prefetched up to here */
 
         for (size_t off = 0; off < b->used;) {
             struct host_msg *m = (struct host_msg *)(void *)(b->data + off);
             struct rw_decoded d;
+            size_t pf_end = off + HOST_PREFETCH_BYTES < b->used ? off + HOST_PREFETCH_BYTES
+                                                                : b->used;
+
+            for (; pf < pf_end; pf += 64)
+                __builtin_prefetch(b->data + pf, 0, 3);
 
             switch (m->kind) {
             case MSG_PACKET:
@@ -634,6 +647,9 @@ static void *worker_replay_main(void *arg)
                 host_worker_pause(w->h);
                 break;
             default:
+                /* MSG_END: flows still open end now, on this thread, while the other
+                 * workers end theirs (the main thread's flush then finds none). */
+                rw_flowtable_flush(w->ft, RW_END_SHUTDOWN);
                 done = 1;
                 break;
             }
@@ -644,9 +660,9 @@ static void *worker_replay_main(void *arg)
     return NULL;
 }
 
-/* Ends the replay threads: every batch is worked off, then each thread returns. Their
- * clocks are brought to the last packet's, so flows idle by then end as timed out, as
- * with one thread. */
+/* Ends the replay threads: every batch is worked off, then each thread ends the flows
+ * still open (reason shutdown, in parallel) and returns. Their clocks are brought to the
+ * last packet's first, so flows idle by then end as timed out, as with one thread. */
 static void host_stop_replay_threads(struct host *h)
 {
     if (!h->threads)
