@@ -109,7 +109,8 @@ struct worker {
     /* Replay: the reader's fields, a cache line away from the worker's: now_us is written
      * on every packet and cur read on every one (false sharing made each hand-off a miss). */
     char pad_reader[64];
-    struct rw_queue *q;            /* replay: batches from the reader */
+    struct rw_queue *q;            /* replay: batches from the reader (host.q) */
+    size_t idx;                    /* replay: this worker's line in q */
     struct rw_batch *cur;          /* replay: the batch the reader is filling */
     pcap_t *pcap;                  /* live: this worker's fanout member */
     int dlt;
@@ -143,6 +144,7 @@ struct host {
     uint64_t next_tick_us;    /* replay: packet time of the next clock message */
     uint64_t sent_us;         /* replay: clock of the last packet handed to a worker */
     char *readbuf;            /* replay: the capture files' stdio buffer (NULL: stdio's) */
+    struct rw_queue *q;       /* replay with threads: the workers' batch pool */
 };
 
 static void usage(FILE *fp)
@@ -467,8 +469,9 @@ static void worker_packet(struct worker *w, const struct rw_decoded *d, uint64_t
 /* ---- replay with worker threads: batches of messages ------------------------------------ */
 
 /* Batches per worker and their size: a message is at most a header and one packet's
- * layer-3 bytes (a snaplen of at most 256 KiB). 4 x 512 KiB per worker, fixed. */
-enum { HOST_BATCHES = 4, HOST_BATCH_BYTES = 512 * 1024 };
+ * layer-3 bytes (a snaplen of at most 256 KiB). 8 x 512 KiB per worker in one pool that
+ * all workers share (rw_queue.h), fixed. */
+enum { HOST_BATCHES = 8, HOST_BATCH_BYTES = 512 * 1024 };
 
 enum { MSG_PACKET = 1, MSG_CLOCK, MSG_PAUSE, MSG_END };
 
@@ -511,7 +514,7 @@ static size_t host_shard(const struct host *h, const struct rw_flow_key *k)
 static void host_flush_batch(struct worker *w)
 {
     if (w->cur != NULL && w->cur->used > 0) {
-        rw_queue_put_full(w->q, w->cur);
+        rw_queue_put_full(w->q, w->idx, w->cur);
         w->cur = NULL;
     }
 }
@@ -618,7 +621,7 @@ static void *worker_replay_main(void *arg)
     int done = 0;
 
     while (!done) {
-        struct rw_batch *b = rw_queue_get_full(w->q);
+        struct rw_batch *b = rw_queue_get_full(w->q, w->idx);
         size_t pf = 0; /* the batch is prefetched up to here */
 
         for (size_t off = 0; off < b->used;) {
@@ -1208,19 +1211,20 @@ static int host_setup_signals(void)
     return sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Replay with --workers > 1: a queue and a thread per worker. */
+/* Replay with --workers > 1: one batch pool for all, a thread per worker. */
 static int host_start_replay_threads(struct host *h)
 {
     if (h->nw < 2)
         return 0;
+    h->q = rw_queue_new(h->nw, HOST_BATCHES * h->nw, HOST_BATCH_BYTES);
+    if (h->q == NULL) {
+        fprintf(stderr, "reelwatch: out of memory for the worker queues\n");
+        h->capture_errors++;
+        return -1;
+    }
     for (size_t i = 0; i < h->nw; i++) {
-        h->w[i].q = rw_queue_new(HOST_BATCHES, HOST_BATCH_BYTES);
-        if (h->w[i].q == NULL) {
-            fprintf(stderr, "reelwatch: out of memory for the worker queues\n");
-            h->capture_errors++;
-            host_stop_replay_threads(h);
-            return -1;
-        }
+        h->w[i].q = h->q;
+        h->w[i].idx = i;
     }
     h->threads = 1;
     for (size_t i = 0; i < h->nw; i++) {
@@ -1286,7 +1290,7 @@ static void host_free_workers(struct host *h)
         rw_flowtable_free(&h->w[i].ft);
         if (i > 0)
             rw_engine_free(&h->w[i].engine);
-        rw_queue_free(&h->w[i].q);
+        h->w[i].q = NULL;
         if (h->w[i].pcap != NULL)
             pcap_close(h->w[i].pcap);
     }
@@ -1295,6 +1299,7 @@ static void host_free_workers(struct host *h)
         pthread_cond_destroy(&h->cv_paused);
         pthread_mutex_destroy(&h->mu);
     }
+    rw_queue_free(&h->q);
     rw_free(h->w);
     h->w = NULL;
 }

@@ -1,23 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* rw_queue.c — bounded batch queue between the reader thread and one worker. */
+/* rw_queue.c — bounded batch pool between the reader thread and its workers. */
 #include "rw_queue.h"
 
 #include <pthread.h>
 
 #include "rw.h"
 
-/* A ring of batch pointers for each direction; each holds at most n at once. */
+/* A ring of batch pointers; each holds at most n (the queue's batch count) at once. */
 struct queue_ring {
     struct rw_batch **slot;
     size_t head, count;
 };
 
+/* One consumer's line of full batches and the condition it waits on. */
+struct queue_line {
+    struct queue_ring full;
+    pthread_cond_t have_full;
+};
+
 struct rw_queue {
     pthread_mutex_t mu;
-    pthread_cond_t have_full, have_empty;
-    size_t n;
-    struct queue_ring full, empty;
-    struct rw_batch **all;  /* every batch, for freeing */
+    pthread_cond_t have_empty;
+    size_t n;                 /* batches */
+    size_t nc;                /* consumers */
+    struct queue_ring empty;  /* the pool */
+    struct rw_batch **all;    /* every batch, for freeing */
+    struct rw_batch **slots;  /* the lines' slots: n for each */
+    struct queue_line line[]; /* nc of them */
 };
 
 static void ring_push(struct queue_ring *r, size_t n, struct rw_batch *b)
@@ -35,26 +44,31 @@ static struct rw_batch *ring_pop(struct queue_ring *r, size_t n)
     return b;
 }
 
-struct rw_queue *rw_queue_new(size_t nbatches, size_t batch_bytes)
+struct rw_queue *rw_queue_new(size_t nconsumers, size_t nbatches, size_t batch_bytes)
 {
     struct rw_queue *q;
 
-    if (nbatches == 0 || batch_bytes == 0)
+    if (nconsumers == 0 || nbatches == 0 || batch_bytes == 0 ||
+        nconsumers > (SIZE_MAX - sizeof(*q)) / sizeof(q->line[0]) / nbatches)
         return NULL;
-    q = rw_calloc(1, sizeof(*q));
+    q = rw_calloc(1, sizeof(*q) + nconsumers * sizeof(q->line[0]));
     if (q == NULL)
         return NULL;
     q->n = nbatches;
-    q->all = rw_calloc(nbatches, sizeof(*q->all));
-    q->full.slot = rw_calloc(nbatches, sizeof(*q->full.slot));
-    q->empty.slot = rw_calloc(nbatches, sizeof(*q->empty.slot));
+    q->nc = nconsumers;
     pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->have_full, NULL);
     pthread_cond_init(&q->have_empty, NULL);
-    if (q->all == NULL || q->full.slot == NULL || q->empty.slot == NULL) {
+    for (size_t c = 0; c < nconsumers; c++)
+        pthread_cond_init(&q->line[c].have_full, NULL);
+    q->all = rw_calloc(nbatches, sizeof(*q->all));
+    q->empty.slot = rw_calloc(nbatches, sizeof(*q->empty.slot));
+    q->slots = rw_calloc(nconsumers * nbatches, sizeof(*q->slots));
+    if (q->all == NULL || q->empty.slot == NULL || q->slots == NULL) {
         rw_queue_free(&q);
         return NULL;
     }
+    for (size_t c = 0; c < nconsumers; c++)
+        q->line[c].full.slot = q->slots + c * nbatches;
     for (size_t i = 0; i < nbatches; i++) {
         struct rw_batch *b = rw_malloc(sizeof(*b) + batch_bytes);
 
@@ -80,9 +94,10 @@ void rw_queue_free(struct rw_queue **qp)
     for (size_t i = 0; q->all != NULL && i < q->n; i++)
         rw_free(q->all[i]);
     rw_free(q->all);
-    rw_free(q->full.slot);
     rw_free(q->empty.slot);
-    pthread_cond_destroy(&q->have_full);
+    rw_free(q->slots);
+    for (size_t c = 0; c < q->nc; c++)
+        pthread_cond_destroy(&q->line[c].have_full);
     pthread_cond_destroy(&q->have_empty);
     pthread_mutex_destroy(&q->mu);
     rw_free(q);
@@ -101,22 +116,22 @@ struct rw_batch *rw_queue_get_empty(struct rw_queue *q)
     return b;
 }
 
-void rw_queue_put_full(struct rw_queue *q, struct rw_batch *b)
+void rw_queue_put_full(struct rw_queue *q, size_t c, struct rw_batch *b)
 {
     pthread_mutex_lock(&q->mu);
-    ring_push(&q->full, q->n, b);
-    pthread_cond_signal(&q->have_full);
+    ring_push(&q->line[c].full, q->n, b);
+    pthread_cond_signal(&q->line[c].have_full);
     pthread_mutex_unlock(&q->mu);
 }
 
-struct rw_batch *rw_queue_get_full(struct rw_queue *q)
+struct rw_batch *rw_queue_get_full(struct rw_queue *q, size_t c)
 {
     struct rw_batch *b;
 
     pthread_mutex_lock(&q->mu);
-    while (q->full.count == 0)
-        pthread_cond_wait(&q->have_full, &q->mu);
-    b = ring_pop(&q->full, q->n);
+    while (q->line[c].full.count == 0)
+        pthread_cond_wait(&q->line[c].have_full, &q->mu);
+    b = ring_pop(&q->line[c].full, q->n);
     pthread_mutex_unlock(&q->mu);
     return b;
 }
