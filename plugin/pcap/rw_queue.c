@@ -23,6 +23,8 @@ struct rw_queue {
     pthread_cond_t have_empty;
     size_t n;                 /* batches */
     size_t nc;                /* consumers */
+    size_t low;               /* a waiting producer resumes with this many empty */
+    int producer_waits;
     struct queue_ring empty;  /* the pool */
     struct rw_batch **all;    /* every batch, for freeing */
     struct rw_batch **slots;  /* the lines' slots: n for each */
@@ -56,6 +58,7 @@ struct rw_queue *rw_queue_new(size_t nconsumers, size_t nbatches, size_t batch_b
         return NULL;
     q->n = nbatches;
     q->nc = nconsumers;
+    q->low = nbatches / 4 > 0 ? nbatches / 4 : 1;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->have_empty, NULL);
     for (size_t c = 0; c < nconsumers; c++)
@@ -109,8 +112,12 @@ struct rw_batch *rw_queue_get_empty(struct rw_queue *q)
     struct rw_batch *b;
 
     pthread_mutex_lock(&q->mu);
-    while (q->empty.count == 0)
-        pthread_cond_wait(&q->have_empty, &q->mu);
+    if (q->empty.count == 0) {
+        q->producer_waits = 1;
+        while (q->empty.count < q->low)
+            pthread_cond_wait(&q->have_empty, &q->mu);
+        q->producer_waits = 0;
+    }
     b = ring_pop(&q->empty, q->n);
     pthread_mutex_unlock(&q->mu);
     return b;
@@ -141,6 +148,7 @@ void rw_queue_put_empty(struct rw_queue *q, struct rw_batch *b)
     b->used = 0;
     pthread_mutex_lock(&q->mu);
     ring_push(&q->empty, q->n, b);
-    pthread_cond_signal(&q->have_empty);
+    if (q->producer_waits && q->empty.count == q->low)
+        pthread_cond_signal(&q->have_empty);
     pthread_mutex_unlock(&q->mu);
 }

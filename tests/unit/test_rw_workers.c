@@ -139,6 +139,39 @@ static void test_queue_new_survives_every_allocation_failure(void)
     CU_ASSERT_EQUAL(n, 4 + QT_BATCHES + 1);
 }
 
+/* A producer that found the pool out resumes only once a quarter of it is back (8
+ * batches: 2), so it fills several batches per wake-up rather than one. */
+static void test_queue_producer_resumes_at_a_quarter(void)
+{
+    struct qt_waiter w = {0};
+    struct rw_batch *b[8];
+    struct timespec ms50 = {0, 50 * 1000 * 1000};
+    pthread_t t;
+
+    w.q = rw_queue_new(1, 8, QT_BYTES);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w.q);
+    for (size_t i = 0; i < 8; i++) {
+        b[i] = rw_queue_get_empty(w.q);
+        b[i]->used = 1;
+        rw_queue_put_full(w.q, 0, b[i]);
+    }
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, qt_wait_empty, &w), 0);
+    nanosleep(&ms50, NULL);
+    rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0)); /* one back: not yet */
+    nanosleep(&ms50, NULL);
+    CU_ASSERT_EQUAL(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 0);
+    rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0)); /* two: the producer goes on */
+    pthread_join(t, NULL);
+    CU_ASSERT_PTR_EQUAL(w.got, b[0]);
+    /* The second one is there at once. */
+    CU_ASSERT_PTR_EQUAL(rw_queue_get_empty(w.q), b[1]);
+    rw_queue_put_empty(w.q, b[0]);
+    rw_queue_put_empty(w.q, b[1]);
+    for (size_t i = 2; i < 8; i++)
+        rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0));
+    rw_queue_free(&w.q);
+}
+
 /* Two consumers share the pool: one that takes nothing may hold every batch but the
  * last, and the producer still gets that one for the other consumer at once (no waiting
  * behind the slow consumer's share); the lines keep their batches apart, in order. */
@@ -358,6 +391,7 @@ static CU_TestInfo worker_tests[] = {
      test_queue_producer_waits_when_all_batches_are_out},
     {"queue_new_survives_every_allocation_failure",
      test_queue_new_survives_every_allocation_failure},
+    {"queue_producer_resumes_at_a_quarter", test_queue_producer_resumes_at_a_quarter},
     {"queue_slow_consumer_does_not_starve_the_other",
      test_queue_slow_consumer_does_not_starve_the_other},
     {"worker_shares_rules_follows_reloads_and_counts_in_stats",
