@@ -1304,8 +1304,33 @@ static void host_free_workers(struct host *h)
     h->w = NULL;
 }
 
+/* The replay reader's loop over the inputs, and what it needs. */
+struct host_reader {
+    struct host *h;
+    struct rw_capture_inputs *in;
+    struct rw_progress *pr;
+    int failed;
+};
+
+static void *host_reader_main(void *arg)
+{
+    struct host_reader *r = arg;
+    struct host *h = r->h;
+
+    for (size_t i = 0; i < r->in->n && !sig_stop && !rw_evefile_failed(h->eve); i++) {
+        if (h->o->verbose)
+            fprintf(stderr, "reelwatch: reading %s\n", r->in->items[i].path);
+        if (host_read_file(h, r->in->items[i].path, r->pr) != 0)
+            r->failed = 1;
+        rw_progress_file_done(r->pr, r->in->items[i].size);
+    }
+    return NULL;
+}
+
 static int host_run_inputs(struct host *h)
 {
+    struct host_reader r;
+    pthread_t reader;
     struct rw_capture_inputs in;
     struct rw_progress pr;
     char err[4352];
@@ -1324,13 +1349,20 @@ static int host_run_inputs(struct host *h)
         return -1;
     }
     rw_progress_init(&pr, isatty(STDERR_FILENO), in.total_bytes);
-    for (size_t i = 0; i < in.n && !sig_stop && !rw_evefile_failed(h->eve); i++) {
-        if (h->o->verbose)
-            fprintf(stderr, "reelwatch: reading %s\n", in.items[i].path);
-        if (host_read_file(h, in.items[i].path, &pr) != 0)
-            failed = 1;
-        rw_progress_file_done(&pr, in.items[i].size);
-    }
+    r = (struct host_reader){.h = h, .in = &in, .pr = &pr};
+    /*
+     * With worker threads the reader is a thread of its own too, so that glibc gives it an
+     * arena of its own: the FILE and pcap_t it writes on every packet then do not sit
+     * next to what the main thread allocated for the workers at set-up (their nDPI
+     * modules, written on every packet): in the main arena they did, and libpcap's store
+     * of each packet header missed (docs/performance.md "Workers, round three"). If the
+     * thread cannot be made, this thread reads.
+     */
+    if (h->threads && pthread_create(&reader, NULL, host_reader_main, &r) == 0)
+        pthread_join(reader, NULL);
+    else
+        host_reader_main(&r);
+    failed = r.failed;
     rw_progress_end(&pr);
     rw_capture_inputs_cleanup(&in);
     host_stop_replay_threads(h);
