@@ -23,7 +23,8 @@ struct rw_queue {
     pthread_cond_t have_empty;
     size_t n;                 /* batches */
     size_t nc;                /* consumers */
-    size_t low;               /* a waiting producer resumes with this many empty */
+    size_t low;               /* a waiting producer resumes with this many empty... */
+    size_t starving;          /* ...or with one, when a consumer waits for work */
     int producer_waits;
     struct queue_ring empty;  /* the pool */
     struct rw_batch **all;    /* every batch, for freeing */
@@ -114,7 +115,7 @@ struct rw_batch *rw_queue_get_empty(struct rw_queue *q)
     pthread_mutex_lock(&q->mu);
     if (q->empty.count == 0) {
         q->producer_waits = 1;
-        while (q->empty.count < q->low)
+        while (q->empty.count == 0 || (q->empty.count < q->low && q->starving == 0))
             pthread_cond_wait(&q->have_empty, &q->mu);
         q->producer_waits = 0;
     }
@@ -136,8 +137,16 @@ struct rw_batch *rw_queue_get_full(struct rw_queue *q, size_t c)
     struct rw_batch *b;
 
     pthread_mutex_lock(&q->mu);
-    while (q->line[c].full.count == 0)
-        pthread_cond_wait(&q->line[c].have_full, &q->mu);
+    if (q->line[c].full.count == 0) {
+        /* Out of work while the producer waits for a quarter of the pool: it should go on
+         * with what is back already. */
+        q->starving++;
+        if (q->producer_waits && q->empty.count > 0)
+            pthread_cond_signal(&q->have_empty);
+        while (q->line[c].full.count == 0)
+            pthread_cond_wait(&q->line[c].have_full, &q->mu);
+        q->starving--;
+    }
     b = ring_pop(&q->line[c].full, q->n);
     pthread_mutex_unlock(&q->mu);
     return b;
@@ -148,7 +157,7 @@ void rw_queue_put_empty(struct rw_queue *q, struct rw_batch *b)
     b->used = 0;
     pthread_mutex_lock(&q->mu);
     ring_push(&q->empty, q->n, b);
-    if (q->producer_waits && q->empty.count == q->low)
+    if (q->producer_waits && (q->empty.count == q->low || q->starving > 0))
         pthread_cond_signal(&q->have_empty);
     pthread_mutex_unlock(&q->mu);
 }

@@ -43,7 +43,8 @@ void rw_queue_free(struct rw_queue **qp);
 /* Producer: an empty batch (used 0). When the pool is out it waits until a quarter of the
  * batches (at least one) are back, and then fills them one after the other without a
  * wake-up each: the reader runs on the workers' cores (two cores, three threads), and
- * every wake-up preempted a worker. So that this always comes, the batches the producer
+ * every wake-up preempted a worker. It goes on with one back when a consumer has run out
+ * of work meanwhile. So that this always comes, the batches the producer
  * and the consumers may keep back at once (a batch being filled for each consumer, one
  * each while it is paused) must be at most three quarters of nbatches. */
 struct rw_batch *rw_queue_get_empty(struct rw_queue *q);

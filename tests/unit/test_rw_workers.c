@@ -172,6 +172,61 @@ static void test_queue_producer_resumes_at_a_quarter(void)
     rw_queue_free(&w.q);
 }
 
+struct qt_starver {
+    struct rw_queue *q;
+    struct rw_batch *got;
+};
+
+static void *qt_wait_full_1(void *arg)
+{
+    struct qt_starver *s = arg;
+
+    s->got = rw_queue_get_full(s->q, 1);
+    return NULL;
+}
+
+/* ... but a consumer out of work lets it go on with a single batch back. */
+static void test_queue_starving_consumer_wakes_the_producer(void)
+{
+    struct qt_waiter w = {0};
+    struct qt_starver st = {0};
+    struct rw_batch *b[8];
+    struct timespec ms50 = {0, 50 * 1000 * 1000};
+    pthread_t t, ts;
+
+    w.q = rw_queue_new(2, 8, QT_BYTES);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w.q);
+    st.q = w.q;
+    for (size_t i = 0; i < 8; i++) {
+        b[i] = rw_queue_get_empty(w.q);
+        rw_queue_put_full(w.q, 0, b[i]);
+    }
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, qt_wait_empty, &w), 0);
+    nanosleep(&ms50, NULL);
+    rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0)); /* one back: not yet */
+    nanosleep(&ms50, NULL);
+    CU_ASSERT_EQUAL(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 0);
+    /* Consumer 1 runs out of work: the producer takes the one batch back and fills it. */
+    size_t left = 7;
+
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&ts, NULL, qt_wait_full_1, &st), 0);
+    nanosleep(&ms50, NULL);
+    CU_ASSERT_EQUAL(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 1);
+    if (!__atomic_load_n(&w.done, __ATOMIC_SEQ_CST)) { /* failed: let it go, do not hang */
+        rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0));
+        left--;
+    }
+    pthread_join(t, NULL);
+    CU_ASSERT_PTR_EQUAL(w.got, b[0]);
+    rw_queue_put_full(w.q, 1, w.got);
+    pthread_join(ts, NULL);
+    CU_ASSERT_PTR_EQUAL(st.got, w.got);
+    rw_queue_put_empty(w.q, st.got);
+    for (size_t i = 0; i < left; i++)
+        rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0));
+    rw_queue_free(&w.q);
+}
+
 /* Two consumers share the pool: one that takes nothing may hold every batch but the
  * last, and the producer still gets that one for the other consumer at once (no waiting
  * behind the slow consumer's share); the lines keep their batches apart, in order. */
@@ -392,6 +447,8 @@ static CU_TestInfo worker_tests[] = {
     {"queue_new_survives_every_allocation_failure",
      test_queue_new_survives_every_allocation_failure},
     {"queue_producer_resumes_at_a_quarter", test_queue_producer_resumes_at_a_quarter},
+    {"queue_starving_consumer_wakes_the_producer",
+     test_queue_starving_consumer_wakes_the_producer},
     {"queue_slow_consumer_does_not_starve_the_other",
      test_queue_slow_consumer_does_not_starve_the_other},
     {"worker_shares_rules_follows_reloads_and_counts_in_stats",
