@@ -560,6 +560,11 @@ static void host_dispatch(struct host *h, const struct rw_decoded *d)
     m->d = *d;
     m->payload_off = d->payload_len > 0 ? (uint32_t)(d->payload - d->l3) : 0;
     memcpy(m + 1, d->l3, body);
+    /* A worker that ran out of work gets what is there now: while the traffic is another
+     * worker's its batch would take long to fill (docs/performance.md, round three). */
+    for (size_t i = 0; i < h->nw; i++)
+        if (h->w[i].cur != NULL && rw_queue_starving(h->q, i))
+            host_flush_batch(&h->w[i]);
 }
 
 /* A worker waits here, between two packets, until the main thread resumes it. */

@@ -16,6 +16,7 @@ struct queue_ring {
 struct queue_line {
     struct queue_ring full;
     pthread_cond_t have_full;
+    int waiting;              /* atomic: the consumer waits and nothing is on its way */
 };
 
 struct rw_queue {
@@ -128,6 +129,9 @@ void rw_queue_put_full(struct rw_queue *q, size_t c, struct rw_batch *b)
 {
     pthread_mutex_lock(&q->mu);
     ring_push(&q->line[c].full, q->n, b);
+    /* It has work now: one early hand-off per dry spell, not one per packet until the
+     * consumer is scheduled. */
+    __atomic_store_n(&q->line[c].waiting, 0, __ATOMIC_RELAXED);
     pthread_cond_signal(&q->line[c].have_full);
     pthread_mutex_unlock(&q->mu);
 }
@@ -141,15 +145,22 @@ struct rw_batch *rw_queue_get_full(struct rw_queue *q, size_t c)
         /* Out of work while the producer waits for a quarter of the pool: it should go on
          * with what is back already. */
         q->starving++;
+        __atomic_store_n(&q->line[c].waiting, 1, __ATOMIC_RELAXED);
         if (q->producer_waits && q->empty.count > 0)
             pthread_cond_signal(&q->have_empty);
         while (q->line[c].full.count == 0)
             pthread_cond_wait(&q->line[c].have_full, &q->mu);
+        __atomic_store_n(&q->line[c].waiting, 0, __ATOMIC_RELAXED);
         q->starving--;
     }
     b = ring_pop(&q->line[c].full, q->n);
     pthread_mutex_unlock(&q->mu);
     return b;
+}
+
+int rw_queue_starving(const struct rw_queue *q, size_t c)
+{
+    return __atomic_load_n(&q->line[c].waiting, __ATOMIC_RELAXED);
 }
 
 void rw_queue_put_empty(struct rw_queue *q, struct rw_batch *b)

@@ -56,6 +56,11 @@ void rw_queue_put_full(struct rw_queue *q, size_t c, struct rw_batch *b);
 /* Consumer c: its oldest full batch, waiting until there is one. */
 struct rw_batch *rw_queue_get_full(struct rw_queue *q, size_t c);
 
+/* Producer: whether consumer c waits for work and none was handed to it since (a hint,
+ * read without the lock): the producer then hands over the batch it is filling for c
+ * before it is full. */
+int rw_queue_starving(const struct rw_queue *q, size_t c);
+
 /* Consumer: gives b back to the pool (its used is reset). */
 void rw_queue_put_empty(struct rw_queue *q, struct rw_batch *b);
 

@@ -185,7 +185,9 @@ static void *qt_wait_full_1(void *arg)
     return NULL;
 }
 
-/* ... but a consumer out of work lets it go on with a single batch back. */
+/* ... but a consumer out of work lets it go on with a single batch back; meanwhile the
+ * consumer shows as starving (the producer hands it a partly filled batch) until a batch
+ * is sent to it. */
 static void test_queue_starving_consumer_wakes_the_producer(void)
 {
     struct qt_waiter w = {0};
@@ -212,6 +214,8 @@ static void test_queue_starving_consumer_wakes_the_producer(void)
     CU_ASSERT_EQUAL_FATAL(pthread_create(&ts, NULL, qt_wait_full_1, &st), 0);
     nanosleep(&ms50, NULL);
     CU_ASSERT_EQUAL(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 1);
+    CU_ASSERT_EQUAL(rw_queue_starving(w.q, 1), 1); /* waits, nothing sent to it yet */
+    CU_ASSERT_EQUAL(rw_queue_starving(w.q, 0), 0);
     if (!__atomic_load_n(&w.done, __ATOMIC_SEQ_CST)) { /* failed: let it go, do not hang */
         rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0));
         left--;
@@ -219,6 +223,7 @@ static void test_queue_starving_consumer_wakes_the_producer(void)
     pthread_join(t, NULL);
     CU_ASSERT_PTR_EQUAL(w.got, b[0]);
     rw_queue_put_full(w.q, 1, w.got);
+    CU_ASSERT_EQUAL(rw_queue_starving(w.q, 1), 0); /* a batch is on its way */
     pthread_join(ts, NULL);
     CU_ASSERT_PTR_EQUAL(st.got, w.got);
     rw_queue_put_empty(w.q, st.got);
