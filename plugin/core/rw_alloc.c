@@ -16,16 +16,17 @@
 #endif
 
 #ifdef RW_TEST_BUILD
-/* The hook is process state by design: tests walk N over whole operations. */
-static unsigned long alloc_count;
+/* The hook is process state by design: tests walk N over whole operations. The count is
+ * per thread: the tests that set the hook allocate on one thread, and the standalone
+ * binary, built with the hook, has worker threads that allocate at once. One shared atomic
+ * count moved its cache line between their cores on every allocation. */
+static _Thread_local unsigned long alloc_count;
 static unsigned long alloc_fail_at;
 static unsigned long alloc_failures;
 
-/* Atomic: a host's worker threads allocate at once (the hook itself is set by
- * single-threaded tests only). */
 static int alloc_should_fail(void)
 {
-    unsigned long n = __atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
+    unsigned long n = ++alloc_count;
     unsigned long at = __atomic_load_n(&alloc_fail_at, __ATOMIC_RELAXED);
 
     if (at != 0 && n >= at) {

@@ -28,7 +28,9 @@
 
 /* rw_malloc, rw_calloc, rw_realloc and rw_strdup behave as their libc namesakes. In test
  * builds (RW_TEST_BUILD) the Nth allocation after rw_alloc_hook_set(N) fails, and so does
- * every later one until the hook is set again (rw_alloc_hook_set(0) turns it off). */
+ * every later one until the hook is set again (rw_alloc_hook_set(0) turns it off). Each
+ * thread counts its own allocations (the count is reset only on the thread that sets the
+ * hook): set it while no other thread allocates. */
 void *rw_malloc(size_t n);
 void *rw_calloc(size_t nmemb, size_t size);
 void *rw_realloc(void *p, size_t n);
@@ -60,7 +62,7 @@ void rw_pool_put(struct rw_pool *p, void *obj);
 void rw_pool_free(struct rw_pool **pp);
 
 /* Test hook: fail the Nth allocation from now (0 turns the hook off). Returns how many
- * allocations were made since the last call. Does nothing outside test builds. */
+ * allocations this thread made since the last call. Does nothing outside test builds. */
 unsigned long rw_alloc_hook_set(unsigned long fail_at);
 
 /* How many allocations failed on purpose since the hook was set. */

@@ -151,6 +151,7 @@ struct rw_engine {
     struct rw_engine *workers[RW_WORKERS_MAX];
     size_t nworkers;
     pthread_mutex_t expect_lock;          /* the owner's: guards expect for every worker */
+    unsigned expect_owner;                /* its clock in expect: 0 the owner, i worker i */
 };
 
 /* Parses "alert,flow,stats" into a bit set; reports unknown words. */
@@ -496,6 +497,7 @@ struct rw_engine *rw_engine_worker_new(struct rw_engine *e, int *err)
         goto out;
     w->owner = e;
     e->workers[e->nworkers++] = w;
+    w->expect_owner = (unsigned)e->nworkers;
     engine_share(w, e);
     w->pool = rw_stream_pool_new(0);
     w->classify = e->classify != NULL ? rw_classify_new() : NULL;
@@ -787,6 +789,7 @@ static void sink_expect(void *ctx, const struct rw_addr *client, uint16_t client
     pthread_mutex_t *lock = engine_expect_lock(f->e);
 
     pthread_mutex_lock(lock);
+    rw_expect_set_owner(f->e->expect, f->e->expect_owner);
     (void)rw_expect_add(f->e->expect, f->e->now_us, client, client_port, server, server_port,
                         dir, name, name_len, meta);
     pthread_mutex_unlock(lock);
@@ -959,6 +962,7 @@ static void engine_expect_lookup(struct rw_engine *e, struct rw_flow *f, uint64_
         return;
     }
     pthread_mutex_lock(lock);
+    rw_expect_set_owner(e->expect, e->expect_owner);
     rc = rw_expect_take(e->expect, now_us, &f->info->key, h);
     pthread_mutex_unlock(lock);
     if (rc != 0) {

@@ -40,6 +40,7 @@ struct expect_entry {
     uint16_t aport, bport;
     uint8_t dir;
     uint8_t credentials, anonymous;
+    uint8_t owner;             /* the clock it ages by (rw_expect_set_owner) */
     uint64_t declared_size;
     uint8_t present[S_N];
     uint16_t off[S_N], len[S_N];
@@ -54,6 +55,10 @@ struct rw_expect {
     uint64_t seq;
     uint64_t key[2];  /* hash key */
     struct rw_expect_counters c;
+    /* One packet clock per owner (the host's workers): each is the time its owner last
+     * passed in; an entry ages by its owner's clock. */
+    unsigned cur_owner;
+    uint64_t clock[RW_EXPECT_OWNERS];
 };
 
 static int addr_eq(const struct rw_addr *x, const struct rw_addr *y)
@@ -174,16 +179,23 @@ static int expired(const struct expect_entry *x, uint64_t now_us)
     return now_us > x->added_us && now_us - x->added_us > EXPECT_TIMEOUT_US;
 }
 
+void rw_expect_set_owner(struct rw_expect *e, unsigned owner)
+{
+    if (e != NULL)
+        e->cur_owner = owner < RW_EXPECT_OWNERS ? owner : 0;
+}
+
 size_t rw_expect_expire(struct rw_expect *e, uint64_t now_us)
 {
     size_t n = 0;
 
     if (e == NULL)
         return 0;
+    e->clock[e->cur_owner] = now_us;
     /* The age list is in insertion order; packet time may step back a little between
      * flows, so an entry behind a younger one waits until that one goes (lookups still
      * check every candidate's own age). */
-    while (e->oldest != NULL && expired(e->oldest, now_us)) {
+    while (e->oldest != NULL && expired(e->oldest, e->clock[e->oldest->owner])) {
         entry_unlink(e, e->oldest);
         e->c.expired++;
         n++;
@@ -286,6 +298,7 @@ int rw_expect_add(struct rw_expect *e, uint64_t now_us, const struct rw_addr *a,
     x->bport = bport;
     x->dir = dir;
     x->added_us = now_us;
+    x->owner = (uint8_t)e->cur_owner;
     x->seq = ++e->seq;
     x->bucket = entry_bucket(e, x);
     if (e->newest != NULL && is_alternate(e->newest, x)) {

@@ -127,6 +127,16 @@ int rw_expect_add(struct rw_expect *e, uint64_t now_us, const struct rw_addr *a,
 int rw_expect_take(struct rw_expect *e, uint64_t now_us, const struct rw_flow_key *new_flow,
                    struct rw_expect_hit *out);
 
+/* Owners: a host with worker threads shares one table between them, each with its own
+ * packet clock, and one worker may run ahead of another in packet time (replay: by up to
+ * the batches queued for the other). rw_expect_set_owner (0 <= owner < RW_EXPECT_OWNERS,
+ * else 0) says whose clock the following calls' now_us is, until set again; an entry
+ * ages by the clock of the owner that added it, so a worker ahead in time does not expire
+ * another's announcements before that one's data flow arrives. A table used by one
+ * thread never calls it: everything is owner 0, one clock. The caller serialises. */
+#define RW_EXPECT_OWNERS (RW_WORKERS_MAX + 1)
+void rw_expect_set_owner(struct rw_expect *e, unsigned owner);
+
 /* rw_expect_expire drops the entries older than the timeout at now_us (for housekeeping
  * between lookups) and returns how many it dropped. */
 size_t rw_expect_expire(struct rw_expect *e, uint64_t now_us);

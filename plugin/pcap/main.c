@@ -106,7 +106,11 @@ struct worker {
     uint64_t now_us;               /* this worker's packet clock */
     pthread_t thread;
     int started;
-    struct rw_queue *q;            /* replay: batches from the reader */
+    /* Replay: the reader's fields, a cache line away from the worker's: now_us is written
+     * on every packet and cur read on every one (false sharing made each hand-off a miss). */
+    char pad_reader[64];
+    struct rw_queue *q;            /* replay: batches from the reader (host.q) */
+    size_t idx;                    /* replay: this worker's line in q */
     struct rw_batch *cur;          /* replay: the batch the reader is filling */
     pcap_t *pcap;                  /* live: this worker's fanout member */
     int dlt;
@@ -140,6 +144,7 @@ struct host {
     uint64_t next_tick_us;    /* replay: packet time of the next clock message */
     uint64_t sent_us;         /* replay: clock of the last packet handed to a worker */
     char *readbuf;            /* replay: the capture files' stdio buffer (NULL: stdio's) */
+    struct rw_queue *q;       /* replay with threads: the workers' batch pool */
 };
 
 static void usage(FILE *fp)
@@ -464,8 +469,9 @@ static void worker_packet(struct worker *w, const struct rw_decoded *d, uint64_t
 /* ---- replay with worker threads: batches of messages ------------------------------------ */
 
 /* Batches per worker and their size: a message is at most a header and one packet's
- * layer-3 bytes (a snaplen of at most 256 KiB). 4 x 512 KiB per worker, fixed. */
-enum { HOST_BATCHES = 4, HOST_BATCH_BYTES = 512 * 1024 };
+ * layer-3 bytes (a snaplen of at most 256 KiB). 8 x 512 KiB per worker in one pool that
+ * all workers share (rw_queue.h), fixed. */
+enum { HOST_BATCHES = 8, HOST_BATCH_BYTES = 512 * 1024 };
 
 enum { MSG_PACKET = 1, MSG_CLOCK, MSG_PAUSE, MSG_END };
 
@@ -508,7 +514,7 @@ static size_t host_shard(const struct host *h, const struct rw_flow_key *k)
 static void host_flush_batch(struct worker *w)
 {
     if (w->cur != NULL && w->cur->used > 0) {
-        rw_queue_put_full(w->q, w->cur);
+        rw_queue_put_full(w->q, w->idx, w->cur);
         w->cur = NULL;
     }
 }
@@ -554,6 +560,11 @@ static void host_dispatch(struct host *h, const struct rw_decoded *d)
     m->d = *d;
     m->payload_off = d->payload_len > 0 ? (uint32_t)(d->payload - d->l3) : 0;
     memcpy(m + 1, d->l3, body);
+    /* A worker that ran out of work gets what is there now: while the traffic is another
+     * worker's its batch would take long to fill (docs/performance.md, round three). */
+    for (size_t i = 0; i < h->nw; i++)
+        if (h->w[i].cur != NULL && rw_queue_starving(h->q, i))
+            host_flush_batch(&h->w[i]);
 }
 
 /* A worker waits here, between two packets, until the main thread resumes it. */
@@ -602,17 +613,30 @@ static void host_resume(struct host *h)
     pthread_mutex_unlock(&h->mu);
 }
 
+/* How far ahead of the message it works on a worker prefetches its batch. The reader wrote
+ * the batch on another core a few hundred KiB ago: without this the first load of every
+ * message header missed the cache (most of a two-worker replay's extra CPU time,
+ * docs/performance.md "Workers, round three"). A packet's flow work takes about a
+ * microsecond, long enough for the lines of the next few packets to arrive. */
+#define HOST_PREFETCH_BYTES 4096u
+
 static void *worker_replay_main(void *arg)
 {
     struct worker *w = arg;
     int done = 0;
 
     while (!done) {
-        struct rw_batch *b = rw_queue_get_full(w->q);
+        struct rw_batch *b = rw_queue_get_full(w->q, w->idx);
+        size_t pf = 0; /* the batch is prefetched up to here */
 
         for (size_t off = 0; off < b->used;) {
             struct host_msg *m = (struct host_msg *)(void *)(b->data + off);
             struct rw_decoded d;
+            size_t pf_end = off + HOST_PREFETCH_BYTES < b->used ? off + HOST_PREFETCH_BYTES
+                                                                : b->used;
+
+            for (; pf < pf_end; pf += 64)
+                __builtin_prefetch(b->data + pf, 0, 3);
 
             switch (m->kind) {
             case MSG_PACKET:
@@ -634,6 +658,9 @@ static void *worker_replay_main(void *arg)
                 host_worker_pause(w->h);
                 break;
             default:
+                /* MSG_END: flows still open end now, on this thread, while the other
+                 * workers end theirs (the main thread's flush then finds none). */
+                rw_flowtable_flush(w->ft, RW_END_SHUTDOWN);
                 done = 1;
                 break;
             }
@@ -644,9 +671,9 @@ static void *worker_replay_main(void *arg)
     return NULL;
 }
 
-/* Ends the replay threads: every batch is worked off, then each thread returns. Their
- * clocks are brought to the last packet's, so flows idle by then end as timed out, as
- * with one thread. */
+/* Ends the replay threads: every batch is worked off, then each thread ends the flows
+ * still open (reason shutdown, in parallel) and returns. Their clocks are brought to the
+ * last packet's first, so flows idle by then end as timed out, as with one thread. */
 static void host_stop_replay_threads(struct host *h)
 {
     if (!h->threads)
@@ -1189,19 +1216,20 @@ static int host_setup_signals(void)
     return sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Replay with --workers > 1: a queue and a thread per worker. */
+/* Replay with --workers > 1: one batch pool for all, a thread per worker. */
 static int host_start_replay_threads(struct host *h)
 {
     if (h->nw < 2)
         return 0;
+    h->q = rw_queue_new(h->nw, HOST_BATCHES * h->nw, HOST_BATCH_BYTES);
+    if (h->q == NULL) {
+        fprintf(stderr, "reelwatch: out of memory for the worker queues\n");
+        h->capture_errors++;
+        return -1;
+    }
     for (size_t i = 0; i < h->nw; i++) {
-        h->w[i].q = rw_queue_new(HOST_BATCHES, HOST_BATCH_BYTES);
-        if (h->w[i].q == NULL) {
-            fprintf(stderr, "reelwatch: out of memory for the worker queues\n");
-            h->capture_errors++;
-            host_stop_replay_threads(h);
-            return -1;
-        }
+        h->w[i].q = h->q;
+        h->w[i].idx = i;
     }
     h->threads = 1;
     for (size_t i = 0; i < h->nw; i++) {
@@ -1267,7 +1295,7 @@ static void host_free_workers(struct host *h)
         rw_flowtable_free(&h->w[i].ft);
         if (i > 0)
             rw_engine_free(&h->w[i].engine);
-        rw_queue_free(&h->w[i].q);
+        h->w[i].q = NULL;
         if (h->w[i].pcap != NULL)
             pcap_close(h->w[i].pcap);
     }
@@ -1276,12 +1304,38 @@ static void host_free_workers(struct host *h)
         pthread_cond_destroy(&h->cv_paused);
         pthread_mutex_destroy(&h->mu);
     }
+    rw_queue_free(&h->q);
     rw_free(h->w);
     h->w = NULL;
 }
 
+/* The replay reader's loop over the inputs, and what it needs. */
+struct host_reader {
+    struct host *h;
+    struct rw_capture_inputs *in;
+    struct rw_progress *pr;
+    int failed;
+};
+
+static void *host_reader_main(void *arg)
+{
+    struct host_reader *r = arg;
+    struct host *h = r->h;
+
+    for (size_t i = 0; i < r->in->n && !sig_stop && !rw_evefile_failed(h->eve); i++) {
+        if (h->o->verbose)
+            fprintf(stderr, "reelwatch: reading %s\n", r->in->items[i].path);
+        if (host_read_file(h, r->in->items[i].path, r->pr) != 0)
+            r->failed = 1;
+        rw_progress_file_done(r->pr, r->in->items[i].size);
+    }
+    return NULL;
+}
+
 static int host_run_inputs(struct host *h)
 {
+    struct host_reader r;
+    pthread_t reader;
     struct rw_capture_inputs in;
     struct rw_progress pr;
     char err[4352];
@@ -1300,13 +1354,20 @@ static int host_run_inputs(struct host *h)
         return -1;
     }
     rw_progress_init(&pr, isatty(STDERR_FILENO), in.total_bytes);
-    for (size_t i = 0; i < in.n && !sig_stop && !rw_evefile_failed(h->eve); i++) {
-        if (h->o->verbose)
-            fprintf(stderr, "reelwatch: reading %s\n", in.items[i].path);
-        if (host_read_file(h, in.items[i].path, &pr) != 0)
-            failed = 1;
-        rw_progress_file_done(&pr, in.items[i].size);
-    }
+    r = (struct host_reader){.h = h, .in = &in, .pr = &pr};
+    /*
+     * With worker threads the reader is a thread of its own too, so that glibc gives it an
+     * arena of its own: the FILE and pcap_t it writes on every packet then do not sit
+     * next to what the main thread allocated for the workers at set-up (their nDPI
+     * modules, written on every packet): in the main arena they did, and libpcap's store
+     * of each packet header missed (docs/performance.md "Workers, round three"). If the
+     * thread cannot be made, this thread reads.
+     */
+    if (h->threads && pthread_create(&reader, NULL, host_reader_main, &r) == 0)
+        pthread_join(reader, NULL);
+    else
+        host_reader_main(&r);
+    failed = r.failed;
     rw_progress_end(&pr);
     rw_capture_inputs_cleanup(&in);
     host_stop_replay_threads(h);

@@ -34,7 +34,8 @@ pcap_t *rw_capture_open_file(const char *path, char *err, size_t errlen);
  * stdio buffer buf of buflen bytes, which must outlive the capture (until pcap_close).
  * libpcap reads every record with two freads: with stdio's default buffer (4 KiB) that is
  * a read(2) every few packets, and on this machine kind the system calls cost as much as
- * the copying (docs/performance.md). */
+ * the copying (docs/performance.md). The FILE takes no stdio lock (FSETLOCKING_BYCALLER):
+ * only one thread may read the capture. */
 #define RW_CAPTURE_FILE_BUFFER_BYTES (1u << 20)
 pcap_t *rw_capture_open_file_buffered(const char *path, char *buf, size_t buflen, char *err,
                                       size_t errlen);

@@ -447,6 +447,43 @@ static void test_expect_out_of_memory_is_counted(void)
     CU_ASSERT_EQUAL(n, 4); /* table, buckets, entry: the fourth run has no failure */
 }
 
+/* Workers share the table with clocks of their own: a worker far ahead in packet time
+ * (another capture's hour) does not age another worker's announcement, which its owner
+ * still finds at its own time; the owner's own clock still ages it. */
+static void test_expect_entries_age_by_their_owners_clock(void)
+{
+    struct rw_expect *e = rw_expect_new(16);
+    struct rw_flow_key k1 = key("10.0.0.1", 50000, "10.0.0.2", 40000);
+    struct rw_flow_key k2 = key("10.0.1.1", 50000, "10.0.1.2", 40000);
+    const uint64_t tmo = (uint64_t)RW_EXPECT_TIMEOUT_SEC * SEC;
+    const uint64_t t2 = T0 + 3600 * SEC;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    rw_expect_set_owner(e, 1);
+    add(e, T0, "10.0.0.1", 0, "10.0.0.2", 40000, RW_TOSERVER, "one");
+    rw_expect_set_owner(e, 2);
+    add(e, t2, "10.0.1.1", 0, "10.0.1.2", 40000, RW_TOSERVER, "two");
+    CU_ASSERT_EQUAL(rw_expect_expire(e, t2 + SEC), 0); /* owner 2's clock ages only "two" */
+    take(e, t2 + SEC, &k1, NULL, 0); /* too old for the taker's clock... */
+    rw_expect_set_owner(e, 1);
+    take(e, T0 + 5 * SEC, &k1, "one", RW_TOSERVER); /* ...not for its owner's */
+    CU_ASSERT_EQUAL(rw_expect_counters(e)->expired, 0);
+    add(e, T0 + 10 * SEC, "10.0.0.1", 0, "10.0.0.2", 40000, RW_TOSERVER, "three");
+    /* Aged out by its owner's clock, but behind "two" in the age list: it waits. */
+    CU_ASSERT_EQUAL(rw_expect_expire(e, T0 + 10 * SEC + tmo + 1), 0);
+    take(e, T0 + 10 * SEC + tmo + 1, &k1, NULL, 0);
+    rw_expect_set_owner(e, 2);
+    take(e, t2 + SEC, &k2, "two", RW_TOSERVER);
+    rw_expect_set_owner(e, 1);
+    CU_ASSERT_EQUAL(rw_expect_expire(e, T0 + 10 * SEC + tmo + 1), 1);
+    CU_ASSERT_EQUAL(rw_expect_count(e), 0);
+    rw_expect_set_owner(e, RW_EXPECT_OWNERS); /* out of range: owner 0 */
+    add(e, T0, "10.0.0.1", 0, "10.0.0.2", 40000, RW_TOSERVER, "four");
+    rw_expect_set_owner(e, 0);
+    take(e, T0, &k1, "four", RW_TOSERVER);
+    rw_expect_free(&e);
+}
+
 static CU_TestInfo expect_tests[] = {
     {"test_expect_passive_stor_keeps_upload_direction",
      test_expect_passive_stor_keeps_upload_direction},
@@ -465,6 +502,7 @@ static CU_TestInfo expect_tests[] = {
     {"test_expect_copies_strings_within_bounds", test_expect_copies_strings_within_bounds},
     {"test_expect_full_table_lookups_stay_short", test_expect_full_table_lookups_stay_short},
     {"test_expect_out_of_memory_is_counted", test_expect_out_of_memory_is_counted},
+    {"test_expect_entries_age_by_their_owners_clock", test_expect_entries_age_by_their_owners_clock},
     CU_TEST_INFO_NULL,
 };
 

@@ -28,7 +28,7 @@ static void *qt_consume(void *arg)
     struct qt_consumer *c = arg;
 
     while (c->n < QT_SENT) {
-        struct rw_batch *b = rw_queue_get_full(c->q);
+        struct rw_batch *b = rw_queue_get_full(c->q, 0);
         uint64_t seq;
 
         CU_ASSERT_EQUAL(b->used, sizeof(seq));
@@ -46,7 +46,7 @@ static void test_queue_keeps_order_across_threads(void)
     pthread_t t;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    c->q = rw_queue_new(QT_BATCHES, QT_BYTES);
+    c->q = rw_queue_new(1, QT_BATCHES, QT_BYTES);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c->q);
     CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, qt_consume, c), 0);
     for (uint64_t i = 0; i < QT_SENT; i++) {
@@ -56,7 +56,7 @@ static void test_queue_keeps_order_across_threads(void)
         CU_ASSERT_EQUAL(b->cap, QT_BYTES);
         memcpy(b->data, &i, sizeof(i));
         b->used = sizeof(i);
-        rw_queue_put_full(c->q, b);
+        rw_queue_put_full(c->q, 0, b);
     }
     pthread_join(t, NULL);
     CU_ASSERT_EQUAL_FATAL(c->n, QT_SENT);
@@ -91,26 +91,26 @@ static void test_queue_producer_waits_when_all_batches_are_out(void)
     struct timespec ms50 = {0, 50 * 1000 * 1000};
     pthread_t t;
 
-    w.q = rw_queue_new(QT_BATCHES, QT_BYTES);
+    w.q = rw_queue_new(1, QT_BATCHES, QT_BYTES);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w.q);
     for (size_t i = 0; i < QT_BATCHES; i++) {
         b[i] = rw_queue_get_empty(w.q);
         b[i]->used = 1;
-        rw_queue_put_full(w.q, b[i]);
+        rw_queue_put_full(w.q, 0, b[i]);
     }
     CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, qt_wait_empty, &w), 0);
     nanosleep(&ms50, NULL);
     CU_ASSERT_EQUAL(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 0); /* still waiting */
     /* The consumer gives the oldest back: the producer gets exactly that one. */
-    CU_ASSERT_PTR_EQUAL(rw_queue_get_full(w.q), b[0]);
+    CU_ASSERT_PTR_EQUAL(rw_queue_get_full(w.q, 0), b[0]);
     rw_queue_put_empty(w.q, b[0]);
     pthread_join(t, NULL);
     CU_ASSERT_EQUAL(w.done, 1);
     CU_ASSERT_PTR_EQUAL(w.got, b[0]);
     CU_ASSERT_EQUAL(w.got->used, 0);
-    rw_queue_put_full(w.q, w.got);
+    rw_queue_put_full(w.q, 0, w.got);
     for (size_t i = 0; i < QT_BATCHES; i++)
-        rw_queue_put_empty(w.q, rw_queue_get_full(w.q));
+        rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0));
     rw_queue_free(&w.q);
 }
 
@@ -118,22 +118,155 @@ static void test_queue_new_survives_every_allocation_failure(void)
 {
     unsigned long n;
 
-    CU_ASSERT_PTR_NULL(rw_queue_new(0, 64));
-    CU_ASSERT_PTR_NULL(rw_queue_new(4, 0));
+    CU_ASSERT_PTR_NULL(rw_queue_new(0, 4, 64));
+    CU_ASSERT_PTR_NULL(rw_queue_new(1, 0, 64));
+    CU_ASSERT_PTR_NULL(rw_queue_new(1, 4, 0));
+    CU_ASSERT_PTR_NULL(rw_queue_new(SIZE_MAX / 2, 4, 64));
     for (n = 1;; n++) {
         struct rw_queue *q;
 
         rw_alloc_hook_set(n);
-        q = rw_queue_new(QT_BATCHES, QT_BYTES);
+        q = rw_queue_new(2, QT_BATCHES, QT_BYTES);
         rw_alloc_hook_set(0);
         if (q != NULL) {
             rw_queue_free(&q);
             break;
         }
     }
-    /* Seven allocations (the queue, three arrays, each batch): failing any of them gives
+    /* Seven allocations (the queue with its lines, three arrays, each batch): failing any
+     * of them gives
      * NULL and frees the rest; the walk first gets a queue when the eighth would fail. */
     CU_ASSERT_EQUAL(n, 4 + QT_BATCHES + 1);
+}
+
+/* A producer that found the pool out resumes only once a quarter of it is back (8
+ * batches: 2), so it fills several batches per wake-up rather than one. */
+static void test_queue_producer_resumes_at_a_quarter(void)
+{
+    struct qt_waiter w = {0};
+    struct rw_batch *b[8];
+    struct timespec ms50 = {0, 50 * 1000 * 1000};
+    pthread_t t;
+
+    w.q = rw_queue_new(1, 8, QT_BYTES);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w.q);
+    for (size_t i = 0; i < 8; i++) {
+        b[i] = rw_queue_get_empty(w.q);
+        b[i]->used = 1;
+        rw_queue_put_full(w.q, 0, b[i]);
+    }
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, qt_wait_empty, &w), 0);
+    nanosleep(&ms50, NULL);
+    rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0)); /* one back: not yet */
+    nanosleep(&ms50, NULL);
+    CU_ASSERT_EQUAL(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 0);
+    rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0)); /* two: the producer goes on */
+    pthread_join(t, NULL);
+    CU_ASSERT_PTR_EQUAL(w.got, b[0]);
+    /* The second one is there at once. */
+    CU_ASSERT_PTR_EQUAL(rw_queue_get_empty(w.q), b[1]);
+    rw_queue_put_empty(w.q, b[0]);
+    rw_queue_put_empty(w.q, b[1]);
+    for (size_t i = 2; i < 8; i++)
+        rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0));
+    rw_queue_free(&w.q);
+}
+
+struct qt_starver {
+    struct rw_queue *q;
+    struct rw_batch *got;
+};
+
+static void *qt_wait_full_1(void *arg)
+{
+    struct qt_starver *s = arg;
+
+    s->got = rw_queue_get_full(s->q, 1);
+    return NULL;
+}
+
+/* ... but a consumer out of work lets it go on with a single batch back; meanwhile the
+ * consumer shows as starving (the producer hands it a partly filled batch) until a batch
+ * is sent to it. */
+static void test_queue_starving_consumer_wakes_the_producer(void)
+{
+    struct qt_waiter w = {0};
+    struct qt_starver st = {0};
+    struct rw_batch *b[8];
+    struct timespec ms50 = {0, 50 * 1000 * 1000};
+    pthread_t t, ts;
+
+    w.q = rw_queue_new(2, 8, QT_BYTES);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w.q);
+    st.q = w.q;
+    for (size_t i = 0; i < 8; i++) {
+        b[i] = rw_queue_get_empty(w.q);
+        rw_queue_put_full(w.q, 0, b[i]);
+    }
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, qt_wait_empty, &w), 0);
+    nanosleep(&ms50, NULL);
+    rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0)); /* one back: not yet */
+    nanosleep(&ms50, NULL);
+    CU_ASSERT_EQUAL(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 0);
+    /* Consumer 1 runs out of work: the producer takes the one batch back and fills it. */
+    size_t left = 7;
+
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&ts, NULL, qt_wait_full_1, &st), 0);
+    nanosleep(&ms50, NULL);
+    CU_ASSERT_EQUAL(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST), 1);
+    CU_ASSERT_EQUAL(rw_queue_starving(w.q, 1), 1); /* waits, nothing sent to it yet */
+    CU_ASSERT_EQUAL(rw_queue_starving(w.q, 0), 0);
+    if (!__atomic_load_n(&w.done, __ATOMIC_SEQ_CST)) { /* failed: let it go, do not hang */
+        rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0));
+        left--;
+    }
+    pthread_join(t, NULL);
+    CU_ASSERT_PTR_EQUAL(w.got, b[0]);
+    rw_queue_put_full(w.q, 1, w.got);
+    CU_ASSERT_EQUAL(rw_queue_starving(w.q, 1), 0); /* a batch is on its way */
+    pthread_join(ts, NULL);
+    CU_ASSERT_PTR_EQUAL(st.got, w.got);
+    rw_queue_put_empty(w.q, st.got);
+    for (size_t i = 0; i < left; i++)
+        rw_queue_put_empty(w.q, rw_queue_get_full(w.q, 0));
+    rw_queue_free(&w.q);
+}
+
+/* Two consumers share the pool: one that takes nothing may hold every batch but the
+ * last, and the producer still gets that one for the other consumer at once (no waiting
+ * behind the slow consumer's share); the lines keep their batches apart, in order. */
+static void test_queue_slow_consumer_does_not_starve_the_other(void)
+{
+    struct rw_queue *q = rw_queue_new(2, QT_BATCHES, QT_BYTES);
+    struct rw_batch *b[QT_BATCHES];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    for (size_t i = 0; i + 1 < QT_BATCHES; i++) {
+        b[i] = rw_queue_get_empty(q);
+        b[i]->used = 1 + i;
+        rw_queue_put_full(q, 0, b[i]);
+    }
+    b[QT_BATCHES - 1] = rw_queue_get_empty(q); /* the last one: no wait */
+    b[QT_BATCHES - 1]->used = 9;
+    rw_queue_put_full(q, 1, b[QT_BATCHES - 1]);
+    CU_ASSERT_PTR_EQUAL(rw_queue_get_full(q, 1), b[QT_BATCHES - 1]);
+    CU_ASSERT_EQUAL(b[QT_BATCHES - 1]->used, 9);
+    rw_queue_put_empty(q, b[QT_BATCHES - 1]);
+    CU_ASSERT_EQUAL(b[QT_BATCHES - 1]->used, 0);
+    /* Consumer 0's line gives its batches in the order sent, none of consumer 1's. */
+    for (size_t i = 0; i + 1 < QT_BATCHES; i++) {
+        struct rw_batch *got = rw_queue_get_full(q, 0);
+
+        CU_ASSERT_PTR_EQUAL(got, b[i]);
+        CU_ASSERT_EQUAL(got->used, 1 + i);
+        rw_queue_put_empty(q, got);
+    }
+    /* Every batch is back in the pool: the producer gets them all without waiting. */
+    for (size_t i = 0; i < QT_BATCHES; i++)
+        b[i] = rw_queue_get_empty(q);
+    for (size_t i = 0; i < QT_BATCHES; i++)
+        rw_queue_put_empty(q, b[i]);
+    rw_queue_free(&q);
 }
 
 /* ---- worker engines -------------------------------------------------------------------- */
@@ -318,6 +451,11 @@ static CU_TestInfo worker_tests[] = {
      test_queue_producer_waits_when_all_batches_are_out},
     {"queue_new_survives_every_allocation_failure",
      test_queue_new_survives_every_allocation_failure},
+    {"queue_producer_resumes_at_a_quarter", test_queue_producer_resumes_at_a_quarter},
+    {"queue_starving_consumer_wakes_the_producer",
+     test_queue_starving_consumer_wakes_the_producer},
+    {"queue_slow_consumer_does_not_starve_the_other",
+     test_queue_slow_consumer_does_not_starve_the_other},
     {"worker_shares_rules_follows_reloads_and_counts_in_stats",
      test_worker_shares_rules_follows_reloads_and_counts_in_stats},
     {"workers_share_one_threshold_across_threads",
