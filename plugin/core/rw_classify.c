@@ -387,21 +387,23 @@ static struct ndpi_detection_module_struct *cls_module(struct rw_classify *c)
     return c->ndpi;
 }
 
+#ifdef RW_TEST_BUILD
 /* Has c set nDPI up? For the tests that check that nothing sets it up early. */
-RW_TESTABLE int rw__classify_ready(const struct rw_classify *c);
+int rw__classify_ready(const struct rw_classify *c);
 
-RW_TESTABLE int rw__classify_ready(const struct rw_classify *c)
+int rw__classify_ready(const struct rw_classify *c)
 {
     return c->ndpi != NULL;
 }
 
 /* How many packets c handed to nDPI. For the tests that check which packets are skipped. */
-RW_TESTABLE uint64_t rw__classify_fed(const struct rw_classify *c);
+uint64_t rw__classify_fed(const struct rw_classify *c);
 
-RW_TESTABLE uint64_t rw__classify_fed(const struct rw_classify *c)
+uint64_t rw__classify_fed(const struct rw_classify *c)
 {
     return c->fed;
 }
+#endif
 
 struct rw_classify *rw_classify_new(void)
 {

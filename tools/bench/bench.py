@@ -108,6 +108,35 @@ def measure(name, cmd, runs, ok_codes=(0,), before=None):
     return r
 
 
+def measure_interleaved(specs, runs):
+    """Times every spec once per round, runs rounds, so that a machine whose speed drifts
+    (a shared VM: the same binary's CPU time moved by up to 2x within minutes here) moves
+    every tool alike and the ratios of one run stay fair. specs: (key, name, cmd, before);
+    returns {key: the record measure() returns}."""
+    walls, cpus, rss = ({k: [] for k, *_ in specs} for _ in range(3))
+    for _ in range(runs):
+        for key, name, cmd, before in specs:
+            if before is not None:
+                before()
+            wall, cpu, peak, code = run_once(cmd)
+            if code != 0:
+                say(f"bench: {name}: exit code {code}: {' '.join(cmd)}")
+                rerun = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                sys.stderr.write(rerun.stderr.decode(errors="replace")[-2000:])
+                raise SystemExit(1)
+            walls[key].append(wall)
+            cpus[key].append(cpu)
+            rss[key].append(peak)
+    out = collections.OrderedDict()
+    for key, name, cmd, _ in specs:
+        w, c = walls[key], cpus[key]
+        out[key] = {"name": name, "cmd": cmd, "walls": w, "wall": statistics.median(w),
+                    "cpus": c, "cpu": statistics.median(c), "rss": max(rss[key])}
+        say(f"  {name:<38} wall {' '.join(f'{x:6.2f}' for x in w)} s, CPU "
+            f"{' '.join(f'{x:6.2f}' for x in c)} s, peak RSS {max(rss[key]) / MIB:7.1f} MiB")
+    return out
+
+
 def eve_counts(path):
     types, sids, protos = collections.Counter(), collections.Counter(), collections.Counter()
     stats = None
@@ -320,29 +349,34 @@ def bench(a):
 
     rw = [a.bin, "-r", pcap, "-c", a.rules]
     alerts_set = ["--set", "eve.types=alert,stats"]
-    say(f"bench: timing, {a.runs} runs each (wall seconds per run):")
-    res = collections.OrderedDict()
-    res["floor"] = measure("libpcap read floor (rw_readfloor)", [a.floor, pcap], a.runs)
     # The same reader through a 1 MiB stdio buffer, as reelwatch opens captures: libpcap's
     # own open reads through stdio's 4 KiB default, a read(2) every few packets.
-    res["floor_buf"] = measure("read floor, 1 MiB stdio buffer",
-                               [a.floor, "-b", str(1 << 20), pcap], a.runs)
-    res["tcpdump"] = measure("tcpdump -r FILE -w /dev/null",
-                             ["tcpdump", "-r", pcap, "-w", "/dev/null"], a.runs)
-    res["ndpi"] = measure("ndpiReader -i FILE", ["ndpiReader", "-i", pcap], a.runs)
-    res["rw_alert"] = measure("reelwatch alerts only", rw + ["-l", out_alert] + alerts_set,
-                              a.runs, before=clear(out_alert))
-    res["rw_all"] = measure("reelwatch default output", rw + ["-l", out_all], a.runs,
-                            before=clear(out_all))
-    res["rw_alert_w2"] = measure("reelwatch alerts only, 2 workers",
-                                 rw + ["-l", out_alert_w2, "--workers", "2"] + alerts_set,
-                                 a.runs, before=clear(out_alert_w2))
-    res["rw_all_w2"] = measure("reelwatch default output, 2 workers",
-                               rw + ["-l", out_all_w2, "--workers", "2"], a.runs,
-                               before=clear(out_all_w2))
-    res["rw_alert_1m"] = measure("reelwatch alerts only, +1M prefixes",
-                                 [a.bin, "-r", pcap, "-c", rules_1m, "-l", out_1m] + alerts_set,
-                                 a.runs, before=clear(out_1m))
+    specs = [
+        ("floor", "libpcap read floor (rw_readfloor)", [a.floor, pcap], None),
+        ("floor_buf", "read floor, 1 MiB stdio buffer", [a.floor, "-b", str(1 << 20), pcap],
+         None),
+        ("tcpdump", "tcpdump -r FILE -w /dev/null", ["tcpdump", "-r", pcap, "-w", "/dev/null"],
+         None),
+        ("ndpi", "ndpiReader -i FILE", ["ndpiReader", "-i", pcap], None),
+        ("rw_alert", "reelwatch alerts only", rw + ["-l", out_alert] + alerts_set,
+         clear(out_alert)),
+        ("rw_all", "reelwatch default output", rw + ["-l", out_all], clear(out_all)),
+        ("rw_alert_w2", "reelwatch alerts only, 2 workers",
+         rw + ["-l", out_alert_w2, "--workers", "2"] + alerts_set, clear(out_alert_w2)),
+        ("rw_all_w2", "reelwatch default output, 2 workers",
+         rw + ["-l", out_all_w2, "--workers", "2"], clear(out_all_w2)),
+        ("rw_alert_1m", "reelwatch alerts only, +1M prefixes",
+         [a.bin, "-r", pcap, "-c", rules_1m, "-l", out_1m] + alerts_set, clear(out_1m)),
+    ]
+    suri_timed = {}
+    if shutil.which("suricata"):
+        for mode in SURICATA_TYPES:
+            cmd, d = suricata_cmd(a, "bench.pcap", pcap, mode)
+            key = "suri_alert" if mode == "alerts only" else "suri_all"
+            specs.append((key, f"suricata, {mode}", cmd, clear(d)))
+            suri_timed[mode] = key
+    say(f"bench: timing, {a.runs} rounds, every tool once a round (wall seconds per run):")
+    res = measure_interleaved(specs, a.runs)
 
     say("bench: rule loading (-T), memory per flow:")
     t_1m = measure("reelwatch -T, rules + 1M prefixes", [a.bin, "-T", "-c", rules_1m], a.runs)
@@ -375,10 +409,9 @@ def bench(a):
 
     say("bench: Suricata as a peer")
     if shutil.which("suricata"):
-        suri_runs, suri_lines = suricata_peer(a, [("bench.pcap", pcap)] + [
-            (f"{n} sessions", ka[n]) for n in KEEPALIVE_SESSIONS])
-        res["suri_alert"] = suri_runs["alerts only"]
-        res["suri_all"] = suri_runs["flow+fileinfo+alert+stats"]
+        suri_lines = suricata_peer(a, [("bench.pcap", pcap)] + [
+            (f"{n} sessions", ka[n]) for n in KEEPALIVE_SESSIONS],
+            {mode: res[key] for mode, key in suri_timed.items()})
     else:
         suri_lines = ["Suricata as a peer: SKIP (no suricata; make deps installs 7.0.10 from "
                       "bookworm-backports)"]
@@ -644,42 +677,46 @@ def issue15_goals(res):
     return goals
 
 
-def suricata_peer(a, captures):
-    """suricata --runmode single -r CAPTURE in both output modes, timed on the first
-    capture, every capture checked against its oracle. Returns (runs, lines); not judged."""
+def suricata_cmd(a, label, pcap, mode):
+    """The command line of suricata --runmode single -r PCAP for one output mode, with its
+    own directory and configuration (written here). Returns (cmd, directory)."""
     sdir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suricata")
-    bench_dir = os.path.join(a.build, "bench")
-    lines = [f"Suricata {tool_version(['suricata', '-V']).strip().split()[-2]} as a peer "
-             "(tools/bench/suricata/: the default rule set's job in Suricata rules; not judged):"]
-    runs = {}
+    d = os.path.join(a.build, "bench", "suricata-" + re.sub(r"[^a-z0-9]+", "-",
+                                                            (label + " " + mode).lower()))
+    os.makedirs(d, exist_ok=True)
     with open(os.path.join(sdir, "suricata.yaml")) as f:
         template = f.read()
+    conf = os.path.join(d, "suricata.yaml")
+    with open(conf, "w") as f:
+        f.write(template.replace("        - alert\n", SURICATA_TYPES[mode], 1))
+    return (["suricata", "--runmode", "single", "-c", conf, "-S",
+             os.path.join(sdir, "reelwatch-peer.rules"), "-r", pcap, "-l", d, "-k", "none"], d)
+
+
+def suricata_peer(a, captures, timed):
+    """suricata --runmode single -r CAPTURE in both output modes, every capture checked
+    against its oracle. The first capture's runs were timed already with the other tools
+    (timed: mode -> result; its EVE is the last timed run's); the others run here. Returns
+    the lines; not judged."""
+    lines = [f"Suricata {tool_version(['suricata', '-V']).strip().split()[-2]} as a peer "
+             "(tools/bench/suricata/: the default rule set's job in Suricata rules; not judged):"]
     for cap_i, (label, pcap) in enumerate(captures):
         truth = load_truth(truth_path(pcap))
-        for mode, types in SURICATA_TYPES.items():
-            d = os.path.join(bench_dir, "suricata-" + re.sub(r"[^a-z0-9]+", "-",
-                                                             (label + " " + mode).lower()))
-            os.makedirs(d, exist_ok=True)
-            conf = os.path.join(d, "suricata.yaml")
-            with open(conf, "w") as f:
-                f.write(template.replace("        - alert\n", types, 1))
+        for mode in SURICATA_TYPES:
+            cmd, d = suricata_cmd(a, label, pcap, mode)
             eve = os.path.join(d, "eve.json")
-            if os.path.exists(eve):
-                os.unlink(eve)
-            cmd = ["suricata", "--runmode", "single", "-c", conf, "-S",
-                   os.path.join(sdir, "reelwatch-peer.rules"), "-r", pcap, "-l", d, "-k", "none"]
-            if cap_i == 0:
-                r = measure(f"suricata, {mode}", cmd, a.runs)
-                runs[mode] = r
-                rss = r["rss"]
+            if cap_i == 0 and mode in timed:
+                rss = timed[mode]["rss"]
             else:
-                _, _, rss, code = run_once(cmd, os.path.join(d, "stdout"))
+                if os.path.exists(eve):
+                    os.unlink(eve)
+                _, _, rss, _ = run_once(cmd, os.path.join(d, "stdout"))
             norm = os.path.join(d, "eve-normalized.json")
             suricata_normalize(eve, norm)
             _, ls = check_truth(f"{label}, {mode}", norm, truth, mode == "alerts only", rss,
                                 SURICATA_MAGIC_UNKNOWN)
             lines += [("  peer" + ln[6:]) if i == 0 else ln for i, ln in enumerate(ls)]
-    return runs, lines
+    return lines
 
 
 def truth_only(a):
@@ -769,7 +806,7 @@ def main():
         truth_only(a)
         return
     if a.suricata:
-        _, lines = suricata_peer(a, [(os.path.basename(p), p) for p in a.suricata])
+        lines = suricata_peer(a, [(os.path.basename(p), p) for p in a.suricata], {})
         for line in lines:
             say(line)
         return
