@@ -5,7 +5,6 @@
 #include "rw_detect_int.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
