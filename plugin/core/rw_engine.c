@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* rw_engine.c — the detection core's entry points: ties classification, rules and EVE together. */
+/* rw_engine.c — the detection core's entry points: ties classification, rules and EVE together.
+ * A flow's application layer (choosing and feeding its parser) is in rw_engine_app.c. */
+#include "rw_engine_int.h"
+
 #include <dirent.h>
 #include <gcrypt.h>
 #include <netinet/in.h>
@@ -25,16 +28,6 @@
 #include "rw_stream.h"
 #include "rw_tftp.h"
 
-/* EVE record types a run writes (--set eve.types=...), Suricata's eve-log "types" idea. */
-enum {
-    RW_EVE_ALERT = 1u << 0,
-    RW_EVE_FILEINFO = 1u << 1,
-    RW_EVE_FLOW = 1u << 2,
-    RW_EVE_STATS = 1u << 3,
-    RW_EVE_ANOMALY = 1u << 4, /* HTTP parser anomalies, on by default as in Suricata's yaml */
-    RW_EVE_ALL = RW_EVE_ALERT | RW_EVE_FILEINFO | RW_EVE_FLOW | RW_EVE_STATS | RW_EVE_ANOMALY,
-};
-
 static const struct {
     const char *name;
     unsigned bit;
@@ -44,114 +37,6 @@ static const struct {
     {"anomaly", RW_EVE_ANOMALY},
     {"flow", RW_EVE_FLOW},
     {"stats", RW_EVE_STATS},
-};
-
-/* Which parser reads a flow's bytes (chosen from its first bytes, its port or an
- * announcement: see engine_app_choose). */
-enum engine_app {
-    APP_UNDECIDED = 0,
-    APP_OPAQUE,       /* nothing we parse: counted as volume only */
-    APP_HTTP,
-    APP_FTP,
-    APP_FTP_DATA,     /* announced by an FTP control connection: one file */
-    APP_SMB,
-    APP_TFTP,         /* a request to port 69, or an announced transfer */
-    APP_RAW,          /* an unrecognised stream or datagrams starting with a file's magic */
-    APP_SMTP,         /* port 25/587/2525, or a client that starts with EHLO/HELO */
-};
-
-/* An engine's own counters (a worker has its own; stats records sum them). */
-struct engine_counters {
-    uint64_t flow_state_oom;  /* flows that got no core state (or part of it) */
-    uint64_t eve_oom;         /* records lost to OOM while building */
-    uint64_t eve_write_errors;
-    uint64_t alerts;
-    uint64_t files;           /* files that ended (event layer) */
-    uint64_t app[9];          /* flows per enum engine_app */
-    uint64_t expect_hits;     /* flows an announcement named */
-    uint64_t light_flows;     /* flows no rule or record type could use: counted only */
-};
-
-/* The core's state for one flow. Kept small (a flood of flows that never send a byte
- * costs this and the host's record each): pointers, then 4-byte fields, then bytes;
- * the stream, the files and nDPI's state and result are allocated when needed. */
-struct rw_flow {
-    struct rw_engine *e;
-    struct rw_stream *stream;             /* TCP, from the first packet with payload, FIN or
-                                           * RST on (NULL before, or when memory was short) */
-    struct rw_files *files;               /* from the first payload on (NULL before, or when
-                                           * memory was short) */
-    union {
-        struct rw_http *http;
-        struct rw_ftp *ftp;
-        struct rw_smb *smb;
-        struct rw_tftp *tftp;
-        struct rw_smtp *smtp;
-    } p;
-    struct rw_expect_hit *hit;            /* an announcement waiting for this flow's bytes */
-    const struct rw_flow_info *info;      /* the host's record of the flow */
-    struct rw_cls_flow cls;
-    struct rw_detect_flowstate det;
-    unsigned families;                    /* RW_DETECT_FAM_* | COMPUTED, once fam_done */
-    uint32_t gen;                         /* rule-set generation of det */
-    uint32_t data_id;                     /* APP_FTP_DATA / APP_RAW: the file's id */
-    /* Before a TCP flow's stream exists, where it starts; once it exists (made from
-     * sstart at the first bytes, FIN or RST), the first bytes of each direction,
-     * collected before a parser is chosen. Never both at once. */
-    union {
-        struct rw_stream_start sstart;
-        struct {
-            uint8_t bytes[2][RW_APP_SNIFF_BYTES];
-            uint8_t len[2];
-        } sn;
-    } u;
-    uint8_t looked[2];                    /* first bytes of each direction looked at */
-    uint8_t app;                          /* enum engine_app */
-    uint8_t data_dir;                     /* APP_FTP_DATA / APP_RAW: the file's direction */
-    uint8_t expect_tried : 1;             /* announcement looked up at first payload */
-    uint8_t alerted : 1;
-    uint8_t rules_apply : 2;              /* directions some rule could fire on: bit
-                                           * 1 << enum rw_dir (0: no rule can fire) */
-    uint8_t fam_done : 1;                 /* families computed from nDPI's final result */
-    uint8_t cls_off : 1;                  /* not classified: no rule or record needs it */
-    uint8_t light : 1;                    /* nothing wants its bytes: counted only */
-    uint8_t bytes_setup : 1;              /* stream and files were made (or tried) */
-};
-
-struct rw_engine {
-    struct rw_output out;
-    struct rw_json *eve_stats;   /* the stats record's line, allocated at set-up (owner only) */
-    struct rw_files_types ftypes; /* type-group cache of this engine or worker (fenv.types) */
-    struct rw_classify *classify;
-    struct rw_ruleset *rules;
-    struct rw_detect *detect;
-    struct rw_magic *magic;
-    struct rw_expect *expect;
-    struct rw_stream_pool *pool;
-    struct rw_files_env fenv;
-    struct rw_files_stats fstats;
-    unsigned eve_types;
-    int sha256;
-    uint32_t gen;                         /* bumped by every successful reload */
-    uint8_t rules_use_proto;              /* some rule has a 'proto' condition */
-    uint64_t now_us;
-    /* The rules' view of the flow being worked on: rebuilt by engine_bind at the start of
-     * every call that may reach the rules (one flow at a time per engine), so flows do
-     * not each carry one. */
-    struct rw_detect_flow view;
-    struct engine_counters stats;
-    struct rw_pool *flows;                /* struct rw_flow, this engine's (worker's) own */
-    /*
-     * Workers (rw_engine_worker_new). The engine rw_engine_new made owns the rule set,
-     * detector, magic files and expectation table; a worker borrows them (owner points
-     * at the engine that owns them) and has its own nDPI module, stream pool, parsers and
-     * counters. The owner knows its workers for reloads and stats.
-     */
-    struct rw_engine *owner;
-    struct rw_engine *workers[RW_WORKERS_MAX];
-    size_t nworkers;
-    pthread_mutex_t expect_lock;          /* the owner's: guards expect for every worker */
-    unsigned expect_owner;                /* its clock in expect: 0 the owner, i worker i */
 };
 
 /* Parses "alert,flow,stats" into a bit set; reports unknown words. */
@@ -274,7 +159,7 @@ static void engine_magic_paths(const struct rw_engine_config *cfg, char *buf, si
 }
 
 /* The lock that guards the expectation table every worker of the owner shares. */
-static pthread_mutex_t *engine_expect_lock(struct rw_engine *e)
+pthread_mutex_t *re_expect_lock(struct rw_engine *e)
 {
     return &(e->owner != NULL ? e->owner : e)->expect_lock;
 }
@@ -345,7 +230,7 @@ static int engine_setup_transfers(struct rw_engine *e, const struct rw_engine_co
         .rules = e->rules,
         .detect = e->detect,
         .emit = engine_alert,
-        .emit_ctx = NULL, /* the flow, set per call: see engine_call */
+        .emit_ctx = NULL, /* the flow, set per call: see re_call */
         .record = (e->eve_types & RW_EVE_FILEINFO) ? engine_file_record : NULL,
         .record_ctx = e,
         .sha256 = e->sha256,
@@ -730,454 +615,12 @@ static void engine_bind(struct rw_engine *e, struct rw_flow *f, const struct rw_
     e->view.state = &f->det;
 }
 
-static struct rw_files_call engine_call(struct rw_flow *f)
+struct rw_files_call re_call(struct rw_flow *f)
 {
     /* The emit context is the flow being worked on: the alert marks it. */
     f->e->fenv.emit_ctx = f;
     return (struct rw_files_call){
         .info = f->info, .flow = &f->e->view, .now_us = f->e->now_us, .gen = f->e->gen };
-}
-
-/* ---- the sink the parsers report to (rw_xfer.h) --------------------------------------- */
-
-static uint32_t sink_file_open(void *ctx, uint8_t dir, const char *name, size_t name_len,
-                               const struct rw_xfer_meta *meta)
-{
-    struct rw_flow *f = ctx;
-    struct rw_files_call c = engine_call(f);
-
-    /* A file no rule could fire on (its direction's receiver is in no rule's lists, or
-     * the direction is no rule's) and no fileinfo record will show is not tracked: the
-     * parser goes on, its bytes are not typed or hashed (issue 7: rule-aware work). */
-    if (!(f->rules_apply & (1u << (dir & 1))) && !(f->e->eve_types & RW_EVE_FILEINFO))
-        return 0;
-    return f->files == NULL ? 0 : rw_files_open(f->files, &c, dir, name, name_len, meta);
-}
-
-static void sink_file_data(void *ctx, uint32_t id, const uint8_t *data, size_t len)
-{
-    struct rw_flow *f = ctx;
-    struct rw_files_call c = engine_call(f);
-
-    if (f->files != NULL)
-        rw_files_data(f->files, &c, id, data, len);
-}
-
-static void sink_file_gap(void *ctx, uint32_t id, uint64_t len)
-{
-    struct rw_flow *f = ctx;
-    struct rw_files_call c = engine_call(f);
-
-    if (f->files != NULL)
-        rw_files_gap(f->files, &c, id, len);
-}
-
-static void sink_file_close(void *ctx, uint32_t id, int truncated)
-{
-    struct rw_flow *f = ctx;
-    struct rw_files_call c = engine_call(f);
-
-    if (f->files != NULL)
-        rw_files_close(f->files, &c, id, truncated);
-}
-
-static void sink_expect(void *ctx, const struct rw_addr *client, uint16_t client_port,
-                        const struct rw_addr *server, uint16_t server_port, uint8_t dir,
-                        const char *name, size_t name_len, const struct rw_xfer_meta *meta)
-{
-    struct rw_flow *f = ctx;
-    pthread_mutex_t *lock = engine_expect_lock(f->e);
-
-    pthread_mutex_lock(lock);
-    rw_expect_set_owner(f->e->expect, f->e->expect_owner);
-    (void)rw_expect_add(f->e->expect, f->e->now_us, client, client_port, server, server_port,
-                        dir, name, name_len, meta);
-    pthread_mutex_unlock(lock);
-}
-
-static struct rw_xfer_sink engine_sink(struct rw_flow *f)
-{
-    return (struct rw_xfer_sink){
-        .ctx = f,
-        .file_open = sink_file_open,
-        .file_data = sink_file_data,
-        .file_gap = sink_file_gap,
-        .file_close = sink_file_close,
-        .expect = sink_expect,
-    };
-}
-
-/* ---- choosing a parser ------------------------------------------------------------------ */
-
-/* HTTP/1.x request methods a client may start a connection with (RFC 9110, WebDAV). */
-static int engine_is_http_request(const uint8_t *p, size_t n)
-{
-    static const char *const methods[] = {
-        "GET ", "POST ", "PUT ", "HEAD ", "PATCH ", "DELETE ", "OPTIONS ", "CONNECT ",
-        "TRACE ", "PROPFIND ", "PROPPATCH ", "MKCOL ", "COPY ", "MOVE ", "LOCK ", "UNLOCK ",
-    };
-
-    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-        size_t k = strlen(methods[i]);
-
-        if (n >= k && memcmp(p, methods[i], k) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* A client's first line naming HTTP/1.x although its method is none of the above
- * (OPTIONSHTTP/1.1, GET/ HTTP/1.1, a garbage method): libhtp parses such a line, the
- * server answers it with HTTP, and Suricata detects it from that answer. A line that
- * starts with the version is a status line: a server's answer in a flow whose start was
- * not seen (or ended early by the memcap), which is no request and gets no parser. */
-static int engine_is_http_line(const uint8_t *p, size_t n)
-{
-    static const char tag[] = "HTTP/1.";
-    const size_t k = sizeof(tag) - 1;
-
-    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
-        return 0;
-    for (size_t i = 1; i + k <= n && p[i] != '\n'; i++)
-        if (memcmp(p + i, tag, k) == 0)
-            return 1;
-    return 0;
-}
-
-/* An FTP client's usual first commands, any case. */
-static int engine_is_ftp_command(const uint8_t *p, size_t n)
-{
-    static const char *const cmds[] = { "USER ", "AUTH TLS", "AUTH SSL", "FEAT\r" };
-
-    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-        size_t k = strlen(cmds[i]);
-
-        if (n >= k && strncasecmp((const char *)p, cmds[i], k) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* SMTP: the server port (25 RFC 5321, 587 RFC 6409, 2525 a common alternative), or a
- * client whose first command is EHLO or HELO (after the server's 220 greeting). */
-static int engine_is_smtp(const struct rw_flow_key *k, const uint8_t *p, size_t n)
-{
-    if (k->dport == 25 || k->dport == 587 || k->dport == 2525)
-        return 1;
-    return n >= 5 && (strncasecmp((const char *)p, "EHLO ", 5) == 0 ||
-                      strncasecmp((const char *)p, "HELO ", 5) == 0);
-}
-
-/* A NetBIOS session message (type 0) carrying SMB1, SMB2 or an SMB3 transform header. */
-static int engine_is_smb(const uint8_t *p, size_t n)
-{
-    return n >= 8 && p[0] == 0 && (p[4] == 0xfe || p[4] == 0xff || p[4] == 0xfd) &&
-           p[5] == 'S' && p[6] == 'M' && p[7] == 'B';
-}
-
-/* Does a raw stream start with a file's magic? The prefix table answers without libmagic
- * for everything that is not a candidate. */
-static int engine_starts_file(struct rw_engine *e, const uint8_t *p, size_t n)
-{
-    struct rw_filetype ft;
-
-    if (n == 0 || rw_magic_identify(e->magic, p, n, NULL, &ft) != 0)
-        return 0;
-    if (ft.flags & (RW_FT_PREFILTERED | RW_FT_MAGIC_FAILED))
-        return 0;
-    return strcmp(ft.desc, "data") != 0 && strncmp(ft.mime, "text/", 5) != 0;
-}
-
-static void engine_app_set(struct rw_engine *e, struct rw_flow *f, uint8_t app)
-{
-    struct rw_xfer_sink sink = engine_sink(f);
-
-    f->app = app;
-    e->stats.app[app]++;
-    switch (app) {
-    case APP_HTTP:
-        f->p.http = rw_http_new(&sink);
-        break;
-    case APP_FTP:
-        f->p.ftp = rw_ftp_new(&sink, &f->info->key);
-        break;
-    case APP_SMB:
-        f->p.smb = rw_smb_new(&sink);
-        break;
-    case APP_TFTP:
-        f->p.tftp = rw_tftp_new(&sink, &f->info->key);
-        break;
-    case APP_SMTP:
-        f->p.smtp = rw_smtp_new(&sink);
-        break;
-    default:
-        return;
-    }
-    if (f->p.http == NULL) {
-        /* No memory for the parser: the flow is volume only. */
-        e->stats.flow_state_oom++;
-        f->app = APP_OPAQUE;
-    }
-}
-
-/* Opens the announced file on this flow (FTP data connection, TFTP transfer). */
-static void engine_take_hit(struct rw_engine *e, struct rw_flow *f)
-{
-    struct rw_expect_hit *h = f->hit;
-
-    f->hit = NULL;
-    e->stats.expect_hits++;
-    if (strcmp(h->meta.app_proto != NULL ? h->meta.app_proto : "", "tftp") == 0) {
-        engine_app_set(e, f, APP_TFTP);
-        if (f->app == APP_TFTP)
-            rw_tftp_transfer(f->p.tftp, h->dir, h->name, h->name_len, &h->meta);
-    } else {
-        f->app = APP_FTP_DATA;
-        e->stats.app[APP_FTP_DATA]++;
-        f->data_dir = h->dir;
-        f->data_id = sink_file_open(f, h->dir, h->name, h->name_len, &h->meta);
-    }
-    rw_free(h);
-}
-
-/* Looks for an announcement naming this flow; keeps it in f->hit until bytes come. */
-static void engine_expect_lookup(struct rw_engine *e, struct rw_flow *f, uint64_t now_us)
-{
-    struct rw_expect_hit *h;
-
-    pthread_mutex_t *lock = engine_expect_lock(e);
-    size_t pending;
-    int rc;
-
-    if (f->hit != NULL)
-        return;
-    pthread_mutex_lock(lock);
-    pending = rw_expect_count(e->expect);
-    pthread_mutex_unlock(lock);
-    if (pending == 0)
-        return;
-    h = rw_malloc(sizeof(*h));
-    if (h == NULL) {
-        e->stats.flow_state_oom++;
-        return;
-    }
-    pthread_mutex_lock(lock);
-    rw_expect_set_owner(e->expect, e->expect_owner);
-    rc = rw_expect_take(e->expect, now_us, &f->info->key, h);
-    pthread_mutex_unlock(lock);
-    if (rc != 0) {
-        rw_free(h);
-        return;
-    }
-    /* meta's strings point into h itself: it is not moved after this. */
-    f->hit = h;
-}
-
-/*
- * Chooses the parser from the first bytes of a direction. Server ports say FTP (21),
- * SMB (445, 139), TFTP (69) and SMTP (25, 587, 2525) up front; otherwise the client's
- * first bytes decide: an HTTP method, an FTP login, a NetBIOS/SMB header, EHLO/HELO; a
- * file's magic at the start of either direction makes a raw file (netcat-style);
- * anything else is opaque volume. A server
- * that speaks first without a file (an FTP or SMTP banner) leaves the choice to the
- * client's first bytes.
- */
-static void engine_app_choose(struct rw_engine *e, struct rw_flow *f, uint8_t dir,
-                              const uint8_t *p, size_t n)
-{
-    const struct rw_flow_key *k = &f->info->key;
-
-    if (f->hit != NULL) {
-        engine_take_hit(e, f);
-        return;
-    }
-    if (k->proto == IPPROTO_UDP) {
-        engine_app_set(e, f, k->dport == 69 ? APP_TFTP : APP_UNDECIDED);
-    } else if (k->dport == 21 || engine_is_ftp_command(p, dir == RW_TOSERVER ? n : 0)) {
-        engine_app_set(e, f, APP_FTP);
-    } else if (engine_is_smb(p, n) || k->dport == 445 || k->dport == 139) {
-        engine_app_set(e, f, APP_SMB);
-    } else if (dir == RW_TOSERVER &&
-               (engine_is_http_request(p, n) || engine_is_http_line(p, n))) {
-        engine_app_set(e, f, APP_HTTP);
-    } else if (engine_is_smtp(k, p, dir == RW_TOSERVER ? n : 0)) {
-        engine_app_set(e, f, APP_SMTP);
-    }
-    if (f->app != APP_UNDECIDED)
-        return;
-    if (engine_starts_file(e, p, n)) {
-        f->app = APP_RAW;
-        e->stats.app[APP_RAW]++;
-        f->data_dir = dir;
-        f->data_id = sink_file_open(f, dir, NULL, 0, NULL);
-    } else if (dir == RW_TOSERVER || f->looked[RW_TOSERVER]) {
-        f->app = APP_OPAQUE;
-        e->stats.app[APP_OPAQUE]++;
-    }
-}
-
-/* Feeds bytes to the chosen parser (nothing while undecided). */
-static void engine_app_feed(struct rw_flow *f, uint8_t dir, const uint8_t *p, size_t n)
-{
-    switch (f->app) {
-    case APP_HTTP:
-        rw_http_data(f->p.http, dir, p, n);
-        break;
-    case APP_FTP:
-        rw_ftp_data(f->p.ftp, dir, p, n);
-        break;
-    case APP_SMB:
-        rw_smb_data(f->p.smb, dir, p, n);
-        break;
-    case APP_TFTP:
-        rw_tftp_datagram(f->p.tftp, dir, p, n);
-        break;
-    case APP_SMTP:
-        rw_smtp_data(f->p.smtp, dir, p, n);
-        break;
-    case APP_FTP_DATA:
-    case APP_RAW:
-        if (dir == f->data_dir)
-            sink_file_data(f, f->data_id, p, n);
-        break;
-    default:
-        break;
-    }
-}
-
-/* Chooses the parser on the bytes collected for dir followed by p (n bytes; may be 0),
- * then hands the collected bytes to it. */
-static void engine_app_decide(struct rw_engine *e, struct rw_flow *f, uint8_t dir,
-                              const uint8_t *p, size_t n)
-{
-    uint8_t head[RW_APP_DECIDE_BYTES];
-    size_t k = f->u.sn.len[dir];
-    size_t m = n < sizeof(head) - k ? n : sizeof(head) - k;
-
-    memcpy(head, f->u.sn.bytes[dir], k);
-    if (m > 0)
-        memcpy(head + k, p, m);
-    if (!f->expect_tried) {
-        f->expect_tried = 1;
-        engine_expect_lookup(e, f, e->now_us);
-    }
-    engine_app_choose(e, f, dir, head, k + m);
-    f->looked[dir] = 1;
-    if (k > 0) {
-        f->u.sn.len[dir] = 0;
-        engine_app_feed(f, dir, f->u.sn.bytes[dir], k);
-    }
-}
-
-/*
- * In-order bytes of one direction (the stream's sink, or a UDP datagram). A TCP
- * direction's first RW_APP_SNIFF_BYTES are collected before the parser is chosen, so
- * that a request sent one byte per segment is still recognised; a gap or the flow's end
- * decides on what was collected.
- */
-static void engine_app_data(struct rw_engine *e, struct rw_flow *f, uint8_t dir,
-                            const uint8_t *p, size_t n)
-{
-    if (n == 0 || dir > RW_TOCLIENT)
-        return;
-    if (f->app == APP_UNDECIDED && !f->looked[dir]) {
-        if (f->info->key.proto == IPPROTO_TCP &&
-            (size_t)f->u.sn.len[dir] + n < RW_APP_SNIFF_BYTES) {
-            memcpy(f->u.sn.bytes[dir] + f->u.sn.len[dir], p, n);
-            f->u.sn.len[dir] = (uint8_t)(f->u.sn.len[dir] + n);
-            return;
-        }
-        engine_app_decide(e, f, dir, p, n);
-    }
-    engine_app_feed(f, dir, p, n);
-}
-
-/* Decides on whatever was collected (before a gap, at the end). */
-static void engine_app_flush(struct rw_engine *e, struct rw_flow *f, uint8_t dir)
-{
-    if (f->bytes_setup && f->app == APP_UNDECIDED && !f->looked[dir] && f->u.sn.len[dir] > 0)
-        engine_app_decide(e, f, dir, NULL, 0);
-}
-
-static void engine_app_gap(struct rw_flow *f, uint8_t dir, uint64_t n)
-{
-    if (dir > RW_TOCLIENT)
-        return;
-    engine_app_flush(f->e, f, dir);
-    switch (f->app) {
-    case APP_HTTP:
-        rw_http_gap(f->p.http, dir, n);
-        break;
-    case APP_FTP:
-        rw_ftp_gap(f->p.ftp, dir, n);
-        break;
-    case APP_SMB:
-        rw_smb_gap(f->p.smb, dir, n);
-        break;
-    case APP_SMTP:
-        rw_smtp_gap(f->p.smtp, dir, n);
-        break;
-    case APP_FTP_DATA:
-    case APP_RAW:
-        if (dir == f->data_dir)
-            sink_file_gap(f, f->data_id, n);
-        break;
-    default:
-        break;
-    }
-}
-
-/* Ends the parser: files still open are closed by it (or by rw_files_end after). */
-static void engine_app_end(struct rw_flow *f)
-{
-    switch (f->app) {
-    case APP_HTTP:
-        rw_http_end(f->p.http);
-        rw_http_free(&f->p.http);
-        break;
-    case APP_FTP:
-        rw_ftp_end(f->p.ftp);
-        rw_ftp_free(&f->p.ftp);
-        break;
-    case APP_SMB:
-        rw_smb_end(f->p.smb);
-        rw_smb_free(&f->p.smb);
-        break;
-    case APP_TFTP:
-        rw_tftp_end(f->p.tftp);
-        rw_tftp_free(&f->p.tftp);
-        break;
-    case APP_SMTP:
-        rw_smtp_end(f->p.smtp);
-        rw_smtp_free(&f->p.smtp);
-        break;
-    case APP_FTP_DATA:
-    case APP_RAW: {
-        /* The connection's end is the file's end (RFC 959 stream mode), when the sender
-         * said so with a FIN: a TCP stream that stopped without one (capture cut, reset,
-         * timeout) carried part of the file. */
-        int fin = f->info->key.proto != IPPROTO_TCP ||
-                  (f->info->tcp_flags[f->data_dir] & RW_TCP_FIN) != 0;
-
-        sink_file_close(f, f->data_id, !fin);
-        f->data_id = 0;
-        break;
-    }
-    default:
-        break;
-    }
-}
-
-static void stream_sink_data(void *ctx, uint8_t dir, const uint8_t *p, size_t n)
-{
-    struct rw_flow *f = ctx;
-
-    engine_app_data(f->e, f, dir, p, n);
-}
-
-static void stream_sink_gap(void *ctx, uint8_t dir, uint64_t n)
-{
-    engine_app_gap(ctx, dir, n);
 }
 
 /* ---- the packet layer ------------------------------------------------------------------ */
@@ -1213,7 +656,7 @@ struct rw_flow *rw_engine_flow_new(struct rw_engine *e, const struct rw_flow_inf
      * flow that never sends any (a SYN flood, a scan) costs only this struct. */
     if (info->key.proto == IPPROTO_TCP || info->key.proto == IPPROTO_UDP) {
         f->info = info;
-        engine_expect_lookup(e, f, info->start_us);
+        re_expect_lookup(e, f, info->start_us);
     }
     return f;
 }
@@ -1252,11 +695,11 @@ void rw_engine_packet(struct rw_engine *e, struct rw_flow *f, const struct rw_fl
         engine_flow_bytes_setup(e, f, info->key.proto);
     engine_bind(e, f, info, pkt->ts_us);
     if (info->key.proto == IPPROTO_TCP && f->stream != NULL) {
-        struct rw_stream_sink ss = { f, stream_sink_data, stream_sink_gap };
+        struct rw_stream_sink ss = { f, re_stream_sink_data, re_stream_sink_gap };
 
         rw_stream_packet(f->stream, pkt, &ss);
     } else if (info->key.proto == IPPROTO_UDP) {
-        engine_app_data(e, f, pkt->dir, pkt->payload, pkt->payload_len);
+        re_app_data(e, f, pkt->dir, pkt->payload, pkt->payload_len);
     }
     /* The flow rules look at payload totals, the protocol and the parsers' findings: a
      * packet without payload changes none of them, except the flow's first packet (any
@@ -1300,18 +743,18 @@ static void engine_flow_finish(struct rw_engine *e, struct rw_flow *f,
 
     engine_bind(e, f, info, info->last_us);
     if (f->stream != NULL) {
-        struct rw_stream_sink ss = { f, stream_sink_data, stream_sink_gap };
+        struct rw_stream_sink ss = { f, re_stream_sink_data, re_stream_sink_gap };
 
         rw_stream_end(f->stream, &ss);
         rw_stream_free(&f->stream);
     }
-    engine_app_flush(e, f, RW_TOSERVER);
-    engine_app_flush(e, f, RW_TOCLIENT);
+    re_app_flush(e, f, RW_TOSERVER);
+    re_app_flush(e, f, RW_TOCLIENT);
     if (f->app == APP_HTTP && f->p.http != NULL && (e->eve_types & RW_EVE_ANOMALY))
         engine_http_anomalies(e, f, info);
-    engine_app_end(f);
+    re_app_end(f);
     if (f->files != NULL) {
-        c = engine_call(f);
+        c = re_call(f);
         rw_files_end(f->files, &c);
         rw_files_free(&f->files);
     }
@@ -1385,9 +828,9 @@ void rw_engine_stats(struct rw_engine *e, uint64_t ts_us, const struct rw_counte
     engine_add_counters(e, &st, &fs);
     for (size_t i = 0; i < e->nworkers; i++)
         engine_add_counters(e->workers[i], &st, &fs);
-    pthread_mutex_lock(engine_expect_lock(e));
+    pthread_mutex_lock(re_expect_lock(e));
     expect_nomem = rw_expect_counters(e->expect)->nomem;
-    pthread_mutex_unlock(engine_expect_lock(e));
+    pthread_mutex_unlock(re_expect_lock(e));
     for (size_t i = 0; i < n && k < sizeof(all) / sizeof(all[0]) - 16; i++)
         all[k++] = c[i];
     all[k++] = (struct rw_counter){"detect.alert", st.alerts};
