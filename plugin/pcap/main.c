@@ -540,6 +540,16 @@ static void host_send(struct worker *w, uint32_t kind, uint64_t ts_us)
     m->ts_us = ts_us;
 }
 
+/* Replay: every worker pauses once it has worked off what was handed to it so far
+ * (host_quiesce then waits for them all). */
+static void host_replay_pause(struct host *h)
+{
+    for (size_t i = 0; i < h->nw; i++) {
+        host_send(&h->w[i], MSG_PAUSE, h->sent_us);
+        host_flush_batch(&h->w[i]);
+    }
+}
+
 static void host_dispatch(struct host *h, const struct rw_decoded *d)
 {
     struct worker *w = &h->w[host_shard(h, &d->key)];
@@ -588,10 +598,7 @@ static void host_quiesce(struct host *h)
     if (!h->threads)
         return;
     if (h->o->read_path != NULL) {
-        for (size_t i = 0; i < h->nw; i++) {
-            host_send(&h->w[i], MSG_PAUSE, h->sent_us);
-            host_flush_batch(&h->w[i]);
-        }
+        host_replay_pause(h);
     } else {
         __atomic_store_n(&h->pause_req, 1, __ATOMIC_SEQ_CST);
     }
