@@ -740,6 +740,27 @@ size_t *rw_report_sorted_rules(const struct rw_report *r)
     return sorted(r, &r->rules, cmp_rule);
 }
 
+void rw_report_capped_tables(const struct rw_report *r,
+                             struct rw_report_capped out[RW_REPORT_CAPPED_TABLES])
+{
+    const struct rw_report_capped t[RW_REPORT_CAPPED_TABLES] = {
+        {"sensors", "sensors", &r->sensors},
+        {"unknown types", "unknown types", &r->types},
+        {"rules", "rules", &r->rules},
+        {"destinations", "destinations", &r->dests},
+        {"flagged prefixes", "flagged prefixes", &r->prefixes},
+        {"hosts", "hosts", &r->hosts},
+        {"host-destination pairs", "host-destination pairs", &r->pairs},
+        {"list and prefix series", "series", &r->series},
+        {"hourly cells", "hourly cells", &r->hours},
+        {"daily cells", "daily cells", &r->days},
+        {"encrypted upload rows", "encrypted rows", &r->tls},
+        {"file keys", "file keys", &r->filekeys},
+    };
+
+    memcpy(out, t, sizeof(t));
+}
+
 size_t *rw_report_sorted_tls(const struct rw_report *r)
 {
     return sorted(r, &r->tls, cmp_tls);

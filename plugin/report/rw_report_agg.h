@@ -207,6 +207,17 @@ int rw_report_use_days(const struct rw_report *r);
 /* "1.5 MiB" style sizes. */
 void rw_report_fmt_bytes(uint64_t v, char *buf, size_t n);
 
+/* The capped tables, for the limits section of every report format: the name the HTML
+ * page gives each, the text report's shorter one, and the table. */
+struct rw_report_capped {
+    const char *name;
+    const char *short_name;
+    const struct rw_report_map *m;
+};
+#define RW_REPORT_CAPPED_TABLES 12
+void rw_report_capped_tables(const struct rw_report *r,
+                             struct rw_report_capped out[RW_REPORT_CAPPED_TABLES]);
+
 /* Sorted index arrays over the tables (caller frees). NULL when empty or out of memory. */
 size_t *rw_report_sorted_hosts(const struct rw_report *r);
 size_t *rw_report_sorted_dests(const struct rw_report *r);

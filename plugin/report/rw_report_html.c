@@ -523,16 +523,7 @@ static void html_dests(const struct rw_report *r, FILE *f)
 
 static void html_limits(const struct rw_report *r, FILE *f)
 {
-    const struct {
-        const char *name;
-        const struct rw_report_map *m;
-    } maps[] = {{"sensors", &r->sensors},      {"unknown types", &r->types},
-                {"rules", &r->rules},          {"destinations", &r->dests},
-                {"flagged prefixes", &r->prefixes},
-                {"hosts", &r->hosts},          {"host-destination pairs", &r->pairs},
-                {"list and prefix series", &r->series}, {"hourly cells", &r->hours},
-                {"daily cells", &r->days},     {"encrypted upload rows", &r->tls},
-                {"file keys", &r->filekeys}};
+    struct rw_report_capped maps[RW_REPORT_CAPPED_TABLES];
     int any = 0;
 
     fputs("<h2 id=\"quality\">Input quality and limits</h2>\n<ul id=\"quality-list\">\n", f);
@@ -548,7 +539,8 @@ static void html_limits(const struct rw_report *r, FILE *f)
         esc(f, rw_report_map_key(&r->types, i));
         fprintf(f, "</code>: %" PRIu64 "</li>\n", c->n);
     }
-    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+    rw_report_capped_tables(r, maps);
+    for (size_t i = 0; i < RW_REPORT_CAPPED_TABLES; i++) {
         if (maps[i].m->overflow == 0)
             continue;
         any = 1;

@@ -213,17 +213,9 @@ static void text_dests(const struct rw_report *r, FILE *f)
 
 static void text_limits(const struct rw_report *r, FILE *f)
 {
-    const struct {
-        const char *name;
-        const struct rw_report_map *m;
-    } maps[] = {{"sensors", &r->sensors},        {"unknown types", &r->types},
-                {"rules", &r->rules},            {"destinations", &r->dests},
-                {"flagged prefixes", &r->prefixes},
-                {"hosts", &r->hosts},            {"host-destination pairs", &r->pairs},
-                {"series", &r->series},          {"hourly cells", &r->hours},
-                {"daily cells", &r->days},       {"encrypted rows", &r->tls},
-                {"file keys", &r->filekeys}};
+    struct rw_report_capped maps[RW_REPORT_CAPPED_TABLES];
 
+    rw_report_capped_tables(r, maps);
     fprintf(f, "\nInput quality and limits\n");
     fprintf(f, "  malformed lines %" PRIu64 ", oversized lines %" PRIu64
                " (over %d bytes), unknown event types %" PRIu64 "\n",
@@ -235,10 +227,10 @@ static void text_limits(const struct rw_report *r, FILE *f)
         put_safe(f, rw_report_map_key(&r->types, i));
         fprintf(f, ": %" PRIu64 "\n", c->n);
     }
-    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+    for (size_t i = 0; i < RW_REPORT_CAPPED_TABLES; i++)
         if (maps[i].m->overflow > 0)
             fprintf(f, "  table full: %s (%zu kept): %" PRIu64 " records found no room\n",
-                    maps[i].name, maps[i].m->cap, maps[i].m->overflow);
+                    maps[i].short_name, maps[i].m->cap, maps[i].m->overflow);
     if (r->files_unlisted > 0)
         fprintf(f, "  files not listed: %" PRIu64 " (%" PRIu64 " bytes); counted in totals\n",
                 r->files_unlisted, r->files_unlisted_bytes);
