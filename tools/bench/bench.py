@@ -86,33 +86,16 @@ def run_once(cmd, stdout_path=os.devnull, cwd=None):
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024, p.returncode
 
 
-def measure(name, cmd, runs, ok_codes=(0,), before=None):
-    walls, cpus, rss = [], [], []
-    for i in range(runs):
-        if before is not None:
-            before()
-        wall, cpu, peak, code = run_once(cmd)
-        if code not in ok_codes:
-            say(f"bench: {name}: exit code {code}: {' '.join(cmd)}")
-            rerun = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            sys.stderr.write(rerun.stderr.decode(errors="replace")[-2000:])
-            raise SystemExit(1)
-        walls.append(wall)
-        cpus.append(cpu)
-        rss.append(peak)
-    r = {"name": name, "cmd": cmd, "walls": walls, "wall": statistics.median(walls),
-         "cpus": cpus, "cpu": statistics.median(cpus), "rss": max(rss)}
-    say(f"  {name:<38} wall {' '.join(f'{w:6.2f}' for w in walls)} s, CPU "
-        f"{' '.join(f'{c:6.2f}' for c in cpus)} s, peak RSS "
-        f"{max(rss) / MIB:7.1f} MiB")
-    return r
+def measure(name, cmd, runs, before=None):
+    """runs whole runs of one command: the record measure_interleaved() gives."""
+    return measure_interleaved([("one", name, cmd, before)], runs)["one"]
 
 
 def measure_interleaved(specs, runs):
     """Times every spec once per round, runs rounds, so that a machine whose speed drifts
     (a shared VM: the same binary's CPU time moved by up to 2x within minutes here) moves
     every tool alike and the ratios of one run stay fair. specs: (key, name, cmd, before);
-    returns {key: the record measure() returns}."""
+    returns {key: {name, cmd, walls, wall (median), cpus, cpu (median), rss (largest)}}."""
     walls, cpus, rss = ({k: [] for k, *_ in specs} for _ in range(3))
     for _ in range(runs):
         for key, name, cmd, before in specs:
