@@ -240,20 +240,9 @@ static int engine_setup_transfers(struct rw_engine *e, const struct rw_engine_co
     return 0;
 }
 
-/* Does any flow of this configuration get classified? rw_engine_flow_new turns nDPI off
- * for a flow when no flow record is written and no rule has a 'proto' condition (or no
- * rule can fire on it): with neither, no flow ever is, and the nDPI module (62 M
- * instructions to set up: a sixth of an alerts-only run of 100 MB) is not made. */
-static int engine_wants_classify(const struct rw_engine *e)
-{
-    return (e->eve_types & RW_EVE_FLOW) || e->rules_use_proto;
-}
-
 struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct rw_output *out,
                                 struct rw_diag *diag, int *err)
 {
-    int want_cls;
-
     struct rw_engine *e = NULL;
     const char *rule_sets[RW_SET_MAX];
     size_t nrule_sets = 0;
@@ -296,11 +285,10 @@ struct rw_engine *rw_engine_new(const struct rw_engine_config *cfg, const struct
     }
     if (rc != 0)
         goto out;
-    want_cls = !cfg->events_only && engine_wants_classify(e);
-    e->classify = want_cls ? rw_classify_new() : NULL;
+    e->classify = cfg->events_only ? NULL : rw_classify_new();
     e->flows = rw_pool_new(sizeof(struct rw_flow));
     e->eve_stats = rw_json_new(RW_EVE_LINE_MAX_BYTES);
-    if ((e->classify == NULL && want_cls) || e->flows == NULL || e->eve_stats == NULL)
+    if ((e->classify == NULL && !cfg->events_only) || e->flows == NULL || e->eve_stats == NULL)
         rc = RW_ENOMEM;
 out:
     if (rc != 0) {
@@ -385,9 +373,9 @@ struct rw_engine *rw_engine_worker_new(struct rw_engine *e, int *err)
     w->expect_owner = (unsigned)e->nworkers;
     engine_share(w, e);
     w->pool = rw_stream_pool_new(0);
-    w->classify = e->classify != NULL ? rw_classify_new() : NULL;
+    w->classify = rw_classify_new();
     w->flows = rw_pool_new(sizeof(struct rw_flow));
-    if (w->pool == NULL || (w->classify == NULL && e->classify != NULL) || w->flows == NULL) {
+    if (w->pool == NULL || w->classify == NULL || w->flows == NULL) {
         rw_engine_free(&w);
         goto out;
     }
@@ -408,20 +396,6 @@ int rw_engine_reload(struct rw_engine *e, const struct rw_engine_config *cfg, st
     n = rw_engine_new(cfg, &e->out, diag, &err);
     if (n == NULL)
         return err != 0 ? err : RW_ENOMEM;
-    /* A configuration that classifies where the running one did not: every worker gets
-     * its nDPI module before anything is swapped, so a failure leaves the old set whole. */
-    for (size_t i = 0; n->classify != NULL && i < e->nworkers; i++) {
-        if (e->workers[i]->classify == NULL)
-            e->workers[i]->classify = rw_classify_new();
-        if (e->workers[i]->classify == NULL) {
-            rw_engine_free(&n);
-            return RW_ENOMEM;
-        }
-    }
-    if (e->classify == NULL) {
-        e->classify = n->classify;
-        n->classify = NULL;
-    }
     /* Swap the loaded pieces; n leaves with the old ones. Flows keep their parsers,
      * streams and files; the expectation table and nDPI stay. */
 #define ENGINE_SWAP(field)                                                                  \

@@ -254,9 +254,9 @@ static void dns_query_flow(struct rw_engine *e, const u_char *data, uint32_t cap
     CU_ASSERT_PTR_NULL(f);
 }
 
-/* Alerts only with no 'proto' rule classifies nothing, so the engine makes no nDPI module;
- * a reload to flow records makes one for the owner and for a worker created before it, and
- * their next flows are classified. */
+/* Alerts only with no 'proto' rule classifies nothing, so nDPI is never set up (rw_classify
+ * does that at the first classified flow); after a reload to flow records the owner's and
+ * a worker's (created before it) next flows are classified. */
 static void test_engine_makes_ndpi_only_when_a_reload_asks_for_it(void)
 {
     const char *path = RW_TEST_PCAPS "format_linktype/dlt_raw_ipv4_dns.pcap";
