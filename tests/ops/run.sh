@@ -273,7 +273,10 @@ if is_root; then
     eq "EVE dir owned by another user: exit 1" \
         "1 reelwatch: refusing unsafe EVE output: $T/other: owned by uid $NOBODY_UID, neither root nor the user reelwatch writes as (uid 0); refused: that user could redirect eve.json" \
         "$? $(cat "$T/e.err")"
-    "$BIN" -r "$DEMO" -l "$T/other" --user nobody >/dev/null 2>"$T/e.err"
+    # Replay reads its captures as NAME (docs/deployment.md): a copy nobody can read, since
+    # the checkout may sit under a directory only root can enter (a mktemp -d clone).
+    chmod o+x "$T" && mkdir -m 0755 "$T/pub" && install -m 0644 "$DEMO" "$T/pub/demo.pcap"
+    "$BIN" -r "$T/pub/demo.pcap" -l "$T/other" --user nobody >/dev/null 2>"$T/e.err"
     eq "the same dir is fine for --user nobody (its owner): 11 alerts, file owned by nobody" \
         "0 11 nobody" "$? $(alerts "$T/other/eve.json") $(stat -c %U "$T/other/eve.json")"
     mkdir "$T/of" && touch "$T/of/eve.json" && chown nobody "$T/of/eve.json"
