@@ -797,6 +797,8 @@ static const struct {
     {"Zip archive data", "application/zip"},
     {"PDF document", "application/pdf"},
     {"Material exchange container format", "application/mxf"},
+    /* With its comma: the system database's "Blender3D BPython script" is another entry. */
+    {"Blender3D,", "application/x-blender"},
     /* Ours (rules/studio.magic): every entry printing these names carries this MIME
      * type, and no entry of the system database prints them. */
     {"Toon Boom Harmony scene", "application/x-toonboom-harmony"},

@@ -206,8 +206,8 @@ static size_t known_mime_samples(void)
 
 static void test_magic_known_mime_table_matches_whole_words_only(void)
 {
-    CU_ASSERT_EQUAL(known_mime_samples(), 18); /* 3 MOV, PNG, JPEG, GIF, 2 TIFF, EXR, DPX,
-                                                * 2 PSD, ZIP, PDF, 2 MXF, xstage, nk */
+    CU_ASSERT_EQUAL(known_mime_samples(), 19); /* 3 MOV, PNG, JPEG, GIF, 2 TIFF, EXR, DPX,
+                                                * 2 PSD, ZIP, PDF, 2 MXF, xstage, nk, blend */
     CU_ASSERT_STRING_EQUAL(rw__magic_known_mime("PNG image data"), "image/png");
     CU_ASSERT_STRING_EQUAL(rw__magic_known_mime("Apple QuickTime movie (fast start)"),
                            "video/quicktime");
@@ -216,6 +216,7 @@ static void test_magic_known_mime_table_matches_whole_words_only(void)
     CU_ASSERT_PTR_NULL(rw__magic_known_mime("Zip archive datax"));
     CU_ASSERT_PTR_NULL(rw__magic_known_mime(""));
     CU_ASSERT_PTR_NULL(rw__magic_known_mime("RIFF (big-endian) data, WAVE audio"));
+    CU_ASSERT_PTR_NULL(rw__magic_known_mime("Blender3D BPython script"));
 }
 
 static void test_magic_types_every_sample_exactly(void)
