@@ -349,7 +349,9 @@ static void data(struct rw_tftp *t, uint8_t dir, struct rw_cur *c)
         t->next_block = 1;
     }
     if (t->file_state == FILE_DONE) {
-        if (block == t->last_block)
+        /* Only a block that was fed can come again: after an ERROR that refused the
+         * transfer before any DATA, last_block is no block at all. */
+        if (t->c.blocks > 0 && block == t->last_block)
             t->c.duplicates++;
         else
             t->c.data_after_end++;

@@ -467,6 +467,41 @@ static void test_tftp_error_and_end_truncate(void)
     rw_tftp_free(&t);
 }
 
+/* regress/tftp/block0-after-refusal-not-a-duplicate (fuzz_tftp): an ERROR refuses the
+ * transfer before any DATA, then DATA block 0 comes. No block was ever fed, so it is not a
+ * retransmission of one: it is counted as DATA after the end (the parser used to take
+ * block 0 for its "last block" and count a duplicate). */
+static void test_tftp_data_after_refusal_is_not_a_retransmission(void)
+{
+    static const uint8_t err[] = {0, 5};          /* ERROR, no code or message */
+    static const uint8_t data0[] = {0, 3, 0, 0};  /* DATA block 0, no bytes */
+    struct rec r;
+    struct rw_xfer_sink s;
+    struct rw_tftp *t = transfer_flow(&r, &s, RW_TOSERVER);
+    const struct rw_tftp_counters *c = rw_tftp_counters(t);
+
+    rw_tftp_datagram(t, RW_TOSERVER, err, sizeof(err));
+    rw_tftp_datagram(t, RW_TOSERVER, data0, sizeof(data0));
+    CU_ASSERT_EQUAL(c->errors, 1);
+    CU_ASSERT_EQUAL(c->data_after_end, 1);
+    CU_ASSERT_EQUAL(c->duplicates, 0);
+    CU_ASSERT_EQUAL(c->blocks, 0);
+    CU_ASSERT_EQUAL(r.opens, 0);
+    /* After a fed last block, that block again is a retransmission. */
+    send_data(t, RW_TOSERVER, 1, 3);
+    CU_ASSERT_EQUAL(c->data_after_end, 2);
+    rw_tftp_free(&t);
+    t = transfer_flow(&r, &s, RW_TOSERVER);
+    c = rw_tftp_counters(t);
+    send_data(t, RW_TOSERVER, 1, 3);
+    send_data(t, RW_TOSERVER, 1, 3);
+    send_data(t, RW_TOSERVER, 0, 0);
+    CU_ASSERT_EQUAL(c->duplicates, 1);
+    CU_ASSERT_EQUAL(c->data_after_end, 1);
+    CU_ASSERT_EQUAL(r.closes, 1);
+    rw_tftp_free(&t);
+}
+
 static void test_tftp_oack_sets_blksize(void)
 {
     static const uint8_t oack[] = {0, 6, 'b', 'l', 'k', 's', 'i', 'z', 'e', 0, '1', '4', '3',
@@ -662,6 +697,8 @@ static CU_TestInfo tftp_tests[] = {
     {"test_tftp_empty_file_and_untracked_file", test_tftp_empty_file_and_untracked_file},
     {"test_tftp_lost_block_reports_gap", test_tftp_lost_block_reports_gap},
     {"test_tftp_error_and_end_truncate", test_tftp_error_and_end_truncate},
+    {"test_tftp_data_after_refusal_is_not_a_retransmission",
+     test_tftp_data_after_refusal_is_not_a_retransmission},
     {"test_tftp_oack_sets_blksize", test_tftp_oack_sets_blksize},
     {"test_tftp_block_numbers_wrap_to_zero_or_one", test_tftp_block_numbers_wrap_to_zero_or_one},
     {"test_tftp_hostile_datagrams", test_tftp_hostile_datagrams},
