@@ -176,6 +176,13 @@ static uint32_t parse_blksize(const char *v, long n)
     const char *why;
     size_t len;
 
+    /* Leading zeros do not change the number, and peers that read it with strtoul take
+     * it: a value padded past buf must not pass for a bad one, or the sensor keeps 512
+     * while the peers use (say) 8, and the first block ends the file early. */
+    while (n > 1 && v[0] == '0') {
+        v++;
+        n--;
+    }
     if (n <= 0 || (size_t)n >= sizeof(buf))
         return 0;
     len = (size_t)n;

@@ -27,8 +27,9 @@
  * (the server's transfer port is not known yet: 0 = any) with meta app_proto "tftp",
  * method "RRQ" or "WRQ", uri the name, content_type the mode as sent (netascii, octet,
  * mail, matched case-insensitively; any other is counted and still announced). The name
- * is cut to RW_FILE_NAME_MAX_BYTES (counted). Options are read in pairs; "blksize" with a
- * value 8..65464 is remembered (counters.blksize), another value is counted. A request
+ * is cut to RW_FILE_NAME_MAX_BYTES (counted). Options are read in pairs; "blksize" (any
+ * case) with a decimal value 8..65464 (leading zeros allowed, as peers reading it with
+ * strtoul take them) is remembered (counters.blksize), another value is counted. A request
  * identical to the previous one (a retransmission) is counted and not announced again.
  * Malformed requests (missing NULs, empty name, odd option list) are counted, never
  * announced. Other opcodes on a request flow are counted.

@@ -535,6 +535,52 @@ static void test_tftp_oack_sets_blksize(void)
     rw_tftp_free(&t);
 }
 
+/* regress/tftp/blksize-leading-zeros (fuzz_tftp): a blksize value padded with zeros is
+ * still its number. The parser refused values of 16 characters or more, so a peer that
+ * padded "8" kept the sensor at 512 bytes per block: the first 8-byte block ended the
+ * file and the rest was DATA after the end. */
+static void test_tftp_blksize_with_leading_zeros(void)
+{
+    static const uint8_t rrq[] = {0, 1, 'n', 0, 0, /* RRQ "n", empty mode */
+                                  'b', 'l', 'k', 's', 'i', 'z', 'e', 0,
+                                  '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0',
+                                  '1', '4', '6', '8', 0}; /* blksize 0000000000001468 */
+    static const uint8_t oack[] = {0, 6, 'b', 'l', 'k', 's', 'i', 'z', 'e', 0,
+                                   '0', '0', '0', '0', '0', '0', '0', '0', '0', '0',
+                                   '0', '0', '0', '0', '0', '0', '0', '0', '0', '8', 0};
+    static const uint8_t oack_big[] = {0, 6, 'b', 'l', 'k', 's', 'i', 'z', 'e', 0,
+                                       '0', '0', '0', '6', '5', '4', '6', '5', 0};
+    struct rec r;
+    struct rw_xfer_sink s = sink_for(&r);
+    struct rw_flow_key k = udp_key(1000, 69);
+    struct rw_tftp *t = rw_tftp_new(&s, &k);
+    const struct rw_tftp_counters *c = rw_tftp_counters(t);
+
+    rw_tftp_datagram(t, RW_TOSERVER, rrq, sizeof(rrq));
+    CU_ASSERT_EQUAL(r.expects, 1);
+    CU_ASSERT_EQUAL(c->blksize, 1468);
+    CU_ASSERT_EQUAL(c->blksize_bad, 0);
+    rw_tftp_free(&t);
+
+    /* A transfer: 8-byte blocks agreed with a padded value; a padded 65465 is still bad. */
+    t = transfer_flow(&r, &s, RW_TOCLIENT);
+    c = rw_tftp_counters(t);
+    rw_tftp_datagram(t, RW_TOCLIENT, oack_big, sizeof(oack_big));
+    CU_ASSERT_EQUAL(c->blksize_bad, 1);
+    CU_ASSERT_EQUAL(c->blksize, 512);
+    rw_tftp_datagram(t, RW_TOCLIENT, oack, sizeof(oack));
+    CU_ASSERT_EQUAL(c->blksize, 8);
+    send_data(t, RW_TOCLIENT, 1, 8);
+    send_data(t, RW_TOCLIENT, 2, 8);
+    send_data(t, RW_TOCLIENT, 3, 3);
+    CU_ASSERT_EQUAL(r.bytes, 19);
+    CU_ASSERT_EQUAL(r.closes, 1);
+    CU_ASSERT_EQUAL(r.truncs, 0);
+    CU_ASSERT_EQUAL(c->blocks, 3);
+    CU_ASSERT_EQUAL(c->data_after_end, 0);
+    rw_tftp_free(&t);
+}
+
 /* Block numbers past 65535: to 0 (most) or to 1 (some). Blocks of 8 bytes keep it small.
  * The second time round, blocks 65535 and `after` are lost: a gap of exactly 2 blocks
  * either way (with wrap-to-1 numbering there is no block 0 to count). */
@@ -700,6 +746,7 @@ static CU_TestInfo tftp_tests[] = {
     {"test_tftp_data_after_refusal_is_not_a_retransmission",
      test_tftp_data_after_refusal_is_not_a_retransmission},
     {"test_tftp_oack_sets_blksize", test_tftp_oack_sets_blksize},
+    {"test_tftp_blksize_with_leading_zeros", test_tftp_blksize_with_leading_zeros},
     {"test_tftp_block_numbers_wrap_to_zero_or_one", test_tftp_block_numbers_wrap_to_zero_or_one},
     {"test_tftp_hostile_datagrams", test_tftp_hostile_datagrams},
     {"test_tftp_allocation_failure", test_tftp_allocation_failure},
