@@ -381,11 +381,16 @@ static void data(struct rw_tftp *t, uint8_t dir, struct rw_cur *c)
             t->c.files_untracked++;
     }
     if (ahead != 0) {
-        /* Blocks lost: with wrap-to-one numbering, 0 is not a block. */
+        /* Blocks lost: next_block .. block - 1. A run that passes 65535 is a wrap of the
+         * numbers as much as feeding 65535 is; with wrap-to-one numbering, 0 is not a
+         * block. */
         uint64_t lost = ahead;
 
-        if (t->wrap_to_one && block < t->next_block)
-            lost--;
+        if (block < t->next_block) {
+            t->c.wraps++;
+            if (t->wrap_to_one)
+                lost--;
+        }
         t->c.blocks_lost += lost;
         if (t->sink.file_gap != NULL && lost > 0)
             t->sink.file_gap(t->sink.ctx, t->file_id, lost * t->blksize);

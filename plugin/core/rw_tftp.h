@@ -86,7 +86,8 @@ struct rw_tftp_counters {
     uint64_t duplicates;         /* retransmitted DATA blocks, not fed */
     uint64_t blocks_lost;        /* blocks skipped (file_gap) */
     uint64_t blocks_oversized;   /* DATA longer than blksize */
-    uint64_t wraps;              /* block number wrapped past 65535 */
+    uint64_t wraps;              /* block number wrapped past 65535 (block 65535 fed,
+                                  * or a run of lost blocks passing it) */
     uint64_t data_wrong_dir;     /* DATA against file_dir */
     uint64_t data_after_end;     /* DATA that was not a retransmission after the file ended */
     uint64_t data_unannounced;   /* DATA on a flow without rw_tftp_transfer */

@@ -613,7 +613,7 @@ static void wrap_case(uint16_t after)
     CU_ASSERT_EQUAL(c->blocks, n);
     CU_ASSERT_EQUAL(r.bytes, (n - 1) * 8 + 3);
     CU_ASSERT_EQUAL(c->duplicates, 2);
-    CU_ASSERT_EQUAL(c->wraps, 1);
+    CU_ASSERT_EQUAL(c->wraps, 2); /* 65535 fed, then 65535 lost: twice round */
     CU_ASSERT_EQUAL(c->blocks_lost, 2);
     CU_ASSERT_EQUAL(r.gap, 16);
     CU_ASSERT_EQUAL(r.bad_ids, 0);
@@ -626,6 +626,32 @@ static void test_tftp_block_numbers_wrap_to_zero_or_one(void)
 {
     wrap_case(0);
     wrap_case(1);
+}
+
+/* regress/tftp/wrap-inside-a-gap-not-counted (fuzz_tftp): blocks jump ahead across 65535
+ * without 65535 itself being fed. The numbers wrapped all the same, and the lost run
+ * counts every block from the one expected up to the one that came, 0 included (a peer
+ * that numbers 65535 -> 0). */
+static void test_tftp_wrap_inside_a_run_of_lost_blocks(void)
+{
+    struct rec r;
+    struct rw_xfer_sink s;
+    struct rw_tftp *t = transfer_flow(&r, &s, RW_TOSERVER);
+    const struct rw_tftp_counters *c = rw_tftp_counters(t);
+
+    send_data(t, RW_TOSERVER, 1, 512);
+    send_data(t, RW_TOSERVER, 32000, 512);     /* 2 .. 31999 lost: 31998 */
+    send_data(t, RW_TOSERVER, 63000, 512);     /* 32001 .. 62999 lost: 30999 */
+    CU_ASSERT_EQUAL(c->wraps, 0);
+    send_data(t, RW_TOSERVER, 5, 3);           /* 63001 .. 65535, 0 .. 4 lost: 2540 */
+    CU_ASSERT_EQUAL(c->wraps, 1);
+    CU_ASSERT_EQUAL(c->blocks_lost, 31998 + 30999 + 2540);
+    CU_ASSERT_EQUAL(r.gap, (uint64_t)(31998 + 30999 + 2540) * 512);
+    CU_ASSERT_EQUAL(c->blocks, 4);
+    CU_ASSERT_EQUAL(r.bytes, 3 * 512 + 3);
+    CU_ASSERT_EQUAL(r.closes, 1);
+    CU_ASSERT_EQUAL(r.truncs, 0);
+    rw_tftp_free(&t);
 }
 
 static void test_tftp_hostile_datagrams(void)
@@ -748,6 +774,7 @@ static CU_TestInfo tftp_tests[] = {
     {"test_tftp_oack_sets_blksize", test_tftp_oack_sets_blksize},
     {"test_tftp_blksize_with_leading_zeros", test_tftp_blksize_with_leading_zeros},
     {"test_tftp_block_numbers_wrap_to_zero_or_one", test_tftp_block_numbers_wrap_to_zero_or_one},
+    {"test_tftp_wrap_inside_a_run_of_lost_blocks", test_tftp_wrap_inside_a_run_of_lost_blocks},
     {"test_tftp_hostile_datagrams", test_tftp_hostile_datagrams},
     {"test_tftp_allocation_failure", test_tftp_allocation_failure},
     {"test_tftp_bytes_follow_what_is_kept", test_tftp_bytes_follow_what_is_kept},
