@@ -383,12 +383,12 @@ static void data(struct rw_tftp *t, uint8_t dir, struct rw_cur *c)
     if (ahead != 0) {
         /* Blocks lost: next_block .. block - 1. A run that passes 65535 is a wrap of the
          * numbers as much as feeding 65535 is; with wrap-to-one numbering, 0 is not a
-         * block. */
+         * block, and it is in the run only when the run goes on past it (block > 0). */
         uint64_t lost = ahead;
 
         if (block < t->next_block) {
             t->c.wraps++;
-            if (t->wrap_to_one)
+            if (t->wrap_to_one && block != 0)
                 lost--;
         }
         t->c.blocks_lost += lost;

@@ -654,6 +654,36 @@ static void test_tftp_wrap_inside_a_run_of_lost_blocks(void)
     rw_tftp_free(&t);
 }
 
+/* regress/tftp/wrap-to-one-gap-to-block0-one-short (fuzz_tftp): a peer known to number
+ * 65535 -> 1 jumps from 60000 to block 0. Blocks 60001 .. 65535 were lost, 5535 of them:
+ * the run stops before 0, so there is no 0 to take off (the parser took one off anyway
+ * and the gap, and every later offset in the file, was a block short). */
+static void test_tftp_wrap_to_one_run_ending_at_block_zero(void)
+{
+    static const uint8_t oack[] = {0, 6, 'b', 'l', 'k', 's', 'i', 'z', 'e', 0, '8', 0};
+    static const uint16_t blocks[] = {1, 30000, 60000, 65535, 1, 30000, 60000};
+    struct rec r;
+    struct rw_xfer_sink s;
+    struct rw_tftp *t = transfer_flow(&r, &s, RW_TOSERVER);
+    const struct rw_tftp_counters *c = rw_tftp_counters(t);
+    uint64_t lost;
+
+    rw_tftp_datagram(t, RW_TOCLIENT, oack, sizeof(oack));
+    for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
+        send_data(t, RW_TOSERVER, blocks[i], 8);
+    lost = 29998 + 29999 + 5534 + 29998 + 29999; /* 65535 -> 1 lost nothing */
+    CU_ASSERT_EQUAL(c->blocks_lost, lost);
+    CU_ASSERT_EQUAL(c->wraps, 1);
+    send_data(t, RW_TOSERVER, 0, 3);
+    CU_ASSERT_EQUAL(c->blocks_lost, lost + 5535);
+    CU_ASSERT_EQUAL(r.gap, (lost + 5535) * 8);
+    CU_ASSERT_EQUAL(c->wraps, 2);
+    CU_ASSERT_EQUAL(r.bytes, 7 * 8 + 3);
+    CU_ASSERT_EQUAL(r.closes, 1);
+    CU_ASSERT_EQUAL(r.truncs, 0);
+    rw_tftp_free(&t);
+}
+
 static void test_tftp_hostile_datagrams(void)
 {
     static const uint8_t junk[][6] = {{0, 9, 1, 2, 3, 4}, {0xff, 0xff, 0, 0, 0, 0},
@@ -775,6 +805,8 @@ static CU_TestInfo tftp_tests[] = {
     {"test_tftp_blksize_with_leading_zeros", test_tftp_blksize_with_leading_zeros},
     {"test_tftp_block_numbers_wrap_to_zero_or_one", test_tftp_block_numbers_wrap_to_zero_or_one},
     {"test_tftp_wrap_inside_a_run_of_lost_blocks", test_tftp_wrap_inside_a_run_of_lost_blocks},
+    {"test_tftp_wrap_to_one_run_ending_at_block_zero",
+     test_tftp_wrap_to_one_run_ending_at_block_zero},
     {"test_tftp_hostile_datagrams", test_tftp_hostile_datagrams},
     {"test_tftp_allocation_failure", test_tftp_allocation_failure},
     {"test_tftp_bytes_follow_what_is_kept", test_tftp_bytes_follow_what_is_kept},
