@@ -176,6 +176,13 @@ static uint32_t parse_blksize(const char *v, long n)
     const char *why;
     size_t len;
 
+    /* Leading zeros do not change the number, and peers that read it with strtoul take
+     * it: a value padded past buf must not pass for a bad one, or the sensor keeps 512
+     * while the peers use (say) 8, and the first block ends the file early. */
+    while (n > 1 && v[0] == '0') {
+        v++;
+        n--;
+    }
     if (n <= 0 || (size_t)n >= sizeof(buf))
         return 0;
     len = (size_t)n;
@@ -349,7 +356,9 @@ static void data(struct rw_tftp *t, uint8_t dir, struct rw_cur *c)
         t->next_block = 1;
     }
     if (t->file_state == FILE_DONE) {
-        if (block == t->last_block)
+        /* Only a block that was fed can come again: after an ERROR that refused the
+         * transfer before any DATA, last_block is no block at all. */
+        if (t->c.blocks > 0 && block == t->last_block)
             t->c.duplicates++;
         else
             t->c.data_after_end++;
@@ -372,11 +381,16 @@ static void data(struct rw_tftp *t, uint8_t dir, struct rw_cur *c)
             t->c.files_untracked++;
     }
     if (ahead != 0) {
-        /* Blocks lost: with wrap-to-one numbering, 0 is not a block. */
+        /* Blocks lost: next_block .. block - 1. A run that passes 65535 is a wrap of the
+         * numbers as much as feeding 65535 is; with wrap-to-one numbering, 0 is not a
+         * block, and it is in the run only when the run goes on past it (block > 0). */
         uint64_t lost = ahead;
 
-        if (t->wrap_to_one && block < t->next_block)
-            lost--;
+        if (block < t->next_block) {
+            t->c.wraps++;
+            if (t->wrap_to_one && block != 0)
+                lost--;
+        }
         t->c.blocks_lost += lost;
         if (t->sink.file_gap != NULL && lost > 0)
             t->sink.file_gap(t->sink.ctx, t->file_id, lost * t->blksize);

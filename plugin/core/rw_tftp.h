@@ -25,36 +25,51 @@
  * A request with a non-empty name and a NUL-terminated mode calls
  *   sink->expect(&key->src, key->sport, &key->dst, 0, dir, name, name_len, &meta)
  * (the server's transfer port is not known yet: 0 = any) with meta app_proto "tftp",
- * method "RRQ" or "WRQ", uri the name, content_type the mode as sent (netascii, octet,
- * mail, matched case-insensitively; any other is counted and still announced). The name
- * is cut to RW_FILE_NAME_MAX_BYTES (counted). Options are read in pairs; "blksize" with a
- * value 8..65464 is remembered (counters.blksize), another value is counted. A request
- * identical to the previous one (a retransmission) is counted and not announced again.
- * Malformed requests (missing NULs, empty name, odd option list) are counted, never
- * announced. Other opcodes on a request flow are counted.
+ * method "RRQ" or "WRQ", uri the name, content_type the mode as sent, cut to
+ * RW_HOSTNAME_MAX_BYTES (netascii, octet, mail, matched case-insensitively; any other is
+ * counted and still announced). The name is cut to RW_FILE_NAME_MAX_BYTES (counted).
+ * Options are read in pairs; "blksize" (any case) with a decimal value 8..65464 (leading
+ * zeros allowed, as peers reading it with strtoul take them) is remembered
+ * (counters.blksize), another value is counted. A request identical to the previous
+ * well-formed one (a retransmission: same opcode, name and mode as cut; options are not
+ * compared) is counted and not announced again. Malformed requests (missing NULs, empty
+ * name, odd option list) are counted, never announced. Other opcodes on a request flow
+ * are counted.
  *
  * Transfer flow (after rw_tftp_transfer). file_dir is the direction on THIS flow in which
  * DATA travels; ACKs go the other way. Blocks hold 512 bytes unless an OACK (opcode 6)
- * from the server names another blksize (8..65464).
+ * before the first DATA names another blksize (8..65464); the parser cannot tell the
+ * server on this flow, so an OACK from either side counts.
  *
  *   DATA (3)   | 3 | block | 0..blksize bytes |   the first DATA opens the file
  *              (sink->file_open with the name and a copy of the meta given to
  *              rw_tftp_transfer). Blocks are numbered from 1; after 65535 comes 0 (most
- *              implementations) or 1 (some): both are accepted. The next block in sequence
+ *              implementations) or 1 (some): both are accepted (a 1 there marks the peer
+ *              as one that skips 0, at later wraps too). The next block in sequence
  *              goes to sink->file_data (the bytes straight from the datagram, no copy); a
  *              block behind it (1..32768 behind, modulo 65536) is a retransmission, counted
  *              and not fed; a block k ahead (k up to 32767) means k blocks were lost:
- *              sink->file_gap(k * blksize) then its data. A block shorter than blksize ends
- *              the file (sink->file_close, truncated 0). A block longer than blksize is
- *              counted and fed. DATA against file_dir, or after the end, is counted.
- *   ERROR (5)  | 5 | code | message | 0 |   ends an open file, truncated 1.
- *   ACK (4), OACK (6) counted (OACK sets blksize); anything else counted as bad.
+ *              sink->file_gap(k * blksize) then its data. A retransmission opens nothing
+ *              (before any block is fed, 0 and 32769..65535 are behind block 1). An empty
+ *              block is not passed to file_data. A block shorter than blksize ends the
+ *              file (sink->file_close, truncated 0). A block longer than blksize is
+ *              counted and fed. DATA against file_dir is counted; so is DATA after the
+ *              end: the last block fed again is a retransmission (its ACK was lost), any
+ *              other block data_after_end.
+ *   ERROR (5)  | 5 | code | message | 0 |   from either side ends an open file, truncated
+ *              1 (the body is not checked); before any DATA it ends the transfer with no
+ *              file at all (later DATA is after the end).
+ *   ACK (4), OACK (6) counted. OACK sets blksize until the first DATA; later, or with an
+ *              odd option list (counted as bad), it changes nothing. Anything else, and
+ *              RRQ/WRQ, are counted as bad.
  *
  * rw_tftp_end closes a file still open, truncated 1.
  *
- * Bounds: one fixed-size allocation per flow holding the name and the meta strings, cut
- * to RW_FILE_NAME_MAX_BYTES (name, uri), RW_HOSTNAME_MAX_BYTES (content_type) and
- * RW_PROTO_NAME_MAX_BYTES (app_proto, method). Datagram bytes are never copied.
+ * Bounds: besides its state, the parser holds at most one allocation, sized to what it
+ * keeps: on a transfer flow the name and the meta strings, cut to RW_FILE_NAME_MAX_BYTES
+ * (name, uri), RW_HOSTNAME_MAX_BYTES (content_type) and RW_PROTO_NAME_MAX_BYTES
+ * (app_proto, method); on a request flow the previous request's name and mode, cut as
+ * announced. Datagram bytes are never copied.
  */
 
 #define RW_TFTP_BLKSIZE_DEFAULT 512
@@ -85,7 +100,8 @@ struct rw_tftp_counters {
     uint64_t duplicates;         /* retransmitted DATA blocks, not fed */
     uint64_t blocks_lost;        /* blocks skipped (file_gap) */
     uint64_t blocks_oversized;   /* DATA longer than blksize */
-    uint64_t wraps;              /* block number wrapped past 65535 */
+    uint64_t wraps;              /* block number wrapped past 65535 (block 65535 fed,
+                                  * or a run of lost blocks passing it) */
     uint64_t data_wrong_dir;     /* DATA against file_dir */
     uint64_t data_after_end;     /* DATA that was not a retransmission after the file ended */
     uint64_t data_unannounced;   /* DATA on a flow without rw_tftp_transfer */
@@ -113,8 +129,11 @@ void rw_tftp_free(struct rw_tftp **tp);
 /* rw_tftp_transfer makes this flow a transfer flow: the engine found (rw_expect) that it
  * carries the file a request announced. file_dir (enum rw_dir on THIS flow) is the
  * direction DATA travels; name (name_len bytes, may be NULL when 0) and meta (may be NULL)
- * are borrowed for the call and copied, bounded. Called once, before the flow's
- * datagrams; a second call, or a call with a bad file_dir, is ignored (counted as bad). */
+ * are borrowed for the call and copied, bounded (meta's host and content_encoding are not
+ * kept: TFTP has neither). Called once, before the flow's datagrams; a second call, or a
+ * call with a bad file_dir, is ignored (counted as bad); a call after rw_tftp_end is
+ * ignored. Without memory for the copy the file is still followed, without name and meta
+ * (counted as nomem). */
 void rw_tftp_transfer(struct rw_tftp *t, uint8_t file_dir, const char *name, size_t name_len,
                       const struct rw_xfer_meta *meta);
 
@@ -130,9 +149,9 @@ void rw_tftp_end(struct rw_tftp *t);
 /* rw_tftp_counters gives the parser's counters; the pointer lives as long as the parser. */
 const struct rw_tftp_counters *rw_tftp_counters(const struct rw_tftp *t);
 
-/* rw_tftp_bytes is the memory the parser holds now, in bytes: its state plus the buffers
- * it keeps only while a line or message spans packets. 0 for NULL. O(1), for a host's flow
- * memcap accounting. */
+/* rw_tftp_bytes is the memory the parser holds now, in bytes: its state plus the strings
+ * it keeps (see Bounds above); it does not grow with the datagrams. 0 for NULL. O(1), for
+ * a host's flow memcap accounting. */
 size_t rw_tftp_bytes(const struct rw_tftp *p);
 
 #endif

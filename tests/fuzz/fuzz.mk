@@ -18,6 +18,7 @@ FUZZ_BUILD    ?= $(BUILD)/fuzz
 # (MSan needs every byte of code instrumented).
 FUZZ_TARGETS  := decode rules addrlist pcapfile magic ftp ftp_msan expect http smtp evewriter
 FUZZ_TARGETS  += addrfmt
+FUZZ_TARGETS  += tftp
 FUZZ_SECONDS  ?= 30
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_MSAN     := -fsanitize=memory -fsanitize-memory-track-origins
@@ -39,11 +40,15 @@ FUZZ_FTP_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_ftp.c $(
 FUZZ_MAGIC_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_magic.c $(FUZZ_MAGIC_SRC))
 FUZZ_EXPECT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_expect.c $(FUZZ_EXPECT_SRC))
 FUZZ_HTTP_OBJ   := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRC))
+FUZZ_TFTP_SRC   := plugin/core/rw_tftp.c plugin/core/rw_alloc.c plugin/core/rw_num.c
+FUZZ_TFTP_OBJ   := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_tftp.c $(FUZZ_TFTP_SRC))
 FUZZ_MSAN_OBJ   := $(patsubst %.c,$(FUZZ_BUILD)/obj-msan/%.o,tests/fuzz/fuzz_ftp.c $(FUZZ_FTP_SRC))
 FUZZ_OBJ        := $(patsubst %,$(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o,decode rules addrlist pcapfile \
                      evewriter addrfmt) \
                    $(FUZZ_BUILD)/obj/tests/fuzz/fuzzhost.o $(FUZZ_FTP_OBJ) $(FUZZ_MAGIC_OBJ) \
                    $(FUZZ_EXPECT_OBJ) $(FUZZ_MSAN_OBJ) $(FUZZ_HTTP_OBJ) $(FUZZ_SMTP_OBJ)
+
+FUZZ_OBJ        += $(FUZZ_TFTP_OBJ)
 
 # Objects reached only through pattern rules are not intermediate files to delete.
 .SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_OBJ)
@@ -89,6 +94,9 @@ $(FUZZ_BUILD)/fuzz_smtp: $(FUZZ_SMTP_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
 
 $(FUZZ_BUILD)/fuzz_expect: $(FUZZ_EXPECT_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
+
+$(FUZZ_BUILD)/fuzz_tftp: $(FUZZ_TFTP_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
 
 $(FUZZ_BUILD)/fuzz_magic: $(FUZZ_MAGIC_OBJ)

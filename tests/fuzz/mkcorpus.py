@@ -381,6 +381,143 @@ def tcp_payloads(cap, port, budget):
     return out
 
 
+# fuzz_tftp.c: a setup byte s (s & 3 role: 0 request flow, 1 transfer flow, 2 transfer
+# flow with meta NULL; s >> 2 & 1 file_dir; s >> 3 & 1 IPv6 key; s >> 4 & 3 file ids), a
+# transfer flow's name (length byte, bytes), then datagrams led by h = dir << 7 | n:
+# n 0..123 bytes follow, 124 a 16-bit length follows, 125 a DATA datagram made by the
+# target (block, length: 16 bits each), 126 rw_tftp_end. Seeds: the UDP payloads of the
+# shared TFTP captures, per flow and in packet order (requests to port 69 as one request
+# flow; each transfer flow's first and last datagrams), and hand-written transfers.
+TFTP_SHARED = ["tftp/tftp_wrq_upload_rfc1350_txt.pcap", "tftp/tftp_rrq_wrq_multi_session.pcapng"]
+TFTP_BUDGET = 3072          # bytes of datagrams per transfer seed (a few blocks)
+
+
+def tftp_frame(dgrams):
+    out = bytearray()
+    for (d, p) in dgrams:
+        if len(p) <= 123:
+            out += bytes([d << 7 | len(p)])
+        else:
+            out += bytes([d << 7 | 124, len(p) >> 8, len(p) & 0xff])
+        out += p
+    return bytes(out)
+
+
+def tftp_made(d, block, n):
+    """The target's op 125: a DATA datagram of n filler bytes for block."""
+    return bytes([d << 7 | 125, block >> 8, block & 0xff, n >> 8, n & 0xff])
+
+
+def tftp_setup(role, file_dir=0, v6=0, ids=0, name=None):
+    out = bytes([role | file_dir << 2 | v6 << 3 | ids << 4])
+    if name is not None:
+        out += bytes([len(name)]) + name
+    return out
+
+
+def udp_flows(cap):
+    """The UDP flows of an Ethernet/IPv4 capture, in order of their first packet:
+    [(key, [(dir, payload)])], key = (client, client port, server, server port) with the
+    client the first sender, dir 0 from it."""
+    flows, order = {}, []
+    for (_, _, _, _, _, link, p) in cap.records:
+        if link != 1 or len(p) < 42 or p[12:14] != b"\x08\x00" or p[23] != 17:
+            continue
+        t = 14 + (p[14] & 15) * 4
+        if len(p) < t + 8:
+            continue
+        sport, dport, ulen = struct.unpack(">HHH", p[t:t + 6])
+        a, b = (p[26:30], sport), (p[30:34], dport)
+        data = p[t + 8:t + max(8, ulen)]
+        if (b, a) in flows:
+            flows[(b, a)].append((1, data))
+        else:
+            if (a, b) not in flows:
+                flows[(a, b)] = []
+                order.append((a, b))
+            flows[(a, b)].append((0, data))
+    return [(k, flows[k]) for k in order]
+
+
+def tftp_seeds(w, shared, man):
+    for n, rel in enumerate(TFTP_SHARED):
+        with open(os.path.join(shared, rel), "rb") as f:
+            cap = Capture(f.read())
+        row = man.get(rel, {})
+        src = "shared:%s (%s@%s %s)" % (rel, row.get("repository", "?"), row.get("commit", "?"),
+                                        row.get("source_path", "?"))
+        lic = row.get("licence", "?")
+        flows = udp_flows(cap)
+        reqs = [(d, p) for (k, dg) in flows if k[1][1] == 69 for (d, p) in dg]
+        w.put("tftp", "req_" + safe(rel), tftp_setup(0, v6=n & 1) + tftp_frame(reqs),
+              src + " requests to port 69, as one request flow", lic)
+        announced = {}
+        for (k, dg) in flows:
+            if k[1][1] == 69 and dg and dg[0][1][:2] in (b"\x00\x01", b"\x00\x02"):
+                announced[k[0]] = dg[0][1]
+        for (i, (k, dg)) in enumerate(flows):
+            req = announced.get(k[0]) or announced.get(k[1])
+            if k[1][1] == 69 or req is None:
+                continue
+            name = req[2:req.index(b"\x00", 2)]
+            client_sends = req[:2] == b"\x00\x02"
+            # file_dir on this flow: DATA comes from the request's client on a WRQ
+            fdir = 0 if (k[0] in announced) == client_sends else 1
+            setup = tftp_setup(1 + (i & 1), fdir, v6=(i >> 1) & 1, ids=(i >> 2) & 3,
+                               name=name[:0xef])
+            tag = "xfer_%s_%s" % (safe(rel), re.sub(r"[^A-Za-z0-9]", "_", name.decode()))
+            head, used = [], 0
+            for x in dg:
+                if used + len(x[1]) > TFTP_BUDGET:
+                    break
+                head.append(x)
+                used += len(x[1])
+            w.put("tftp", tag, setup + tftp_frame(head),
+                  src + " transfer flow, first datagrams", lic)
+            if len(head) < len(dg):
+                tail, used = [], 0
+                for x in reversed(dg):
+                    if used + len(x[1]) > TFTP_BUDGET:
+                        break
+                    tail.insert(0, x)
+                    used += len(x[1])
+                w.put("tftp", tag + "_tail", setup + tftp_frame(tail) + bytes([126]),
+                      src + " transfer flow, last datagrams", lic)
+    for (name, data) in TFTP_HAND:
+        w.put("tftp", name, data, "hand-written TFTP flow", "project")
+
+
+TFTP_OACK8 = b"\x00\x06blksize\x008\x00"
+TFTP_HAND = [
+    # a peer numbering 65535 -> 0, 8-byte blocks, a retransmission of 65535
+    ("wrap_to_zero", tftp_setup(1, 1, name=b"big.img") + tftp_frame([(1, TFTP_OACK8)]) +
+     b"".join(tftp_made(1, b, 8) for b in (1, 2, 30000, 60000, 65535, 65535, 0, 1)) +
+     tftp_frame([(0, b"\x00\x04\x00\x01")]) + tftp_made(1, 2, 3)),
+    # a peer numbering 65535 -> 1, then a loss across the next wrap
+    ("wrap_to_one", tftp_setup(1, 0, v6=1, name=b"fw.bin") + tftp_frame([(1, TFTP_OACK8)]) +
+     b"".join(tftp_made(0, b, 8) for b in (1, 30000, 60000, 65535, 1, 2, 30000, 60000, 65000,
+                                           5, 0)) + tftp_made(0, 6, 0)),
+    # blksize 1024, a lost block, an ERROR from the receiver, DATA after it
+    ("gap_error", tftp_setup(1, 1, ids=1, name=b"conf/startup.cfg") +
+     tftp_frame([(1, b"\x00\x06blksize\x001024\x00tsize\x0099999\x00"),
+                 (0, b"\x00\x04\x00\x00")]) +
+     tftp_made(1, 1, 1024) + tftp_made(1, 4, 1024) + tftp_made(1, 3, 1024) +
+     tftp_frame([(0, b"\x00\x05\x00\x03Disk full\x00")]) + tftp_made(1, 5, 10)),
+    # refused before any DATA, then DATA anyway; a second rw_tftp_transfer
+    ("refused", tftp_setup(3, 0, ids=2, name=b"") +
+     tftp_frame([(1, b"\x00\x05\x00\x01File not found\x00"), (0, b"\x00\x03\x00\x00x"),
+                 (0, b"\x00\x03\x00\x01y")]) + bytes([127])),
+    # requests: a long name, an odd mode, options good and bad, a retransmission, junk
+    ("requests_hostile", tftp_setup(0) + tftp_frame([
+        (0, b"\x00\x01" + b"n" * 600 + b"\x00octet\x00"),
+        (0, b"\x00\x02up.bin\x00OCTET\x00blksize\x000000000000000001468\x00tsize\x000\x00"),
+        (0, b"\x00\x02up.bin\x00OCTET\x00blksize\x00" + b"9" * 8 + b"\x00"),
+        (0, b"\x00\x01x\x00" + b"m" * 300 + b"\x00BLKSIZE\x0065464\x00timeout\x00"),
+        (0, b"\x00\x01\x00octet\x00"), (1, b"\x00\x06blksize\x00512\x00"),
+        (1, b"\x00\x03\x00\x01data"), (0, b"\x00\x04\x00\x00"), (0, b"\x00\x07"), (0, b"\x00")])),
+]
+
+
 LOGIN_ANON = ["S 220 ProFTPD Server ready.", "C USER anonymous", "S 331 Password required",
               "C PASS guest@example.org", "S 230 Anonymous access granted", "C TYPE I",
               "S 200 Type set to I"]
@@ -588,6 +725,7 @@ def main():
         w.put("expect", name, data, "hand-written rw_expect operations", "project")
     for (name, data) in FTP_SESSIONS:
         w.put("ftp", name, ftp_session(data), "hand-written FTP control session", "project")
+    tftp_seeds(w, a.shared, man)
     for (name, data) in SMTP_SESSIONS:
         w.put("smtp", name, ftp_session(data), "hand-written SMTP session", "project")
     for rel in SMTP_SHARED:

@@ -467,6 +467,41 @@ static void test_tftp_error_and_end_truncate(void)
     rw_tftp_free(&t);
 }
 
+/* regress/tftp/block0-after-refusal-not-a-duplicate (fuzz_tftp): an ERROR refuses the
+ * transfer before any DATA, then DATA block 0 comes. No block was ever fed, so it is not a
+ * retransmission of one: it is counted as DATA after the end (the parser used to take
+ * block 0 for its "last block" and count a duplicate). */
+static void test_tftp_data_after_refusal_is_not_a_retransmission(void)
+{
+    static const uint8_t err[] = {0, 5};          /* ERROR, no code or message */
+    static const uint8_t data0[] = {0, 3, 0, 0};  /* DATA block 0, no bytes */
+    struct rec r;
+    struct rw_xfer_sink s;
+    struct rw_tftp *t = transfer_flow(&r, &s, RW_TOSERVER);
+    const struct rw_tftp_counters *c = rw_tftp_counters(t);
+
+    rw_tftp_datagram(t, RW_TOSERVER, err, sizeof(err));
+    rw_tftp_datagram(t, RW_TOSERVER, data0, sizeof(data0));
+    CU_ASSERT_EQUAL(c->errors, 1);
+    CU_ASSERT_EQUAL(c->data_after_end, 1);
+    CU_ASSERT_EQUAL(c->duplicates, 0);
+    CU_ASSERT_EQUAL(c->blocks, 0);
+    CU_ASSERT_EQUAL(r.opens, 0);
+    /* After a fed last block, that block again is a retransmission. */
+    send_data(t, RW_TOSERVER, 1, 3);
+    CU_ASSERT_EQUAL(c->data_after_end, 2);
+    rw_tftp_free(&t);
+    t = transfer_flow(&r, &s, RW_TOSERVER);
+    c = rw_tftp_counters(t);
+    send_data(t, RW_TOSERVER, 1, 3);
+    send_data(t, RW_TOSERVER, 1, 3);
+    send_data(t, RW_TOSERVER, 0, 0);
+    CU_ASSERT_EQUAL(c->duplicates, 1);
+    CU_ASSERT_EQUAL(c->data_after_end, 1);
+    CU_ASSERT_EQUAL(r.closes, 1);
+    rw_tftp_free(&t);
+}
+
 static void test_tftp_oack_sets_blksize(void)
 {
     static const uint8_t oack[] = {0, 6, 'b', 'l', 'k', 's', 'i', 'z', 'e', 0, '1', '4', '3',
@@ -497,6 +532,52 @@ static void test_tftp_oack_sets_blksize(void)
     CU_ASSERT_EQUAL(rw_tftp_counters(t)->blocks_oversized, 1);
     CU_ASSERT_EQUAL(r.bytes, 605);
     CU_ASSERT_EQUAL(r.closes, 1);
+    rw_tftp_free(&t);
+}
+
+/* regress/tftp/blksize-leading-zeros (fuzz_tftp): a blksize value padded with zeros is
+ * still its number. The parser refused values of 16 characters or more, so a peer that
+ * padded "8" kept the sensor at 512 bytes per block: the first 8-byte block ended the
+ * file and the rest was DATA after the end. */
+static void test_tftp_blksize_with_leading_zeros(void)
+{
+    static const uint8_t rrq[] = {0, 1, 'n', 0, 0, /* RRQ "n", empty mode */
+                                  'b', 'l', 'k', 's', 'i', 'z', 'e', 0,
+                                  '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0',
+                                  '1', '4', '6', '8', 0}; /* blksize 0000000000001468 */
+    static const uint8_t oack[] = {0, 6, 'b', 'l', 'k', 's', 'i', 'z', 'e', 0,
+                                   '0', '0', '0', '0', '0', '0', '0', '0', '0', '0',
+                                   '0', '0', '0', '0', '0', '0', '0', '0', '0', '8', 0};
+    static const uint8_t oack_big[] = {0, 6, 'b', 'l', 'k', 's', 'i', 'z', 'e', 0,
+                                       '0', '0', '0', '6', '5', '4', '6', '5', 0};
+    struct rec r;
+    struct rw_xfer_sink s = sink_for(&r);
+    struct rw_flow_key k = udp_key(1000, 69);
+    struct rw_tftp *t = rw_tftp_new(&s, &k);
+    const struct rw_tftp_counters *c = rw_tftp_counters(t);
+
+    rw_tftp_datagram(t, RW_TOSERVER, rrq, sizeof(rrq));
+    CU_ASSERT_EQUAL(r.expects, 1);
+    CU_ASSERT_EQUAL(c->blksize, 1468);
+    CU_ASSERT_EQUAL(c->blksize_bad, 0);
+    rw_tftp_free(&t);
+
+    /* A transfer: 8-byte blocks agreed with a padded value; a padded 65465 is still bad. */
+    t = transfer_flow(&r, &s, RW_TOCLIENT);
+    c = rw_tftp_counters(t);
+    rw_tftp_datagram(t, RW_TOCLIENT, oack_big, sizeof(oack_big));
+    CU_ASSERT_EQUAL(c->blksize_bad, 1);
+    CU_ASSERT_EQUAL(c->blksize, 512);
+    rw_tftp_datagram(t, RW_TOCLIENT, oack, sizeof(oack));
+    CU_ASSERT_EQUAL(c->blksize, 8);
+    send_data(t, RW_TOCLIENT, 1, 8);
+    send_data(t, RW_TOCLIENT, 2, 8);
+    send_data(t, RW_TOCLIENT, 3, 3);
+    CU_ASSERT_EQUAL(r.bytes, 19);
+    CU_ASSERT_EQUAL(r.closes, 1);
+    CU_ASSERT_EQUAL(r.truncs, 0);
+    CU_ASSERT_EQUAL(c->blocks, 3);
+    CU_ASSERT_EQUAL(c->data_after_end, 0);
     rw_tftp_free(&t);
 }
 
@@ -532,7 +613,7 @@ static void wrap_case(uint16_t after)
     CU_ASSERT_EQUAL(c->blocks, n);
     CU_ASSERT_EQUAL(r.bytes, (n - 1) * 8 + 3);
     CU_ASSERT_EQUAL(c->duplicates, 2);
-    CU_ASSERT_EQUAL(c->wraps, 1);
+    CU_ASSERT_EQUAL(c->wraps, 2); /* 65535 fed, then 65535 lost: twice round */
     CU_ASSERT_EQUAL(c->blocks_lost, 2);
     CU_ASSERT_EQUAL(r.gap, 16);
     CU_ASSERT_EQUAL(r.bad_ids, 0);
@@ -545,6 +626,62 @@ static void test_tftp_block_numbers_wrap_to_zero_or_one(void)
 {
     wrap_case(0);
     wrap_case(1);
+}
+
+/* regress/tftp/wrap-inside-a-gap-not-counted (fuzz_tftp): blocks jump ahead across 65535
+ * without 65535 itself being fed. The numbers wrapped all the same, and the lost run
+ * counts every block from the one expected up to the one that came, 0 included (a peer
+ * that numbers 65535 -> 0). */
+static void test_tftp_wrap_inside_a_run_of_lost_blocks(void)
+{
+    struct rec r;
+    struct rw_xfer_sink s;
+    struct rw_tftp *t = transfer_flow(&r, &s, RW_TOSERVER);
+    const struct rw_tftp_counters *c = rw_tftp_counters(t);
+
+    send_data(t, RW_TOSERVER, 1, 512);
+    send_data(t, RW_TOSERVER, 32000, 512);     /* 2 .. 31999 lost: 31998 */
+    send_data(t, RW_TOSERVER, 63000, 512);     /* 32001 .. 62999 lost: 30999 */
+    CU_ASSERT_EQUAL(c->wraps, 0);
+    send_data(t, RW_TOSERVER, 5, 3);           /* 63001 .. 65535, 0 .. 4 lost: 2540 */
+    CU_ASSERT_EQUAL(c->wraps, 1);
+    CU_ASSERT_EQUAL(c->blocks_lost, 31998 + 30999 + 2540);
+    CU_ASSERT_EQUAL(r.gap, (uint64_t)(31998 + 30999 + 2540) * 512);
+    CU_ASSERT_EQUAL(c->blocks, 4);
+    CU_ASSERT_EQUAL(r.bytes, 3 * 512 + 3);
+    CU_ASSERT_EQUAL(r.closes, 1);
+    CU_ASSERT_EQUAL(r.truncs, 0);
+    rw_tftp_free(&t);
+}
+
+/* regress/tftp/wrap-to-one-gap-to-block0-one-short (fuzz_tftp): a peer known to number
+ * 65535 -> 1 jumps from 60000 to block 0. Blocks 60001 .. 65535 were lost, 5535 of them:
+ * the run stops before 0, so there is no 0 to take off (the parser took one off anyway
+ * and the gap, and every later offset in the file, was a block short). */
+static void test_tftp_wrap_to_one_run_ending_at_block_zero(void)
+{
+    static const uint8_t oack[] = {0, 6, 'b', 'l', 'k', 's', 'i', 'z', 'e', 0, '8', 0};
+    static const uint16_t blocks[] = {1, 30000, 60000, 65535, 1, 30000, 60000};
+    struct rec r;
+    struct rw_xfer_sink s;
+    struct rw_tftp *t = transfer_flow(&r, &s, RW_TOSERVER);
+    const struct rw_tftp_counters *c = rw_tftp_counters(t);
+    uint64_t lost;
+
+    rw_tftp_datagram(t, RW_TOCLIENT, oack, sizeof(oack));
+    for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
+        send_data(t, RW_TOSERVER, blocks[i], 8);
+    lost = 29998 + 29999 + 5534 + 29998 + 29999; /* 65535 -> 1 lost nothing */
+    CU_ASSERT_EQUAL(c->blocks_lost, lost);
+    CU_ASSERT_EQUAL(c->wraps, 1);
+    send_data(t, RW_TOSERVER, 0, 3);
+    CU_ASSERT_EQUAL(c->blocks_lost, lost + 5535);
+    CU_ASSERT_EQUAL(r.gap, (lost + 5535) * 8);
+    CU_ASSERT_EQUAL(c->wraps, 2);
+    CU_ASSERT_EQUAL(r.bytes, 7 * 8 + 3);
+    CU_ASSERT_EQUAL(r.closes, 1);
+    CU_ASSERT_EQUAL(r.truncs, 0);
+    rw_tftp_free(&t);
 }
 
 static void test_tftp_hostile_datagrams(void)
@@ -662,8 +799,14 @@ static CU_TestInfo tftp_tests[] = {
     {"test_tftp_empty_file_and_untracked_file", test_tftp_empty_file_and_untracked_file},
     {"test_tftp_lost_block_reports_gap", test_tftp_lost_block_reports_gap},
     {"test_tftp_error_and_end_truncate", test_tftp_error_and_end_truncate},
+    {"test_tftp_data_after_refusal_is_not_a_retransmission",
+     test_tftp_data_after_refusal_is_not_a_retransmission},
     {"test_tftp_oack_sets_blksize", test_tftp_oack_sets_blksize},
+    {"test_tftp_blksize_with_leading_zeros", test_tftp_blksize_with_leading_zeros},
     {"test_tftp_block_numbers_wrap_to_zero_or_one", test_tftp_block_numbers_wrap_to_zero_or_one},
+    {"test_tftp_wrap_inside_a_run_of_lost_blocks", test_tftp_wrap_inside_a_run_of_lost_blocks},
+    {"test_tftp_wrap_to_one_run_ending_at_block_zero",
+     test_tftp_wrap_to_one_run_ending_at_block_zero},
     {"test_tftp_hostile_datagrams", test_tftp_hostile_datagrams},
     {"test_tftp_allocation_failure", test_tftp_allocation_failure},
     {"test_tftp_bytes_follow_what_is_kept", test_tftp_bytes_follow_what_is_kept},
