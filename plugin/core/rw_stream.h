@@ -69,17 +69,20 @@
  * declares nothing (the data may simply be reordered across directions). Otherwise holes
  * are resolved only at the caps and at rw_stream_end.
  *
- * Memory: the caps count payload bytes; each held piece adds one small header
- * (sizeof(void *) + 12 bytes, rounded by malloc), at most RW_STREAM_OOO_MAX_SEGMENTS per
- * direction. Cost: O(1) per in-order segment with nothing held; otherwise linear in the
- * held pieces (at most RW_STREAM_OOO_MAX_SEGMENTS).
+ * Memory: the caps count the payload bytes allocated; each held piece adds one small
+ * header (sizeof(void *) + 16 bytes, rounded by malloc), at most
+ * RW_STREAM_OOO_MAX_SEGMENTS per direction. Cost: O(1) per in-order segment with nothing
+ * held; otherwise linear in the held pieces (at most RW_STREAM_OOO_MAX_SEGMENTS).
  *
  * End of a direction. The first FIN sets the direction's end after the FIN segment's
  * payload; an RST (whose payload is never stream data) sets it at the RST's sequence
  * number. Either is accepted only at or after the next expected byte and within
  * RW_STREAM_MAX_AHEAD_BYTES; later FIN/RST of that direction, and FIN or RST together
  * with SYN (invalid), are ignored and counted (end_ignored). Bytes at or
- * beyond the end (held ones included) are discarded and counted (after_end_bytes).
+ * beyond the end (held ones included) are discarded and counted (after_end_bytes); held
+ * ones are freed, a held piece that crosses the end being shrunk to the bytes before it
+ * (should that reallocation fail, the piece keeps its allocation, and held_bytes, the
+ * pool and rw_stream_bytes charge all of it until it is delivered).
  * Bytes before the end that are still missing are resolved like any hole: a segment
  * that arrives late is still delivered. rw_stream_end then declares the bytes missing
  * before the end a gap.
@@ -195,7 +198,7 @@ struct rw_stream_counters {
     uint64_t after_end_bytes[2];   /* bytes at/after an accepted FIN/RST, or RST payload */
     uint64_t end_ignored[2];       /* FIN/RST not accepted (out of window, a second, +SYN) */
     uint64_t bad_dir[2];           /* packets with dir not 0/1 (counted in [0]) */
-    uint64_t held_bytes[2];        /* bytes held right now */
+    uint64_t held_bytes[2];        /* bytes allocated for held pieces right now */
     uint64_t held_segments[2];     /* pieces held right now */
 };
 

@@ -296,8 +296,8 @@ static void fzs_bounds(const struct rw_stream *s, const struct rw_stream_pool *p
     fzs_check(held <= pool_max, "held bytes above the pool's max_bytes");
     fzs_check(bytes >= empty + held, "rw_stream_bytes below the held bytes");
     hdr = bytes - empty - (size_t)held;
-    fzs_check(hdr >= segs * (sizeof(void *) + 12) && hdr <= segs * (sizeof(void *) + 16),
-              "rw_stream_bytes: piece headers not sizeof(void *) + 12 rounded");
+    fzs_check(hdr >= segs * (sizeof(void *) + 16) && hdr <= segs * (sizeof(void *) + 31),
+              "rw_stream_bytes: piece headers not sizeof(void *) + 16 rounded");
     fzs_check(fzs_allocated() - before == bytes,
               "rw_stream_bytes is not the memory the stream holds");
 }
