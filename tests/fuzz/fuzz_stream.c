@@ -69,8 +69,10 @@
  *
  * Every input runs twice: with rw_stream_new, and lazily (rw_stream_start_packet until it
  * refuses a packet, then rw_stream_new_from): the calls and the counters must be the same
- * (rw_stream.h). One input in eight runs again with a NULL sink (same counters), one in
- * sixteen with the Nth allocation failing (all checks but the lazy comparison).
+ * (rw_stream.h). One input in eight runs again with a NULL sink or NULL callbacks (same
+ * counters), one in eight is freed with bytes held instead of ended (no sink call from
+ * rw_stream_free, the pool back to 0, the calls a prefix of the first run's), one in
+ * sixteen runs with the Nth allocation failing (all checks but the lazy comparison).
  */
 
 #define FZS_MAX_PKTS 8192           /* packets per input (model: the plan's size) */
@@ -323,14 +325,15 @@ static void fzs_packet(struct rw_stream *s, const struct fzs_pkt *k,
 struct fzs_cfg {
     uint64_t pool;      /* rw_stream_pool_new's argument */
     int lazy;
-    int null_sink;
+    int null_sink;      /* 1: sink NULL; 2: both callbacks NULL; 3: data() NULL */
+    int no_end;         /* free the stream without the final rw_stream_end */
 };
 
 /* Feeds every packet; returns -1 when the pool or the stream could not be made. */
 static int fzs_feed(struct fzs_run *r, const struct fzs_cfg *cfg)
 {
     struct rw_stream_sink sink = {r, fzs_data, fzs_gap};
-    const struct rw_stream_sink *sk = cfg->null_sink ? NULL : &sink;
+    const struct rw_stream_sink *sk = cfg->null_sink == 1 ? NULL : &sink;
     struct rw_stream_pool *pool = rw_stream_pool_new(cfg->pool);
     uint64_t pool_max = cfg->pool != 0 ? cfg->pool : RW_STREAM_GLOBAL_MAX_BYTES;
     struct rw_stream_start st;
@@ -339,6 +342,10 @@ static int fzs_feed(struct fzs_run *r, const struct fzs_cfg *cfg)
     int rc = -1;
 
     memset(&st, 0, sizeof(st));
+    if (cfg->null_sink >= 2)
+        sink.data = NULL;
+    if (cfg->null_sink == 2)
+        sink.gap = NULL;
     if (pool == NULL)
         return -1;
     for (size_t i = 0; i < fzs_npkts || (i == fzs_npkts && s == NULL && !cfg->lazy); i++) {
@@ -371,7 +378,9 @@ static int fzs_feed(struct fzs_run *r, const struct fzs_cfg *cfg)
         }
         fzs_bounds(s, pool, pool_max, before, empty);
     }
-    if (s != NULL) {
+    if (s != NULL && cfg->no_end)
+        r->c = *rw_stream_counters(s);
+    if (s != NULL && !cfg->no_end) {
         rw_stream_end(s, sk);
         r->ended = 1;
         fzs_bounds(s, pool, pool_max, before, empty);
@@ -921,11 +930,27 @@ FZS_NOCOV static void fzs_same(const struct fzs_run *a, const struct fzs_run *b)
               "a lazy stream counted otherwise than an eager one");
 }
 
+/* A stream freed without rw_stream_end made the calls of one that was ended, up to the
+ * end: b's calls are a prefix of a's. */
+FZS_NOCOV static void fzs_prefix(const struct fzs_run *a, const struct fzs_run *b)
+{
+    fzs_check(b->nent <= a->nent && b->nbytes <= a->nbytes &&
+                  memcmp(a->bytes, b->bytes, b->nbytes) == 0,
+              "a stream freed before its end delivered other bytes");
+    for (size_t i = 0; i < b->nent; i++)
+        fzs_check(a->ent[i].dir == b->ent[i].dir && a->ent[i].gap == b->ent[i].gap &&
+                      a->ent[i].pos == b->ent[i].pos &&
+                      (a->ent[i].len == b->ent[i].len ||
+                       (i + 1 == b->nent && a->ent[i].len > b->ent[i].len)),
+                  "a stream freed before its end made other calls");
+}
+
 static void fzs_nulls(void)
 {
     static const struct rw_stream_counters zero;
     struct rw_stream *s = NULL;
     struct rw_stream_pool *p = NULL;
+    struct rw_stream_start st;
     struct rw_packet pk;
 
     memset(&pk, 0, sizeof(pk));
@@ -935,7 +960,17 @@ static void fzs_nulls(void)
     rw_stream_free(&s);
     rw_stream_pool_free(NULL);
     rw_stream_pool_free(&p);
-    fzs_check(rw_stream_new(NULL) == NULL, "rw_stream_new(NULL) made a stream");
+    memset(&st, 0, sizeof(st));
+    fzs_check(rw_stream_new(NULL) == NULL && rw_stream_new_from(NULL, &st) == NULL,
+              "a stream made without a pool");
+    p = rw_stream_pool_new(0);
+    s = rw_stream_new(p);
+    fzs_check(p != NULL && s != NULL, "harness: out of memory");
+    rw_stream_packet(s, NULL, NULL);
+    fzs_check(memcmp(rw_stream_counters(s), &zero, sizeof(zero)) == 0,
+              "a NULL packet changed the counters");
+    rw_stream_free(&s);
+    rw_stream_pool_free(&p);
     fzs_check(rw_stream_bytes(NULL) == 0 && rw_stream_pool_held_bytes(NULL) == 0,
               "NULL stream or pool holds bytes");
     fzs_check(memcmp(rw_stream_counters(NULL), &zero, sizeof(zero)) == 0,
@@ -992,7 +1027,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t *bytes[2];
     static struct fzs_model m;
     struct fzs_truth t;
-    struct fzs_cfg cfg = {0, 0, 0};
+    struct fzs_cfg cfg = {0, 0, 0, 0};
     uint64_t hash = 1469598103934665603ULL;
     int model = size > 0 && (data[0] & 1);
 
@@ -1031,13 +1066,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (((hash >> 56) & 7) == 1) {
         cfg.lazy = 0;
-        cfg.null_sink = 1;
+        cfg.null_sink = 1 + (int)((hash >> 44) % 3);
         fzs_reset(&b, ent[1], bytes[1]);
         if (fzs_feed(&b, &cfg) != 0)
             fzs_fail("rw_stream_new failed without an allocation failure");
-        fzs_check(b.nent == 0 && memcmp(&a.c, &b.c, sizeof(a.c)) == 0,
-                  "a NULL sink changed the counters");
+        fzs_check(b.data[0] + b.data[1] == 0 && memcmp(&a.c, &b.c, sizeof(a.c)) == 0,
+                  "a NULL sink or callback changed the counters");
+        fzs_check(cfg.null_sink != 3 || (b.ngaps[0] == a.ngaps[0] && b.ngaps[1] == a.ngaps[1] &&
+                                         b.gap_bytes[0] == a.gap_bytes[0] &&
+                                         b.gap_bytes[1] == a.gap_bytes[1]),
+                  "a NULL data() changed the gaps");
         cfg.null_sink = 0;
+    }
+    if (((hash >> 52) & 7) == 1) {
+        cfg.no_end = 1;
+        fzs_reset(&b, ent[1], bytes[1]);
+        if (fzs_feed(&b, &cfg) != 0)
+            fzs_fail("rw_stream_new failed without an allocation failure");
+        fzs_prefix(&a, &b);
+        cfg.no_end = 0;
     }
     if ((hash >> 60) == 0) {
         cfg.lazy = (int)((hash >> 40) & 1);
