@@ -55,10 +55,13 @@
  * direction never exceeds the caps, and no work depends on sequence distances.
  *
  * Snaplen cuts (payload_len < payload_wire_len): the captured bytes are handled like
- * any segment; when they were delivered in order, the cut-off bytes are declared a gap
- * right away (held bytes inside that range are delivered instead of a gap), so later
- * bytes stay in order. If the segment was held out of order, its cut-off bytes stay a
- * hole and are resolved like any hole. trunc_bytes counts the cut-off bytes.
+ * any segment; when the next expected byte then lies among the cut-off bytes (the
+ * captured ones were delivered in order, or were all old and the cut-off ones reach new
+ * bytes), the cut-off bytes from there on are declared a gap right away (held bytes
+ * inside that range are delivered instead of a gap), so later bytes stay in order. If
+ * the segment was held out of order, its cut-off bytes stay a hole and are resolved like
+ * any hole. trunc_bytes counts the cut-off bytes. A payload_wire_len below payload_len
+ * is taken as payload_len (the captured bytes were on the wire).
  *
  * Capture loss proven by ACK: when a packet acknowledges (ACK flag) bytes of the other
  * direction up to or past the start of that direction's lowest held piece (so the whole
@@ -78,7 +81,9 @@
  * payload; an RST (whose payload is never stream data) sets it at the RST's sequence
  * number. Either is accepted only at or after the next expected byte and within
  * RW_STREAM_MAX_AHEAD_BYTES; later FIN/RST of that direction, and FIN or RST together
- * with SYN (invalid), are ignored and counted (end_ignored). Bytes at or
+ * with SYN (invalid), are ignored and counted (end_ignored). A FIN or RST of a direction
+ * that has not started (no SYN, SYN/ACK or payload seen yet) has no offset to stand at:
+ * it is ignored and not counted, and the direction has no end. Bytes at or
  * beyond the end (held ones included) are discarded and counted (after_end_bytes); held
  * ones are freed, a held piece that crosses the end being shrunk to the bytes before it
  * (should that reallocation fail, the piece keeps its allocation, and held_bytes, the

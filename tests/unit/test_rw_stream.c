@@ -1281,6 +1281,27 @@ static void test_stream_end_cut_without_memory_keeps_charging(void)
     fx_fini(&f);
 }
 
+/* Two edges rw_stream.h states: a FIN of a direction that has not started is ignored
+ * without a count (and that direction has no end), and a wire length below the captured
+ * length is the captured length. */
+static void test_stream_fin_before_start_and_short_wire(void)
+{
+    struct fx f;
+
+    fx_init(&f, 0, 0);
+    pkt_raw(f.s, &f.sink, 0, 500, 0, RW_TCP_FIN | RW_TCP_ACK, NULL, 0, 0);
+    CU_ASSERT_EQUAL(cnt(&f)->end_ignored[0], 0);
+    CU_ASSERT_EQUAL(cnt(&f)->after_end_bytes[0], 0);
+    pkt_raw(f.s, &f.sink, 0, 400, 0, RW_TCP_ACK, "abcdef", 6, 2);   /* starts it at 400 */
+    pkt_raw(f.s, &f.sink, 0, 600, 0, RW_TCP_ACK, "held", 4, 4);     /* past 500: kept */
+    CU_ASSERT_EQUAL(cnt(&f)->trunc_bytes[0], 0);
+    CU_ASSERT_EQUAL(cnt(&f)->after_end_bytes[0], 0);
+    rw_stream_end(f.s, &f.sink);
+    CU_ASSERT_STRING_EQUAL(txt(&f, 0), "abcdef<g194>held");
+    CU_ASSERT_EQUAL(cnt(&f)->end_ignored[0], 0);
+    fx_fini(&f);
+}
+
 static CU_TestInfo stream_tests[] = {
     {"in order, both directions", test_stream_in_order_both_directions},
     {"in order is zero-copy", test_stream_in_order_is_zero_copy},
@@ -1309,6 +1330,7 @@ static CU_TestInfo stream_tests[] = {
     {"bytes follow held pieces", test_stream_bytes_follow_held_pieces},
     {"end inside a held piece frees its tail", test_stream_end_inside_held_piece_frees_its_tail},
     {"end cut without memory keeps charging", test_stream_end_cut_without_memory_keeps_charging},
+    {"FIN before the start, short wire length", test_stream_fin_before_start_and_short_wire},
     CU_TEST_INFO_NULL,
 };
 
