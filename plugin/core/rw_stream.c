@@ -11,11 +11,14 @@ struct rw_stream_pool {
 
 /* One held piece: bytes [off, off + len) of its direction, copied. Pieces of a direction
  * never overlap and are kept sorted by off; every piece starts after the next expected
- * byte (there is a hole in front of the first one). */
+ * byte (there is a hole in front of the first one). size is what data[] was allocated
+ * with and what the held counts charge: len until an end cuts the piece and shrinking
+ * its allocation fails. */
 struct seg {
     struct seg *next;
     uint64_t off;
     uint32_t len;
+    uint32_t size;
     uint8_t data[];
 };
 
@@ -131,8 +134,8 @@ static void seg_pop(struct rw_stream *s, uint8_t dir)
 
     d->head = h->next;
     d->nsegs--;
-    d->held -= h->len;
-    s->pool->held_bytes -= h->len;
+    d->held -= h->size;
+    s->pool->held_bytes -= h->size;
     s->c.held_bytes[dir] = d->held;
     s->c.held_segments[dir] = d->nsegs;
     rw_free(h);
@@ -319,7 +322,7 @@ static int store_pieces(struct rw_stream *s, uint8_t dir, uint64_t off, const ui
         if (n == NULL)
             return WHY_ALLOC;
         n->off = pos;
-        n->len = (uint32_t)(to - pos);
+        n->len = n->size = (uint32_t)(to - pos);
         memcpy(n->data, p + (pos - off), n->len);
         n->next = h;
         *link = n;
@@ -444,6 +447,27 @@ static void dir_start(struct dir_state *d, uint32_t base)
     d->next_off = 0;
 }
 
+/* Cuts held piece *link, which crosses the end, at end_off: its tail is after_end_bytes
+ * and its allocation shrinks to what is left, so the held counts, the pool and
+ * rw_stream_bytes go down by exactly the memory given back. If shrinking fails, the
+ * piece keeps its allocation and the counts keep charging it until it is delivered. */
+static void cut_at_end(struct rw_stream *s, uint8_t dir, struct seg **link)
+{
+    struct dir_state *d = &s->d[dir];
+    struct seg *h = *link, *n;
+    uint32_t keep = (uint32_t)(d->end_off - h->off);
+
+    s->c.after_end_bytes[dir] += h->len - keep;
+    h->len = keep;
+    n = rw_realloc(h, sizeof(*h) + keep);
+    if (n == NULL)
+        return;
+    d->held -= n->size - keep;
+    s->pool->held_bytes -= n->size - keep;
+    n->size = keep;
+    *link = n;
+}
+
 /* Sets the direction's end at (next expected byte + rel) if acceptable; discards held
  * bytes at or beyond it. */
 static void set_end(struct rw_stream *s, uint8_t dir, int64_t rel)
@@ -465,21 +489,14 @@ static void set_end(struct rw_stream *s, uint8_t dir, int64_t rel)
             *link = h->next;
             s->c.after_end_bytes[dir] += h->len;
             d->nsegs--;
-            d->held -= h->len;
-            s->pool->held_bytes -= h->len;
+            d->held -= h->size;
+            s->pool->held_bytes -= h->size;
             rw_free(h);
             continue;
         }
-        if (h->off + h->len > d->end_off) {
-            uint32_t cut = (uint32_t)(h->off + h->len - d->end_off);
-
-            /* The allocation keeps its size; only the accounting shrinks. */
-            h->len -= cut;
-            s->c.after_end_bytes[dir] += cut;
-            d->held -= cut;
-            s->pool->held_bytes -= cut;
-        }
-        link = &h->next;
+        if (h->off + h->len > d->end_off)
+            cut_at_end(s, dir, link);
+        link = &(*link)->next;
     }
     s->c.held_bytes[dir] = d->held;
     s->c.held_segments[dir] = d->nsegs;

@@ -55,10 +55,13 @@
  * direction never exceeds the caps, and no work depends on sequence distances.
  *
  * Snaplen cuts (payload_len < payload_wire_len): the captured bytes are handled like
- * any segment; when they were delivered in order, the cut-off bytes are declared a gap
- * right away (held bytes inside that range are delivered instead of a gap), so later
- * bytes stay in order. If the segment was held out of order, its cut-off bytes stay a
- * hole and are resolved like any hole. trunc_bytes counts the cut-off bytes.
+ * any segment; when the next expected byte then lies among the cut-off bytes (the
+ * captured ones were delivered in order, or were all old and the cut-off ones reach new
+ * bytes), the cut-off bytes from there on are declared a gap right away (held bytes
+ * inside that range are delivered instead of a gap), so later bytes stay in order. If
+ * the segment was held out of order, its cut-off bytes stay a hole and are resolved like
+ * any hole. trunc_bytes counts the cut-off bytes. A payload_wire_len below payload_len
+ * is taken as payload_len (the captured bytes were on the wire).
  *
  * Capture loss proven by ACK: when a packet acknowledges (ACK flag) bytes of the other
  * direction up to or past the start of that direction's lowest held piece (so the whole
@@ -69,17 +72,22 @@
  * declares nothing (the data may simply be reordered across directions). Otherwise holes
  * are resolved only at the caps and at rw_stream_end.
  *
- * Memory: the caps count payload bytes; each held piece adds one small header
- * (sizeof(void *) + 12 bytes, rounded by malloc), at most RW_STREAM_OOO_MAX_SEGMENTS per
- * direction. Cost: O(1) per in-order segment with nothing held; otherwise linear in the
- * held pieces (at most RW_STREAM_OOO_MAX_SEGMENTS).
+ * Memory: the caps count the payload bytes allocated; each held piece adds one small
+ * header (sizeof(void *) + 16 bytes, rounded by malloc), at most
+ * RW_STREAM_OOO_MAX_SEGMENTS per direction. Cost: O(1) per in-order segment with nothing
+ * held; otherwise linear in the held pieces (at most RW_STREAM_OOO_MAX_SEGMENTS).
  *
  * End of a direction. The first FIN sets the direction's end after the FIN segment's
  * payload; an RST (whose payload is never stream data) sets it at the RST's sequence
  * number. Either is accepted only at or after the next expected byte and within
  * RW_STREAM_MAX_AHEAD_BYTES; later FIN/RST of that direction, and FIN or RST together
- * with SYN (invalid), are ignored and counted (end_ignored). Bytes at or
- * beyond the end (held ones included) are discarded and counted (after_end_bytes).
+ * with SYN (invalid), are ignored and counted (end_ignored). A FIN or RST of a direction
+ * that has not started (no SYN, SYN/ACK or payload seen yet) has no offset to stand at:
+ * it is ignored and not counted, and the direction has no end. Bytes at or
+ * beyond the end (held ones included) are discarded and counted (after_end_bytes); held
+ * ones are freed, a held piece that crosses the end being shrunk to the bytes before it
+ * (should that reallocation fail, the piece keeps its allocation, and held_bytes, the
+ * pool and rw_stream_bytes charge all of it until it is delivered).
  * Bytes before the end that are still missing are resolved like any hole: a segment
  * that arrives late is still delivered. rw_stream_end then declares the bytes missing
  * before the end a gap.
@@ -195,7 +203,7 @@ struct rw_stream_counters {
     uint64_t after_end_bytes[2];   /* bytes at/after an accepted FIN/RST, or RST payload */
     uint64_t end_ignored[2];       /* FIN/RST not accepted (out of window, a second, +SYN) */
     uint64_t bad_dir[2];           /* packets with dir not 0/1 (counted in [0]) */
-    uint64_t held_bytes[2];        /* bytes held right now */
+    uint64_t held_bytes[2];        /* bytes allocated for held pieces right now */
     uint64_t held_segments[2];     /* pieces held right now */
 };
 

@@ -19,6 +19,7 @@ FUZZ_BUILD    ?= $(BUILD)/fuzz
 FUZZ_TARGETS  := decode rules addrlist pcapfile magic ftp ftp_msan expect http smtp evewriter
 FUZZ_TARGETS  += addrfmt
 FUZZ_TARGETS  += tftp
+FUZZ_TARGETS  += stream
 FUZZ_SECONDS  ?= 30
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_MSAN     := -fsanitize=memory -fsanitize-memory-track-origins
@@ -36,6 +37,8 @@ FUZZ_EXPECT_SRC := plugin/core/rw_expect.c plugin/core/rw_alloc.c
 FUZZ_HTTP_SRC   := plugin/core/rw_http.c plugin/core/rw_http_mp.c plugin/core/rw_alloc.c
 FUZZ_SMTP_SRC   := plugin/core/rw_smtp.c plugin/core/rw_mime.c plugin/core/rw_alloc.c
 FUZZ_SMTP_OBJ   := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_smtp.c $(FUZZ_SMTP_SRC))
+FUZZ_STREAM_SRC := plugin/core/rw_stream.c plugin/core/rw_alloc.c
+FUZZ_STREAM_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_stream.c $(FUZZ_STREAM_SRC))
 FUZZ_FTP_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_ftp.c $(FUZZ_FTP_SRC))
 FUZZ_MAGIC_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_magic.c $(FUZZ_MAGIC_SRC))
 FUZZ_EXPECT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_expect.c $(FUZZ_EXPECT_SRC))
@@ -52,6 +55,7 @@ FUZZ_OBJ        += $(FUZZ_TFTP_OBJ)
 
 # Objects reached only through pattern rules are not intermediate files to delete.
 .SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_OBJ)
+.SECONDARY: $(FUZZ_STREAM_OBJ)
 
 .PHONY: fuzz fuzz-run fuzz-regress fuzz-deps
 
@@ -91,6 +95,9 @@ $(FUZZ_BUILD)/fuzz_http: $(FUZZ_HTTP_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(shell pkg-config --libs htp) -lpthread
 
 $(FUZZ_BUILD)/fuzz_smtp: $(FUZZ_SMTP_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
+
+$(FUZZ_BUILD)/fuzz_stream: $(FUZZ_STREAM_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
 
 $(FUZZ_BUILD)/fuzz_expect: $(FUZZ_EXPECT_OBJ)

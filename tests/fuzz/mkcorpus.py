@@ -600,6 +600,171 @@ EXPECT_SEEDS = [
 ]
 
 
+# fuzz_stream: free-mode packets (fuzz_stream.c) of the first TCP flow of shared captures,
+# from its start or from a few packets before its first retransmission or reordering, and
+# hand-written model-mode plans.
+STREAM_SEED_BUDGET = 3072   # captured payload bytes per seed
+STREAM_SHARED = [           # (capture, where to start, captured bytes kept per segment)
+    ("http_upload/http_post_multipart_minimal_test_txt.pcap", "start", None),
+    ("http_upload/http_post_multipart_exe_fileupload_servlet.pcap", "anomaly", None),
+    ("http_upload/http_post_multipart_malware_c2_beacons.pcap", "anomaly", 96),
+    ("media_download/http_pdf_download_1.7MB_ipv6.pcap", "anomaly", 64),
+    ("media_download/http_range_requests_jpeg_download.pcap", "anomaly", 96),
+    ("ftp/ftp_auth_tls_attempt_stor_mrf_control_only.pcap", "anomaly", None),
+    ("malformed/snaplen_truncated_1MB_tcp_transfer.pcap", "start", None),
+]
+
+
+def stream_ip(link, p):
+    """(src, dst, TCP header and payload, TCP length on the wire) of a TCP packet."""
+    if link == 1:
+        off = 12
+        while p[off:off + 2] in (b"\x81\x00", b"\x88\xa8"):
+            off += 4
+        et, q = p[off:off + 2], p[off + 2:]
+    elif link == 113:
+        et, q = p[14:16], p[16:]
+    elif link == 276:
+        et, q = p[0:2], p[20:]
+    elif link in (12, 101, 228, 229) and p:
+        et, q = (b"\x08\x00" if p[0] >> 4 == 4 else b"\x86\xdd"), p
+    else:
+        return None
+    if et == b"\x08\x00" and len(q) >= 20 and q[9] == 6:
+        ihl = (q[0] & 15) * 4
+        return q[12:16], q[16:20], q[ihl:], struct.unpack(">H", q[2:4])[0] - ihl
+    if et == b"\x86\xdd" and len(q) >= 40 and q[6] == 6:
+        return q[8:24], q[24:40], q[40:], struct.unpack(">H", q[4:6])[0]
+    return None
+
+
+def stream_flow(cap):
+    """The packets of the capture's first TCP flow: (dir, seq, ack, flags, payload, wire),
+    dir 0 from the side that sent the first packet."""
+    out, first = [], None
+    for (_, _, _, _, _, link, p) in cap.records:
+        ip = stream_ip(link, p)
+        if ip is None or len(ip[2]) < 20:
+            continue
+        src, dst, t, tcplen = ip
+        sp, dp, seq, ack = struct.unpack(">HHII", t[:12])
+        thl = (t[12] >> 4) * 4
+        a, b = (src, sp), (dst, dp)
+        if first is None:
+            first = (a, b)
+        if (a, b) != first and (b, a) != first:
+            continue
+        wire = max(0, tcplen - thl)
+        out.append((0 if (a, b) == first else 1, seq, ack, t[13], t[thl:thl + wire], wire))
+    return out
+
+
+def stream_anomaly(pkts):
+    """Index of the first segment that is not at its direction's next sequence number."""
+    nxt = {}
+    for i, (d, seq, _, fl, pay, wire) in enumerate(pkts):
+        if d in nxt and wire > 0 and seq != nxt[d]:
+            return i
+        if wire > 0 or fl & 3:
+            end = (seq + wire + (fl & 1) + (fl >> 1 & 1)) & 0xffffffff
+            if d not in nxt or (end - nxt[d]) & 0xffffffff < 0x80000000:
+                nxt[d] = end
+    return 0
+
+
+def stream_free_seed(pkts, start, per_seg, budget=STREAM_SEED_BUDGET):
+    """fuzz_stream.c free mode: 32-bit sequence and ACK numbers relative to the first ones
+    of each direction (from packet start on), every byte as captured, the wire length
+    kept (a segment cut to per_seg bytes or by the budget is a snaplen cut)."""
+    pkts = pkts[start:]
+    isn = [next((p[1] for p in pkts if p[0] == d), 0) for d in (0, 1)]
+    out = bytearray([0, 0]) + struct.pack(">II", isn[0], isn[1])
+    used = 0
+    for (d, seq, ack, fl, pay, wire) in pkts:
+        if used >= budget:
+            break
+        pay = pay[:per_seg] if per_seg is not None else pay
+        pay = pay[:budget - used]
+        used += len(pay)
+        extra = min(wire - len(pay), 0x7fff)
+        ctl = d << 7 | 0x60 | (0x10 if len(pay) > 255 else 0) | (0x08 if extra else 0)
+        out += bytes([ctl, fl]) + struct.pack(">II", (seq - isn[d]) & 0xffffffff,
+                                              (ack - isn[1 - d]) & 0xffffffff)
+        out += struct.pack(">H", len(pay)) if len(pay) > 255 else bytes([len(pay)])
+        if extra:
+            out += struct.pack(">H", extra)
+        out += pay
+    return bytes(out)
+
+
+def stream_model(pool=0, isn=(1000, 50000), opts=0, lens=(2000, 3000), shift=0, window=0,
+                 dup=0, ovl=0, drop=0, lost=0, trunc=0, ack=0, cuts=b""):
+    """fuzz_stream.c model mode: the plan's header, then segment sizes."""
+    return bytes([1, pool]) + struct.pack(">IIBHHBBBBB", isn[0], isn[1], opts, lens[0], lens[1],
+                                          shift, window, dup << 4 | ovl, drop << 4 | lost,
+                                          trunc << 4 | ack) + cuts
+
+
+STREAM_MODEL = [
+    ("model_in_order", stream_model(cuts=bytes([0x30, 0xbf, 0xe0]) * 4)),
+    ("model_reorder_dup_overlap", stream_model(lens=(8000, 8000), window=8, dup=6, ovl=6)),
+    ("model_drop_loss_acks", stream_model(opts=0x40, lens=(20000, 6000), window=4, drop=6,
+                                          lost=4, ack=8)),
+    ("model_midstream_snaplen", stream_model(opts=0x02, lens=(6000, 6000), window=3, trunc=6,
+                                             lost=2, cuts=bytes([0xc5, 0x10, 0xf0, 0x02]))),
+    ("model_caps_300k", stream_model(lens=(37500, 30000), shift=0x0f, window=90, dup=2,
+                                     drop=3)),
+    ("model_small_pool", stream_model(pool=8, lens=(12000, 12000), window=20, ovl=4)),
+    ("model_rst_early_end_wrap", stream_model(isn=(0xfffff000, 0xffffffff), opts=0x8f,
+                                              lens=(9000, 9000), window=6, drop=4, ack=4)),
+    ("model_synack_only_wrap", stream_model(isn=(0x7ffffff0, 0xfffffe00), opts=0x51,
+                                            lens=(5000, 0), window=2, dup=3, lost=3)),
+]
+
+def stream_rec(d, flags, pay=b"", seq=0, ack=0, op=0, wire=None, seq32=False):
+    """One fuzz_stream.c free-mode record: seq a step from the direction's cursor (or, with
+    seq32, from its isn), ack a step from the other direction's cursor."""
+    ctl = d << 7 | op | (0x40 if seq32 else 0) | (0x08 if wire is not None else 0)
+    out = bytes([ctl, flags]) + struct.pack(">I" if seq32 else ">h", seq) + \
+        struct.pack(">h", ack) + bytes([len(pay)])
+    if wire is not None:
+        out += struct.pack(">H", wire)
+    return out + (pay if op != 1 else b"")
+
+
+# Free-mode oddities: a sequence wraparound, held bytes overlapped by other bytes, a
+# snaplen cut, a jump past RW_STREAM_MAX_AHEAD_BYTES, an RST with data, a bad dir, a NULL
+# payload, SYN+FIN, a FIN, rw_stream_end and a packet after it.
+STREAM_ODD = (bytes([0, 0]) + struct.pack(">II", 0xfffffff0, 7) +
+              stream_rec(0, 0x02) + stream_rec(1, 0x12) + stream_rec(0, 0x10) +
+              stream_rec(0, 0x18, b"abcd") + stream_rec(0, 0x18, b"ijkl", seq=8) +
+              stream_rec(0, 0x18, b"xxgh", seq=-6) + stream_rec(0, 0x18, b"mn", wire=16) +
+              stream_rec(0, 0x18, b"!", seq=0x40000100, seq32=True) +
+              stream_rec(1, 0x14, b"rst") + stream_rec(0, 0x18, b"?", op=3) +
+              stream_rec(0, 0x18, b"12345", seq=-0x4000, op=1) +
+              stream_rec(0, 0x03, seq=-0x4000) + stream_rec(0, 0x11, b"z.", seq=-0x3ff0) +
+              bytes([0x02]) + stream_rec(0, 0x18, b"@", seq=-0x4000))
+
+
+def stream_seeds(w, shared, man):
+    for (rel, where, per_seg) in STREAM_SHARED:
+        with open(os.path.join(shared, rel), "rb") as f:
+            pkts = stream_flow(Capture(f.read()))
+        start = max(0, stream_anomaly(pkts) - 4) if where == "anomaly" else 0
+        row = man.get(rel, {})
+        what = "first TCP flow from packet %d" % start
+        if per_seg is not None:
+            what += ", %d bytes per segment" % per_seg
+        w.put("stream", safe(rel), stream_free_seed(pkts, start, per_seg),
+              "shared:%s (%s@%s %s) %s" % (rel, row.get("repository", "?"),
+                                           row.get("commit", "?"),
+                                           row.get("source_path", "?"), what),
+              row.get("licence", "?"))
+    for (name, data) in STREAM_MODEL:
+        w.put("stream", name, data, "hand-written model-mode plan", "project")
+    w.put("stream", "free_oddities", STREAM_ODD, "hand-written free-mode packets", "project")
+
+
 def safe(name):
     base = os.path.basename(name)
     for ext in (".pcapng", ".pcap", ".yaml", ".yml"):
@@ -737,6 +902,8 @@ def main():
                                                          row.get("commit", "?"),
                                                          row.get("source_path", "?")),
               row.get("licence", "?"))
+
+    stream_seeds(w, a.shared, man)
 
     total = 0
     with open(os.path.join(HERE, "corpus.tsv"), "w") as f:

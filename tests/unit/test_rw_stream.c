@@ -9,6 +9,12 @@
 #include "rw_stream.h"
 #include "rw_test.h"
 
+#if RW_ASAN
+size_t __sanitizer_get_current_allocated_bytes(void); /* libasan; gcc ships no header */
+#else
+#include <malloc.h>
+#endif
+
 /* What a sink received, per direction: data and gaps in order. text is a readable log
  * ("abc<g3>def"), image holds data at its stream position (data plus gap bytes before it),
  * gap_at/gap_len list the gaps. */
@@ -1187,6 +1193,115 @@ static void test_stream_bytes_follow_held_pieces(void)
     fx_fini(&f);
 }
 
+/* Bytes the process has allocated and not freed: AddressSanitizer's exact count, or
+ * glibc's (chunk sizes, so within malloc's rounding). */
+static size_t live_bytes(void)
+{
+#if RW_ASAN
+    return __sanitizer_get_current_allocated_bytes();
+#else
+    return mallinfo2().uordblks;
+#endif
+}
+
+/* An end inside a held piece gives the piece's tail back: the bytes cut are after_end_bytes
+ * and held_bytes, the pool and rw_stream_bytes drop by them. The piece used to keep its
+ * whole allocation while only the counts shrank, so a flow could hold up to
+ * RW_STREAM_OOO_MAX_BYTES per direction that neither the pool's cap nor the host's memcap
+ * saw (fuzz_stream: regress/stream/rst-inside-held-piece, whose packets these are). */
+static void test_stream_end_inside_held_piece_frees_its_tail(void)
+{
+    struct fx f;
+    uint8_t *pay = pattern(255, 7);
+    const uint32_t at = 0x10000000;      /* the piece's offset: 256 MiB ahead */
+    size_t empty, hdr, live;
+    char want[64];
+    int n;
+
+    fx_init(&f, 0, 0);
+    empty = rw_stream_bytes(f.s);
+    /* A SYN/ACK only: RW_TOSERVER's offset 0 is its acknowledgement, 0xfffffff0. */
+    pkt_raw(f.s, &f.sink, 1, 0, 0xfffffff0, RW_TCP_SYN | RW_TCP_ACK, NULL, 0, 0);
+    /* 255 bytes held at offset 2^28 (no flags; the wire length 2^32 - 1 is a snaplen cut
+     * of a held segment: its tail stays a hole). */
+    pkt_raw(f.s, &f.sink, 0, 0xfffffff0 + at, 256, 0, pay, 255, 0xffffffff);
+    CU_ASSERT_EQUAL(cnt(&f)->held_bytes[0], 255);
+    hdr = rw_stream_bytes(f.s) - empty - 255;
+    CU_ASSERT(hdr >= sizeof(void *) + 16 && hdr < sizeof(void *) + 32);
+    /* FIN+RST (the RST decides) at offset 2^28 + 191: the last 64 bytes are after it, and
+     * their memory goes back to malloc. */
+    live = live_bytes();
+    pkt_raw(f.s, &f.sink, 0, 0xfffffff0 + at + 191, 2, RW_TCP_FIN | RW_TCP_RST, NULL, 0, 0);
+    CU_ASSERT(live - live_bytes() >= 64 - 16 && live - live_bytes() <= 64 + 16);
+    CU_ASSERT_EQUAL(cnt(&f)->after_end_bytes[0], 64);
+    CU_ASSERT_EQUAL(cnt(&f)->held_bytes[0], 191);
+    CU_ASSERT_EQUAL(cnt(&f)->held_segments[0], 1);
+    CU_ASSERT_EQUAL(rw_stream_pool_held_bytes(f.pool), 191);
+    CU_ASSERT_EQUAL(rw_stream_bytes(f.s), empty + hdr + 191);
+    CU_ASSERT_EQUAL(cnt(&f)->end_ignored[0], 0);
+    CU_ASSERT_EQUAL(f.r->calls, 0);
+    rw_stream_end(f.s, &f.sink);
+    n = snprintf(want, sizeof(want), "<g%u>", at);
+    CU_ASSERT_EQUAL_FATAL(f.r->text_len[0], (size_t)n + 191);
+    CU_ASSERT(memcmp(f.r->text[0], want, (size_t)n) == 0);
+    CU_ASSERT(memcmp(f.r->text[0] + n, pay, 191) == 0);
+    CU_ASSERT_EQUAL(cnt(&f)->gaps[0], 1);
+    CU_ASSERT_EQUAL(cnt(&f)->gap_bytes[0], at);
+    CU_ASSERT_EQUAL(cnt(&f)->bytes[0], 191);
+    CU_ASSERT_EQUAL(cnt(&f)->trunc_bytes[0], 0xffffffffULL - 255);
+    CU_ASSERT_EQUAL(rw_stream_bytes(f.s), empty);
+    fx_fini(&f);
+    free(pay);
+}
+
+/* When the shrinking allocation fails, the cut piece keeps its allocation and the counts
+ * keep charging all of it (memory is never held uncounted); the same bytes are delivered. */
+static void test_stream_end_cut_without_memory_keeps_charging(void)
+{
+    struct fx f;
+    size_t empty;
+
+    fx_init(&f, 0, 0);
+    handshake(&f, 1000, 5000);
+    empty = rw_stream_bytes(f.s);
+    sends(&f, 0, 10, "0123456789");
+    rw_alloc_hook_set(1);
+    pkt_raw(f.s, &f.sink, 0, 1000 + 1 + 15, 5001, RW_TCP_FIN | RW_TCP_ACK, NULL, 0, 0);
+    CU_ASSERT_EQUAL(rw_alloc_hook_failures(), 1);
+    rw_alloc_hook_set(0);
+    CU_ASSERT_EQUAL(cnt(&f)->after_end_bytes[0], 5);
+    CU_ASSERT_EQUAL(cnt(&f)->held_bytes[0], 10);
+    CU_ASSERT_EQUAL(rw_stream_pool_held_bytes(f.pool), 10);
+    CU_ASSERT(rw_stream_bytes(f.s) > empty + 10);
+    sends(&f, 0, 0, "abcdefghij");
+    CU_ASSERT_STRING_EQUAL(txt(&f, 0), "abcdefghij01234");
+    CU_ASSERT_EQUAL(cnt(&f)->held_bytes[0], 0);
+    CU_ASSERT_EQUAL(rw_stream_pool_held_bytes(f.pool), 0);
+    CU_ASSERT_EQUAL(rw_stream_bytes(f.s), empty);
+    fx_fini(&f);
+}
+
+/* Two edges rw_stream.h states: a FIN of a direction that has not started is ignored
+ * without a count (and that direction has no end), and a wire length below the captured
+ * length is the captured length. */
+static void test_stream_fin_before_start_and_short_wire(void)
+{
+    struct fx f;
+
+    fx_init(&f, 0, 0);
+    pkt_raw(f.s, &f.sink, 0, 500, 0, RW_TCP_FIN | RW_TCP_ACK, NULL, 0, 0);
+    CU_ASSERT_EQUAL(cnt(&f)->end_ignored[0], 0);
+    CU_ASSERT_EQUAL(cnt(&f)->after_end_bytes[0], 0);
+    pkt_raw(f.s, &f.sink, 0, 400, 0, RW_TCP_ACK, "abcdef", 6, 2);   /* starts it at 400 */
+    pkt_raw(f.s, &f.sink, 0, 600, 0, RW_TCP_ACK, "held", 4, 4);     /* past 500: kept */
+    CU_ASSERT_EQUAL(cnt(&f)->trunc_bytes[0], 0);
+    CU_ASSERT_EQUAL(cnt(&f)->after_end_bytes[0], 0);
+    rw_stream_end(f.s, &f.sink);
+    CU_ASSERT_STRING_EQUAL(txt(&f, 0), "abcdef<g194>held");
+    CU_ASSERT_EQUAL(cnt(&f)->end_ignored[0], 0);
+    fx_fini(&f);
+}
+
 static CU_TestInfo stream_tests[] = {
     {"in order, both directions", test_stream_in_order_both_directions},
     {"in order is zero-copy", test_stream_in_order_is_zero_copy},
@@ -1213,6 +1328,9 @@ static CU_TestInfo stream_tests[] = {
     {"pool held bytes back to zero", test_stream_pool_held_bytes_back_to_zero},
     {"lazy start matches an eager stream", test_stream_lazy_start_matches_eager},
     {"bytes follow held pieces", test_stream_bytes_follow_held_pieces},
+    {"end inside a held piece frees its tail", test_stream_end_inside_held_piece_frees_its_tail},
+    {"end cut without memory keeps charging", test_stream_end_cut_without_memory_keeps_charging},
+    {"FIN before the start, short wire length", test_stream_fin_before_start_and_short_wire},
     CU_TEST_INFO_NULL,
 };
 
