@@ -177,6 +177,7 @@ int sm_file_new(struct rw_smb *s, const char *name, size_t name_len)
             memcpy(f->name, name, name_len);
             f->name[name_len] = '\0';
             f->name_len = name_len;
+            s->name_bytes += name_len + 1;
         }
     }
     return idx;
@@ -787,6 +788,6 @@ size_t rw_smb_bytes(const struct rw_smb *p)
         return 0;
     return sizeof(*p) + (size_t)p->pending_cap * sizeof(*p->pending) +
            (size_t)p->files_cap * sizeof(*p->files) +
-           p->ooo_bytes + (p->d[0].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0) +
+           p->ooo_bytes + p->name_bytes + (p->d[0].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0) +
            (p->d[1].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0);
 }

@@ -179,9 +179,10 @@ void rw_smb_end(struct rw_smb *s);
 /* rw_smb_counters gives the parser's counters; the pointer lives as long as the parser. */
 const struct rw_smb_counters *rw_smb_counters(const struct rw_smb *s);
 
-/* rw_smb_bytes is the memory the parser holds now, in bytes: its state plus the buffers
- * it keeps only while a line or message spans packets. 0 for NULL. O(1), for a host's flow
- * memcap accounting. */
+/* rw_smb_bytes is the memory the parser holds now, in bytes: its state and tables, the
+ * names of the files it remembers, the out-of-order bytes it holds, and a message head
+ * while one spans packets (the sum of its allocations' sizes). 0 for NULL. O(1), for a
+ * host's flow memcap accounting. */
 size_t rw_smb_bytes(const struct rw_smb *p);
 
 #endif

@@ -52,6 +52,8 @@ void sm_file_drop(struct rw_smb *s, int idx, int truncated)
 
     sm_file_close(s, f, truncated);
     ooo_drain(s, idx, 1);
+    if (f->name != NULL)
+        s->name_bytes -= f->name_len + 1;
     rw_free(f->name);
     memset(f, 0, sizeof(*f));
     for (size_t i = 0; i < s->pending_cap; i++)

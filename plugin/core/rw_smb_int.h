@@ -145,6 +145,7 @@ struct rw_smb {
     struct smb_pending scratch; /* a request no memory could be found for: never found */
     struct smb_ooo *ooo;        /* held out-of-order bytes, in offset order */
     size_t ooo_bytes;           /* their allocations, at most RW_SMB_OOO_MAX_BYTES */
+    size_t name_bytes;          /* the allocations of the files' names */
 };
 
 /* The first size of the growing tables. */

@@ -1494,6 +1494,47 @@ static void test_smb_bytes_follow_what_is_held(void)
     rw_smb_free(&smb);
 }
 
+/* rw_smb_bytes counts the names the parser remembers: a CREATE's name costs its UTF-8 bytes
+ * and a NUL from the request until the file is forgotten. Found by fuzz_smb
+ * (regress/smb/name-bytes-uncounted): the names were not counted, so up to
+ * RW_SMB_FILEIDS_MAX x (RW_FILE_NAME_MAX_BYTES + 1) bytes per connection escaped the
+ * engine's flow memcap. */
+static void test_smb_bytes_count_remembered_names(void)
+{
+    static const char name[] = "Test\\2009-12 Payroll.xlsx";
+    struct rec r;
+    struct rw_xfer_sink sink;
+    struct rw_smb *smb = fresh(&r, &sink);
+    size_t b0, b1;
+
+    /* A CREATE that fails: the tables are made, the name is forgotten with the file. */
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 0, create_req(&S, 0, 1, 1, "gone.txt"));
+    ONE(&S, 1, create_resp(&S, 0, 1, 0, 0xc0000034u));
+    feed_all(smb, &S);
+    b0 = rw_smb_bytes(smb);
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 0, create_req(&S, 0, 2, 1, name));
+    feed_all(smb, &S);
+    b1 = rw_smb_bytes(smb);
+    CU_ASSERT_EQUAL(b1, b0 + strlen(name) + 1);
+    /* The file moves data and is closed: held until its CLOSE response, then forgotten. */
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 1, create_resp(&S, 0, 2, 7, 0));
+    ONE(&S, 0, write_req(&S, 0, 3, 7, 0, 10, 1));
+    ONE(&S, 0, close_req(&S, 0, 4, 7));
+    feed_all(smb, &S);
+    CU_ASSERT_EQUAL(rw_smb_bytes(smb), b1);
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 1, close_resp(&S, 0, 4));
+    feed_all(smb, &S);
+    CU_ASSERT_EQUAL(rw_smb_bytes(smb), b0);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    check_file(&r.f[0], RW_TOSERVER, name, "WRITE", 10, 1, 0);
+    rw_smb_end(smb);
+    rw_smb_free(&smb);
+}
+
 static CU_TestInfo smb_tests[] = {
     {"test_smb_session_files_exact", test_smb_session_files_exact},
     {"test_smb_split_anywhere_same_result", test_smb_split_anywhere_same_result},
@@ -1514,6 +1555,7 @@ static CU_TestInfo smb_tests[] = {
     {"test_smb_long_name_cut", test_smb_long_name_cut},
     {"test_smb_allocation_failure_walk", test_smb_allocation_failure_walk},
     {"test_smb_bytes_follow_what_is_held", test_smb_bytes_follow_what_is_held},
+    {"test_smb_bytes_count_remembered_names", test_smb_bytes_count_remembered_names},
     CU_TEST_INFO_NULL,
 };
 
