@@ -455,6 +455,7 @@ static void lose(struct rw_smb *s, uint8_t dir)
     s->c.lost[dir]++;
     s->d[dir].st = ST_LOST;
     s->d[dir].data_file = -1;
+    s->d[dir].fill = NULL;
     rw_free(s->d[dir].buf); /* nothing more is read this way */
     s->d[dir].buf = NULL;
 }
@@ -476,6 +477,7 @@ static void pdu_begin(struct rw_smb *s, uint8_t dir)
     d->smb1 = 0;
     d->data_start = d->data_end = 0;
     d->data_file = -1;
+    d->fill = NULL;
     if (d->nb_left < 4) {
         s->c.malformed[dir]++;
         skip_message(d);
@@ -489,6 +491,7 @@ static void pdu_end(struct rw_smb *s, uint8_t dir)
     struct smb_dir *d = &s->d[dir];
 
     d->data_file = -1;
+    d->fill = NULL;
     if (d->nb_left == 0) {
         d->st = ST_NB;
         return;
@@ -667,7 +670,8 @@ static size_t body(struct rw_smb *s, uint8_t dir, const uint8_t *p, uint64_t n)
             s->c.write_bytes += k;
         else
             s->c.read_bytes += k;
-        sm_file_bytes(s, d->data_file, dir, d->data_off + (d->pos - d->data_start), p, k);
+        sm_file_bytes(s, d->data_file, dir, d->data_off + (d->pos - d->data_start), p, k,
+                      d->data_end - d->pos);
     } else {
         k = d->pdu_len - d->pos;
     }

@@ -82,8 +82,11 @@
  * and not fed. Data ahead of it once the file has begun (pipelined READs answered out of
  * order) is held, up to RW_SMB_OOO_MAX_BYTES per connection, and fed when the bytes
  * before it come, or at the file's close with gaps for what never came; past the bound
- * (counted) the file's held bytes are fed first, with gaps, then the new data. The head of the file (what the engine types) is thus
- * always in offset order.
+ * (counted) the file's held bytes are fed first, with gaps, then the new data. A message's
+ * data is held whole or not at all: its first bytes to come take room for the rest of it
+ * (up to a gap), so what is held, and the bound, do not depend on how the message's bytes
+ * are split into calls. The head of the file (what the engine types) is thus always in
+ * offset order.
  *
  * Ends. The CLOSE response closes the file with truncated 0. rw_smb_end closes every open
  * file: truncated 0 when its CLOSE request was seen, else 1. A file evicted from the
@@ -149,7 +152,8 @@ struct rw_smb_counters {
     uint64_t names_truncated;     /* names cut to RW_FILE_NAME_MAX_BYTES or to the buffer */
     uint64_t names_invalid;       /* names holding invalid UTF-16 (replaced by U+FFFD) */
     uint64_t nomem;               /* names (or held bytes) dropped for lack of memory */
-    uint64_t ooo_held;            /* data pieces ahead of their file's next offset, held */
+    uint64_t ooo_held;            /* messages' data (up to a gap) ahead of their file's next
+                                   * offset, held */
     uint64_t ooo_overflow;        /* ... fed at once instead: RW_SMB_OOO_MAX_BYTES reached */
 };
 

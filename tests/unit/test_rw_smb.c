@@ -985,6 +985,91 @@ static void test_smb_out_of_order_bound(void)
     rw_smb_free(&smb);
 }
 
+/* Feeds the steps of S in pieces of `piece` bytes (0: each step whole). */
+static void feed_pieces(struct rw_smb *smb, const struct script *s, size_t piece)
+{
+    for (size_t i = 0; i < s->nsteps; i++) {
+        const uint8_t *p = s->b[s->st[i].dir] + s->st[i].off;
+        size_t n = s->st[i].len;
+
+        for (size_t done = 0; done < n;) {
+            size_t k = piece == 0 || piece > n - done ? n - done : piece;
+
+            rw_smb_data(smb, s->st[i].dir, p + done, k);
+            done += k;
+        }
+    }
+}
+
+/* Held out-of-order data does not depend on how its messages are split: a message's data
+ * is held as one entry whose room is taken at its first piece, so the counters, the bound
+ * and the files are those of whole messages. Found by fuzz_smb
+ * (regress/smb/ooo-held-per-piece): every piece was held as an entry of its own, so
+ * ooo_held counted pieces, and each piece's entry header counted against
+ * RW_SMB_OOO_MAX_BYTES, which small segments reached sooner (and 1-byte segments after
+ * some 25 KB). */
+static void test_smb_out_of_order_split_same_result(void)
+{
+    static const size_t pieces[] = {0, 1460, 7};
+    const uint32_t big = 60000;
+
+    memset(&S, 0, sizeof(S));
+    open_file(&S, 1, "ooo.bin", 7);
+    ONE(&S, 0, read_req(&S, 0, 2, 7, 0, 100));
+    ONE(&S, 0, read_req(&S, 0, 3, 7, 100, 100));
+    ONE(&S, 0, read_req(&S, 0, 4, 7, 200, 100));
+    ONE(&S, 0, read_req(&S, 0, 5, 7, 300, 100));
+    ONE(&S, 1, read_resp(&S, 0, 2, 0, 100, 9, 0));
+    ONE(&S, 1, read_resp(&S, 0, 5, 300, 100, 9, 0));
+    ONE(&S, 1, read_resp(&S, 0, 4, 200, 100, 9, 0));
+    ONE(&S, 1, read_resp(&S, 0, 3, 100, 100, 9, 0));
+    ONE(&S, 0, close_req(&S, 0, 6, 7));
+    ONE(&S, 1, close_resp(&S, 0, 6));
+    run(&S, 0, 0, 0, SIZE_MAX, &R1);
+    CU_ASSERT_EQUAL(R1.c.ooo_held, 2);
+    CU_ASSERT_EQUAL_FATAL(R1.r.n, 1);
+    check_file(&R1.r.f[0], RW_TOCLIENT, "ooo.bin", "READ", 400, 9, 0);
+    run(&S, 1, 0, 0, SIZE_MAX, &R2);
+    same(&R1, &R2);
+    for (uint32_t seed = 1; seed <= 20; seed++) {
+        run(&S, 2, seed, 0, SIZE_MAX, &R2);
+        same(&R1, &R2);
+    }
+
+    /* The bound: 17 whole 60000-byte answers fit, the 18th does not, in any pieces. */
+    for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+        struct rec r;
+        struct rw_xfer_sink sink;
+        struct rw_smb *smb = fresh(&r, &sink);
+        const struct rw_smb_counters *c = rw_smb_counters(smb);
+
+        memset(&S, 0, sizeof(S));
+        open_file(&S, 1, "big.bin", 7);
+        ONE(&S, 0, read_req(&S, 0, 2, 7, 0, 10));
+        for (uint32_t j = 0; j < 20; j++)
+            ONE(&S, 0, read_req(&S, 0, 3 + j, 7, 10 + (uint64_t)j * big, big));
+        ONE(&S, 1, read_resp(&S, 0, 2, 0, 10, 4, 0));
+        feed_pieces(smb, &S, pieces[i]);
+        for (uint32_t j = 1; j < 20; j++) {
+            memset(&S, 0, sizeof(S));
+            ONE(&S, 1, read_resp(&S, 0, 3 + j, 10 + (uint64_t)j * big, big, 4, 0));
+            feed_pieces(smb, &S, pieces[i]);
+        }
+        memset(&S, 0, sizeof(S));
+        ONE(&S, 1, read_resp(&S, 0, 3, 10, big, 4, 0));
+        feed_pieces(smb, &S, pieces[i]);
+        rw_smb_end(smb);
+        CU_ASSERT_EQUAL(c->ooo_held, 17);
+        CU_ASSERT_EQUAL(c->ooo_overflow, 1);
+        CU_ASSERT_EQUAL(c->offset_gaps, 1);
+        CU_ASSERT_EQUAL(c->bytes_rewritten, big);
+        CU_ASSERT_EQUAL_FATAL(r.n, 1);
+        CU_ASSERT_EQUAL(r.f[0].bytes, 10 + 19 * (uint64_t)big);
+        CU_ASSERT_EQUAL(r.f[0].gap, big);
+        rw_smb_free(&smb);
+    }
+}
+
 static void test_smb_gap_inside_data_continues_elsewhere_loses(void)
 {
     struct rec r;
@@ -1542,6 +1627,7 @@ static CU_TestInfo smb_tests[] = {
     {"test_smb_offsets_policy", test_smb_offsets_policy},
     {"test_smb_out_of_order_reads_held", test_smb_out_of_order_reads_held},
     {"test_smb_out_of_order_bound", test_smb_out_of_order_bound},
+    {"test_smb_out_of_order_split_same_result", test_smb_out_of_order_split_same_result},
     {"test_smb_gap_inside_data_continues_elsewhere_loses",
      test_smb_gap_inside_data_continues_elsewhere_loses},
     {"test_smb_lying_data_offsets_and_lengths", test_smb_lying_data_offsets_and_lengths},
