@@ -40,8 +40,10 @@
  * name too, as far as it fits). WRITE and READ data are never buffered: they go to
  * sink->file_data straight from the input as they stream past.
  *
- *   TREE_CONNECT (2.2.9/2.2.10)  a path ending in "IPC$" marks the response's TreeId as
- *                                a pipe share: CREATEs on it are named pipes, counted only.
+ *   TREE_CONNECT (2.2.10)        a successful response with ShareType PIPE (the IPC$
+ *                                share) marks its TreeId as a pipe share: CREATEs on it
+ *                                are named pipes, counted only (the request's path is not
+ *                                read).
  *   CREATE (2.2.13/2.2.14)       the request's UTF-16LE name, converted to UTF-8 (invalid
  *                                sequences become U+FFFD, cut to RW_FILE_NAME_MAX_BYTES at
  *                                a character boundary, counted), is paired with the FileId
@@ -119,7 +121,7 @@ struct rw_smb_counters {
     uint64_t nbss_other[2];       /* other NetBIOS packets (session request, keepalive) */
     uint64_t smb2_msgs[2];        /* SMB2 headers read (compounded ones included) */
     uint64_t compounded[2];       /* ... of which after NextCommand */
-    uint64_t smb1_msgs[2];        /* SMB1 messages, skipped */
+    uint64_t smb1_msgs[2];        /* SMB1 messages (the first command of each is read) */
     uint64_t encrypted_msgs[2];   /* SMB3 transform (encrypted) messages, skipped */
     uint64_t encrypted_bytes[2];  /* ... their bytes (NetBIOS header excluded) */
     uint64_t compressed_msgs[2];  /* SMB3 compression transform messages, skipped */
@@ -130,7 +132,8 @@ struct rw_smb_counters {
     uint64_t lost_bytes[2];       /* bytes ignored after framing was lost */
     uint64_t creates;             /* CREATE requests */
     uint64_t creates_ok;          /* ... paired with a successful response */
-    uint64_t pipes;               /* CREATEs on an IPC$ tree: named pipes, never files */
+    uint64_t pipes;               /* CREATEs on a pipe tree (SMB1: of a pipe ResourceType):
+                                   * named pipes, never files */
     uint64_t writes;              /* WRITE requests with valid data */
     uint64_t reads;               /* READ responses with valid data */
     uint64_t write_bytes;         /* bytes carried by WRITE requests */
