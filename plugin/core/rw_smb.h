@@ -82,13 +82,14 @@
  * on is preceded by sink->file_gap for the bytes skipped (the first data of a file at an
  * offset > 0 too); data (or the part of it) below it — rewrites, re-reads — is counted
  * and not fed. Data ahead of it once the file has begun (pipelined READs answered out of
- * order) is held, up to RW_SMB_OOO_MAX_BYTES per connection, and fed when the bytes
- * before it come, or at the file's close with gaps for what never came; past the bound
- * (counted) the file's held bytes are fed first, with gaps, then the new data. A message's
- * data is held whole or not at all: its first bytes to come take room for the rest of it
- * (up to a gap), so what is held, and the bound, do not depend on how the message's bytes
- * are split into calls. The head of the file (what the engine types) is thus always in
- * offset order.
+ * order) is held, up to RW_SMB_OOO_MAX_BYTES per connection, and fed once the bytes
+ * before it have come and the message that brought them has ended (where the two overlap,
+ * that message's bytes are kept), or at the file's close with gaps for what never came;
+ * past the bound (counted) the file's held bytes are fed first, with gaps, then the new
+ * data. A message's data is held whole or not at all: its first bytes to come take room
+ * for the rest of it (up to a gap), so what is held, and the bound, do not depend on how
+ * the message's bytes are split into calls. The head of the file (what the engine types)
+ * is thus always in offset order.
  *
  * Ends. The CLOSE response closes the file with truncated 0. rw_smb_end closes every open
  * file: truncated 0 when its CLOSE request was seen, else 1. A file evicted from the

@@ -323,7 +323,7 @@ static void ooo_drain(struct rw_smb *s, int idx, int all)
 
 /* Bytes [off, off + n) of file idx, moving in dir: p holds them, or NULL for a gap; rest
  * is the bytes of their message's data from off on. Bytes ahead of the file's next offset
- * are held (bounded) until the bytes before them come. */
+ * are held (bounded) until the bytes before them come and their message has ended. */
 void sm_file_bytes(struct rw_smb *s, int idx, uint8_t dir, uint64_t off, const uint8_t *p,
                    uint64_t n, uint64_t rest)
 {
@@ -357,5 +357,8 @@ void sm_file_bytes(struct rw_smb *s, int idx, uint8_t dir, uint64_t off, const u
     if (off > f->next)
         ooo_drain(s, idx, 1); /* past the bound: what is held goes first, with its gaps */
     file_put(s, f, off, p, n);
-    ooo_drain(s, idx, 0);
+    /* What is held comes after the whole message: feeding it after a piece would let held
+     * bytes win over the rest of the message where they overlap as the message is split. */
+    if (n == rest)
+        ooo_drain(s, idx, 0);
 }

@@ -1070,6 +1070,43 @@ static void test_smb_out_of_order_split_same_result(void)
     }
 }
 
+/* A held answer that overlaps the answer reaching it is fed after that whole answer, so
+ * the reaching answer's bytes are kept where they overlap, however it is split. Found by
+ * fuzz_smb (regress/smb/held-answer-overlap-split): held bytes were fed after every piece,
+ * so when a piece reached the held answer's offset the held bytes took the rest of the
+ * overlap, and which answer's bytes the file got depended on the segmentation. */
+static void test_smb_held_answer_fed_after_the_reaching_message(void)
+{
+    uint32_t h = 2166136261u;
+
+    memset(&S, 0, sizeof(S));
+    open_file(&S, 1, "lap.bin", 7);
+    ONE(&S, 0, read_req(&S, 0, 2, 7, 0, 64));
+    ONE(&S, 0, read_req(&S, 0, 3, 7, 64, 27));
+    ONE(&S, 0, read_req(&S, 0, 4, 7, 85, 64));
+    ONE(&S, 1, read_resp(&S, 0, 2, 0, 64, 1, 0));
+    ONE(&S, 1, read_resp(&S, 0, 4, 85, 64, 3, 0)); /* held: [85, 149) */
+    ONE(&S, 1, read_resp(&S, 0, 3, 64, 27, 2, 0)); /* [64, 91): overlaps 6 held bytes */
+    ONE(&S, 0, close_req(&S, 0, 5, 7));
+    ONE(&S, 1, close_resp(&S, 0, 5));
+    run(&S, 0, 0, 0, SIZE_MAX, &R1);
+    CU_ASSERT_EQUAL_FATAL(R1.r.n, 1);
+    for (uint64_t i = 0; i < 149; i++)
+        h = (h ^ pat(i < 64 ? 1 : i < 91 ? 2 : 3, i)) * 16777619u;
+    CU_ASSERT_EQUAL(R1.r.f[0].bytes, 149);
+    CU_ASSERT_EQUAL(R1.r.f[0].gap, 0);
+    CU_ASSERT_EQUAL(R1.r.f[0].hash, h);
+    CU_ASSERT_EQUAL(R1.c.ooo_held, 1);
+    CU_ASSERT_EQUAL(R1.c.bytes_rewritten, 6);
+    CU_ASSERT_EQUAL(R1.r.f[0].truncated, 0);
+    run(&S, 1, 0, 0, SIZE_MAX, &R2);
+    same(&R1, &R2);
+    for (uint32_t seed = 1; seed <= 20; seed++) {
+        run(&S, 2, seed, 0, SIZE_MAX, &R2);
+        same(&R1, &R2);
+    }
+}
+
 static void test_smb_gap_inside_data_continues_elsewhere_loses(void)
 {
     struct rec r;
@@ -1628,6 +1665,8 @@ static CU_TestInfo smb_tests[] = {
     {"test_smb_out_of_order_reads_held", test_smb_out_of_order_reads_held},
     {"test_smb_out_of_order_bound", test_smb_out_of_order_bound},
     {"test_smb_out_of_order_split_same_result", test_smb_out_of_order_split_same_result},
+    {"test_smb_held_answer_fed_after_the_reaching_message",
+     test_smb_held_answer_fed_after_the_reaching_message},
     {"test_smb_gap_inside_data_continues_elsewhere_loses",
      test_smb_gap_inside_data_continues_elsewhere_loses},
     {"test_smb_lying_data_offsets_and_lengths", test_smb_lying_data_offsets_and_lengths},
