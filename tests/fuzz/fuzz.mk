@@ -18,6 +18,7 @@ FUZZ_BUILD    ?= $(BUILD)/fuzz
 # (MSan needs every byte of code instrumented).
 FUZZ_TARGETS  := decode rules addrlist pcapfile magic ftp ftp_msan expect http smtp evewriter
 FUZZ_TARGETS  += addrfmt
+FUZZ_TARGETS  += smb
 FUZZ_SECONDS  ?= 30
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_MSAN     := -fsanitize=memory -fsanitize-memory-track-origins
@@ -35,6 +36,9 @@ FUZZ_EXPECT_SRC := plugin/core/rw_expect.c plugin/core/rw_alloc.c
 FUZZ_HTTP_SRC   := plugin/core/rw_http.c plugin/core/rw_http_mp.c plugin/core/rw_alloc.c
 FUZZ_SMTP_SRC   := plugin/core/rw_smtp.c plugin/core/rw_mime.c plugin/core/rw_alloc.c
 FUZZ_SMTP_OBJ   := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_smtp.c $(FUZZ_SMTP_SRC))
+FUZZ_SMB_SRC    := plugin/core/rw_smb.c plugin/core/rw_smb1.c plugin/core/rw_smb_files.c \
+                   plugin/core/rw_alloc.c
+FUZZ_SMB_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_smb.c $(FUZZ_SMB_SRC))
 FUZZ_FTP_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_ftp.c $(FUZZ_FTP_SRC))
 FUZZ_MAGIC_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_magic.c $(FUZZ_MAGIC_SRC))
 FUZZ_EXPECT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_expect.c $(FUZZ_EXPECT_SRC))
@@ -44,6 +48,7 @@ FUZZ_OBJ        := $(patsubst %,$(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o,decode rul
                      evewriter addrfmt) \
                    $(FUZZ_BUILD)/obj/tests/fuzz/fuzzhost.o $(FUZZ_FTP_OBJ) $(FUZZ_MAGIC_OBJ) \
                    $(FUZZ_EXPECT_OBJ) $(FUZZ_MSAN_OBJ) $(FUZZ_HTTP_OBJ) $(FUZZ_SMTP_OBJ)
+FUZZ_OBJ        += $(FUZZ_SMB_OBJ)
 
 # Objects reached only through pattern rules are not intermediate files to delete.
 .SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_OBJ)
@@ -86,6 +91,9 @@ $(FUZZ_BUILD)/fuzz_http: $(FUZZ_HTTP_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(shell pkg-config --libs htp) -lpthread
 
 $(FUZZ_BUILD)/fuzz_smtp: $(FUZZ_SMTP_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
+
+$(FUZZ_BUILD)/fuzz_smb: $(FUZZ_SMB_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
 
 $(FUZZ_BUILD)/fuzz_expect: $(FUZZ_EXPECT_OBJ)
