@@ -177,6 +177,7 @@ int sm_file_new(struct rw_smb *s, const char *name, size_t name_len)
             memcpy(f->name, name, name_len);
             f->name[name_len] = '\0';
             f->name_len = name_len;
+            s->name_bytes += name_len + 1;
         }
     }
     return idx;
@@ -454,6 +455,7 @@ static void lose(struct rw_smb *s, uint8_t dir)
     s->c.lost[dir]++;
     s->d[dir].st = ST_LOST;
     s->d[dir].data_file = -1;
+    s->d[dir].fill = NULL;
     rw_free(s->d[dir].buf); /* nothing more is read this way */
     s->d[dir].buf = NULL;
 }
@@ -475,6 +477,7 @@ static void pdu_begin(struct rw_smb *s, uint8_t dir)
     d->smb1 = 0;
     d->data_start = d->data_end = 0;
     d->data_file = -1;
+    d->fill = NULL;
     if (d->nb_left < 4) {
         s->c.malformed[dir]++;
         skip_message(d);
@@ -488,6 +491,7 @@ static void pdu_end(struct rw_smb *s, uint8_t dir)
     struct smb_dir *d = &s->d[dir];
 
     d->data_file = -1;
+    d->fill = NULL;
     if (d->nb_left == 0) {
         d->st = ST_NB;
         return;
@@ -666,7 +670,8 @@ static size_t body(struct rw_smb *s, uint8_t dir, const uint8_t *p, uint64_t n)
             s->c.write_bytes += k;
         else
             s->c.read_bytes += k;
-        sm_file_bytes(s, d->data_file, dir, d->data_off + (d->pos - d->data_start), p, k);
+        sm_file_bytes(s, d->data_file, dir, d->data_off + (d->pos - d->data_start), p, k,
+                      d->data_end - d->pos);
     } else {
         k = d->pdu_len - d->pos;
     }
@@ -787,6 +792,6 @@ size_t rw_smb_bytes(const struct rw_smb *p)
         return 0;
     return sizeof(*p) + (size_t)p->pending_cap * sizeof(*p->pending) +
            (size_t)p->files_cap * sizeof(*p->files) +
-           p->ooo_bytes + (p->d[0].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0) +
+           p->ooo_bytes + p->name_bytes + (p->d[0].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0) +
            (p->d[1].buf != NULL ? RW_SMB_HEAD_MAX_BYTES : 0);
 }

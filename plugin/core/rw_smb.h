@@ -40,8 +40,10 @@
  * name too, as far as it fits). WRITE and READ data are never buffered: they go to
  * sink->file_data straight from the input as they stream past.
  *
- *   TREE_CONNECT (2.2.9/2.2.10)  a path ending in "IPC$" marks the response's TreeId as
- *                                a pipe share: CREATEs on it are named pipes, counted only.
+ *   TREE_CONNECT (2.2.10)        a successful response with ShareType PIPE (the IPC$
+ *                                share) marks its TreeId as a pipe share: CREATEs on it
+ *                                are named pipes, counted only (the request's path is not
+ *                                read).
  *   CREATE (2.2.13/2.2.14)       the request's UTF-16LE name, converted to UTF-8 (invalid
  *                                sequences become U+FFFD, cut to RW_FILE_NAME_MAX_BYTES at
  *                                a character boundary, counted), is paired with the FileId
@@ -80,10 +82,14 @@
  * on is preceded by sink->file_gap for the bytes skipped (the first data of a file at an
  * offset > 0 too); data (or the part of it) below it — rewrites, re-reads — is counted
  * and not fed. Data ahead of it once the file has begun (pipelined READs answered out of
- * order) is held, up to RW_SMB_OOO_MAX_BYTES per connection, and fed when the bytes
- * before it come, or at the file's close with gaps for what never came; past the bound
- * (counted) the file's held bytes are fed first, with gaps, then the new data. The head of the file (what the engine types) is thus
- * always in offset order.
+ * order) is held, up to RW_SMB_OOO_MAX_BYTES per connection, and fed once the bytes
+ * before it have come and the message that brought them has ended (where the two overlap,
+ * that message's bytes are kept), or at the file's close with gaps for what never came;
+ * past the bound (counted) the file's held bytes are fed first, with gaps, then the new
+ * data. A message's data is held whole or not at all: its first bytes to come take room
+ * for the rest of it (up to a gap), so what is held, and the bound, do not depend on how
+ * the message's bytes are split into calls. The head of the file (what the engine types)
+ * is thus always in offset order.
  *
  * Ends. The CLOSE response closes the file with truncated 0. rw_smb_end closes every open
  * file: truncated 0 when its CLOSE request was seen, else 1. A file evicted from the
@@ -116,7 +122,7 @@ struct rw_smb_counters {
     uint64_t nbss_other[2];       /* other NetBIOS packets (session request, keepalive) */
     uint64_t smb2_msgs[2];        /* SMB2 headers read (compounded ones included) */
     uint64_t compounded[2];       /* ... of which after NextCommand */
-    uint64_t smb1_msgs[2];        /* SMB1 messages, skipped */
+    uint64_t smb1_msgs[2];        /* SMB1 messages (the first command of each is read) */
     uint64_t encrypted_msgs[2];   /* SMB3 transform (encrypted) messages, skipped */
     uint64_t encrypted_bytes[2];  /* ... their bytes (NetBIOS header excluded) */
     uint64_t compressed_msgs[2];  /* SMB3 compression transform messages, skipped */
@@ -127,7 +133,8 @@ struct rw_smb_counters {
     uint64_t lost_bytes[2];       /* bytes ignored after framing was lost */
     uint64_t creates;             /* CREATE requests */
     uint64_t creates_ok;          /* ... paired with a successful response */
-    uint64_t pipes;               /* CREATEs on an IPC$ tree: named pipes, never files */
+    uint64_t pipes;               /* CREATEs on a pipe tree (SMB1: of a pipe ResourceType):
+                                   * named pipes, never files */
     uint64_t writes;              /* WRITE requests with valid data */
     uint64_t reads;               /* READ responses with valid data */
     uint64_t write_bytes;         /* bytes carried by WRITE requests */
@@ -149,7 +156,8 @@ struct rw_smb_counters {
     uint64_t names_truncated;     /* names cut to RW_FILE_NAME_MAX_BYTES or to the buffer */
     uint64_t names_invalid;       /* names holding invalid UTF-16 (replaced by U+FFFD) */
     uint64_t nomem;               /* names (or held bytes) dropped for lack of memory */
-    uint64_t ooo_held;            /* data pieces ahead of their file's next offset, held */
+    uint64_t ooo_held;            /* messages' data (up to a gap) ahead of their file's next
+                                   * offset, held */
     uint64_t ooo_overflow;        /* ... fed at once instead: RW_SMB_OOO_MAX_BYTES reached */
 };
 
@@ -179,9 +187,10 @@ void rw_smb_end(struct rw_smb *s);
 /* rw_smb_counters gives the parser's counters; the pointer lives as long as the parser. */
 const struct rw_smb_counters *rw_smb_counters(const struct rw_smb *s);
 
-/* rw_smb_bytes is the memory the parser holds now, in bytes: its state plus the buffers
- * it keeps only while a line or message spans packets. 0 for NULL. O(1), for a host's flow
- * memcap accounting. */
+/* rw_smb_bytes is the memory the parser holds now, in bytes: its state and tables, the
+ * names of the files it remembers, the out-of-order bytes it holds, and a message head
+ * while one spans packets (the sum of its allocations' sizes). 0 for NULL. O(1), for a
+ * host's flow memcap accounting. */
 size_t rw_smb_bytes(const struct rw_smb *p);
 
 #endif

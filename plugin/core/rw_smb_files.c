@@ -52,6 +52,8 @@ void sm_file_drop(struct rw_smb *s, int idx, int truncated)
 
     sm_file_close(s, f, truncated);
     ooo_drain(s, idx, 1);
+    if (f->name != NULL)
+        s->name_bytes -= f->name_len + 1;
     rw_free(f->name);
     memset(f, 0, sizeof(*f));
     for (size_t i = 0; i < s->pending_cap; i++)
@@ -252,17 +254,22 @@ static void file_put(struct rw_smb *s, struct smb_file *f, uint64_t off, const u
 }
 
 /* Holds [off, off + n) of file idx (ahead of its next offset) in the list, in offset
- * order. 0, or -1 when the bound or memory says no (counted): the caller feeds it now. */
-static int ooo_hold(struct rw_smb *s, int idx, uint64_t off, const uint8_t *p, uint64_t n)
+ * order: a hole, or data with room for the rest bytes of its message from off on, which
+ * the message's later pieces fill (dir's fill). The bound is thus met or missed by the
+ * whole message at its first piece, however it is split. 0, or -1 when the bound or
+ * memory says no (counted): the caller feeds it now. */
+static int ooo_hold(struct rw_smb *s, uint8_t dir, int idx, uint64_t off, const uint8_t *p,
+                    uint64_t n, uint64_t rest)
 {
-    size_t sz = sizeof(struct smb_ooo) + (p != NULL ? (size_t)n : 0);
+    uint64_t room = p != NULL ? rest : 0;
     struct smb_ooo *o, **at;
 
-    if ((p != NULL && n > RW_SMB_OOO_MAX_BYTES) || s->ooo_bytes + sz > RW_SMB_OOO_MAX_BYTES) {
+    if (room > RW_SMB_OOO_MAX_BYTES ||
+        s->ooo_bytes + sizeof(struct smb_ooo) + room > RW_SMB_OOO_MAX_BYTES) {
         s->c.ooo_overflow++;
         return -1;
     }
-    o = rw_malloc(sz);
+    o = rw_malloc(sizeof(struct smb_ooo) + (size_t)room);
     if (o == NULL) {
         s->c.nomem++;
         return -1;
@@ -270,15 +277,18 @@ static int ooo_hold(struct rw_smb *s, int idx, uint64_t off, const uint8_t *p, u
     o->file = idx;
     o->hole = p == NULL;
     o->off = off;
-    o->len = n;
-    if (p != NULL)
+    o->len = p != NULL ? room : n;
+    o->have = n;
+    if (p != NULL) {
         memcpy(o->data, p, (size_t)n);
+        s->d[dir].fill = o;
+    }
     at = &s->ooo;
     while (*at != NULL && (*at)->off <= off)
         at = &(*at)->next;
     o->next = *at;
     *at = o;
-    s->ooo_bytes += sz;
+    s->ooo_bytes += sizeof(*o) + (size_t)room;
     s->c.ooo_held++;
     return 0;
 }
@@ -301,18 +311,23 @@ static void ooo_drain(struct rw_smb *s, int idx, int all)
             return;
         *at = o->next;
         s->ooo_bytes -= sizeof(*o) + (o->hole ? 0 : (size_t)o->len);
+        for (int i = 0; i < 2; i++)
+            if (s->d[i].fill == o)
+                s->d[i].fill = NULL;
         if (f->opened)
-            file_put(s, f, o->off, o->hole ? NULL : o->data, o->len);
+            file_put(s, f, o->off, o->hole ? NULL : o->data, o->have);
         rw_free(o);
         at = &s->ooo;
     }
 }
 
-/* Bytes [off, off + n) of file idx, moving in dir: p holds them, or NULL for a gap. Bytes
- * ahead of the file's next offset are held (bounded) until the bytes before them come. */
+/* Bytes [off, off + n) of file idx, moving in dir: p holds them, or NULL for a gap; rest
+ * is the bytes of their message's data from off on. Bytes ahead of the file's next offset
+ * are held (bounded) until the bytes before them come and their message has ended. */
 void sm_file_bytes(struct rw_smb *s, int idx, uint8_t dir, uint64_t off, const uint8_t *p,
-                   uint64_t n)
+                   uint64_t n, uint64_t rest)
 {
+    struct smb_ooo *o = s->d[dir].fill;
     struct smb_file *f;
 
     if (idx < 0 || n == 0)
@@ -328,10 +343,22 @@ void sm_file_bytes(struct rw_smb *s, int idx, uint8_t dir, uint64_t off, const u
         s->c.bytes_wrong_dir += n;
         return;
     }
-    if (off > f->next && f->next > 0 && ooo_hold(s, idx, off, p, n) == 0)
+    s->d[dir].fill = NULL;
+    if (o != NULL && p != NULL && o->file == idx && o->off + o->have == off &&
+        n <= o->len - o->have) {
+        /* The next piece of a message whose first piece was held: it joins its entry. */
+        memcpy(o->data + o->have, p, (size_t)n);
+        o->have += n;
+        s->d[dir].fill = o;
+        return;
+    }
+    if (off > f->next && f->next > 0 && ooo_hold(s, dir, idx, off, p, n, rest) == 0)
         return;
     if (off > f->next)
         ooo_drain(s, idx, 1); /* past the bound: what is held goes first, with its gaps */
     file_put(s, f, off, p, n);
-    ooo_drain(s, idx, 0);
+    /* What is held comes after the whole message: feeding it after a piece would let held
+     * bytes win over the rest of the message where they overlap as the message is split. */
+    if (n == rest)
+        ooo_drain(s, idx, 0);
 }

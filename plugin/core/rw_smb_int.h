@@ -78,13 +78,16 @@ struct smb_file {
 };
 
 /* Bytes of a file that came ahead of its next expected offset (pipelined READs answered
- * out of order), held until the file reaches them; a list in offset order. */
+ * out of order), held until the file reaches them; a list in offset order. An entry holds
+ * the data of one message from the piece that came first to the message's end (or to a
+ * gap): it is made with room for all of it, and the later pieces join it as they come. */
 struct smb_ooo {
     struct smb_ooo *next;
     int file;            /* index into files */
     uint8_t hole;        /* no bytes: a gap of len */
     uint64_t off;
-    uint64_t len;
+    uint64_t len;        /* room for data (the rest of the message), or the hole's length */
+    uint64_t have;       /* data bytes in so far (len for a hole) */
     uint8_t data[];
 };
 
@@ -122,6 +125,7 @@ struct smb_dir {
     int data_file;        /* file index the data belongs to, -1 when none */
     uint64_t data_off;    /* file offset of the byte at data_start */
     int chain_file;       /* the file of the last CREATE in this NetBIOS message */
+    struct smb_ooo *fill; /* ST_BODY: the held entry the data region's next piece joins */
     struct smb_hdr h;
     uint8_t *buf;         /* RW_SMB_HEAD_MAX_BYTES, while a message head is gathered across
                            * packets; NULL between calls otherwise (see rw_smb_data) */
@@ -145,6 +149,7 @@ struct rw_smb {
     struct smb_pending scratch; /* a request no memory could be found for: never found */
     struct smb_ooo *ooo;        /* held out-of-order bytes, in offset order */
     size_t ooo_bytes;           /* their allocations, at most RW_SMB_OOO_MAX_BYTES */
+    size_t name_bytes;          /* the allocations of the files' names */
 };
 
 /* The first size of the growing tables. */
@@ -197,7 +202,7 @@ int sm_file_for(struct rw_smb *s, struct smb_dir *d, const uint8_t *fid, int mak
 struct smb_pending *sm_pending_add(struct rw_smb *s, uint16_t cmd, uint64_t mid, int file);
 struct smb_pending *sm_pending_find(struct rw_smb *s, uint16_t cmd, uint64_t mid);
 void sm_file_bytes(struct rw_smb *s, int idx, uint8_t dir, uint64_t off, const uint8_t *p,
-                   uint64_t n);
+                   uint64_t n, uint64_t rest);
 uint32_t sm_smb1_wants(const struct smb_dir *d, uint8_t dir);
 void sm_smb1_command(struct rw_smb *s, uint8_t dir);
 

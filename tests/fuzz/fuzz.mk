@@ -20,6 +20,7 @@ FUZZ_TARGETS  := decode rules addrlist pcapfile magic ftp ftp_msan expect http s
 FUZZ_TARGETS  += addrfmt
 FUZZ_TARGETS  += tftp
 FUZZ_TARGETS  += stream
+FUZZ_TARGETS  += smb
 FUZZ_SECONDS  ?= 30
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_MSAN     := -fsanitize=memory -fsanitize-memory-track-origins
@@ -39,6 +40,9 @@ FUZZ_SMTP_SRC   := plugin/core/rw_smtp.c plugin/core/rw_mime.c plugin/core/rw_al
 FUZZ_SMTP_OBJ   := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_smtp.c $(FUZZ_SMTP_SRC))
 FUZZ_STREAM_SRC := plugin/core/rw_stream.c plugin/core/rw_alloc.c
 FUZZ_STREAM_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_stream.c $(FUZZ_STREAM_SRC))
+FUZZ_SMB_SRC    := plugin/core/rw_smb.c plugin/core/rw_smb1.c plugin/core/rw_smb_files.c \
+                   plugin/core/rw_alloc.c
+FUZZ_SMB_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_smb.c $(FUZZ_SMB_SRC))
 FUZZ_FTP_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_ftp.c $(FUZZ_FTP_SRC))
 FUZZ_MAGIC_OBJ  := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_magic.c $(FUZZ_MAGIC_SRC))
 FUZZ_EXPECT_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_expect.c $(FUZZ_EXPECT_SRC))
@@ -50,6 +54,7 @@ FUZZ_OBJ        := $(patsubst %,$(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o,decode rul
                      evewriter addrfmt) \
                    $(FUZZ_BUILD)/obj/tests/fuzz/fuzzhost.o $(FUZZ_FTP_OBJ) $(FUZZ_MAGIC_OBJ) \
                    $(FUZZ_EXPECT_OBJ) $(FUZZ_MSAN_OBJ) $(FUZZ_HTTP_OBJ) $(FUZZ_SMTP_OBJ)
+FUZZ_OBJ        += $(FUZZ_SMB_OBJ)
 
 FUZZ_OBJ        += $(FUZZ_TFTP_OBJ)
 
@@ -98,6 +103,9 @@ $(FUZZ_BUILD)/fuzz_smtp: $(FUZZ_SMTP_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
 
 $(FUZZ_BUILD)/fuzz_stream: $(FUZZ_STREAM_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
+
+$(FUZZ_BUILD)/fuzz_smb: $(FUZZ_SMB_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
 
 $(FUZZ_BUILD)/fuzz_expect: $(FUZZ_EXPECT_OBJ)

@@ -518,6 +518,289 @@ TFTP_HAND = [
 ]
 
 
+# fuzz_smb: the port-445 connection with the most payload of each shared SMB capture, each
+# direction reassembled by sequence number (retransmissions dropped), cut into NetBIOS
+# messages and framed as fuzz_ftp's chunks in capture order (a message once its last byte
+# came). The data of a lone WRITE request or READ response (SMB2, SMB1 WRITE_ANDX and
+# READ_ANDX) is cut to SMB_DATA_KEEP bytes, its NetBIOS length, Length / DataLength and SMB1
+# ByteCount patched, so that a seed of a few KiB holds a whole exchange: the session's
+# opening ("_start") and the messages from the CREATE of the first file that moves at least
+# 1 KiB ("_file"). Two hand-written sessions add what the captures lack.
+SMB_SHARED = ["smb/smb2_read_payroll_xlsx.pcap", "smb/smb2_read_mimikatz_exe_download.pcap",
+              "smb/smb2_write_psexesvc_exe_admin_share.pcap",
+              "smb/smb2_async_read_3MB_pkg_download.pcap",
+              "smb/smb1_write_exe_to_windows_dir_lateral.pcap"]
+SMB_DATA_KEEP = 192
+SMB_START_BUDGET = 4096
+SMB_FILE_BUDGET = 6144
+
+
+def smb_streams(cap, port=445):
+    """The two byte streams of the connection to port with the most payload: per direction
+    (bytes, [(stream length reached, record index)])."""
+    flows = {}
+    for i, (_, _, _, _, _, link, p) in enumerate(cap.records):
+        if link != 1 or len(p) < 34 or p[12:14] != b"\x08\x00" or p[23] != 6:
+            continue
+        t = 14 + (p[14] & 15) * 4
+        if len(p) < t + 20:
+            continue
+        sport, dport, seq = struct.unpack(">HHI", p[t:t + 8])
+        data = p[t + (p[t + 12] >> 4) * 4:14 + struct.unpack(">H", p[16:18])[0]]
+        if dport == port:
+            key, d = (p[26:30], sport), 0
+        elif sport == port:
+            key, d = (p[30:34], dport), 1
+        else:
+            continue
+        flows.setdefault(key, ([], []))[d].append((seq, i, p[t + 13] & 2, data))
+    key = max(flows, key=lambda k: sum(len(x[3]) for d in flows[k] for x in d))
+    out = []
+    for segs in flows[key]:
+        syn = [s for s in segs if s[2]]
+        base = (syn[0][0] + 1) if syn else next((s[0] for s in segs if s[3]), 0)
+        buf, grew, held = bytearray(), [], {}
+        for (seq, i, _, data) in segs:
+            rel = (seq - base) & 0xffffffff
+            if data and rel < 0x80000000:
+                held.setdefault(rel, data)
+            while True:
+                nxt = [r for r in held if r <= len(buf) < r + len(held[r])]
+                if not nxt:
+                    break
+                r = nxt[0]
+                buf += held.pop(r)[len(buf) - r:]
+                grew.append((len(buf), i))
+            for r in [r for r in held if r + len(held[r]) <= len(buf)]:
+                del held[r]
+        out.append((bytes(buf), grew))
+    return out
+
+
+def smb_shrink(m, keep):
+    """A NetBIOS message whose lone WRITE / READ data is cut to keep bytes (fields patched)."""
+    b, h = bytearray(m), 4
+
+    def u16(at):
+        return struct.unpack("<H", b[at:at + 2])[0]
+
+    def u32(at):
+        return struct.unpack("<I", b[at:at + 4])[0]
+
+    if m[0] != 0 or len(b) < h + 33:
+        return m
+    if b[h:h + 4] == b"\xfeSMB" and len(b) >= h + 80 and u32(h + 20) == 0:
+        cmd, resp = u16(h + 12), u32(h + 16) & 1
+        if cmd == 9 and not resp:
+            doff = u16(h + 66)
+        elif cmd == 8 and resp:
+            doff = b[h + 66]
+        else:
+            return m
+        dlen = u32(h + 68)
+        if dlen <= keep or h + doff + dlen != len(b):
+            return m
+        b[h + 68:h + 72] = struct.pack("<I", keep)
+    elif b[h:h + 4] == b"\xffSMB":
+        cmd, reply, wc, w = b[h + 4], b[h + 9] & 0x80, b[h + 32], h + 33
+        if cmd == 0x2f and not reply and wc in (12, 14) and len(b) >= w + 2 * wc + 2:
+            lo, hi, doff = w + 20, w + 18, u16(w + 22)
+        elif cmd == 0x2e and reply and wc == 12 and len(b) >= w + 2 * wc + 2:
+            lo, hi, doff = w + 10, w + 14, u16(w + 12)
+        else:
+            return m
+        dlen = u16(lo) | u16(hi) << 16
+        if dlen <= keep or h + doff + dlen != len(b):
+            return m
+        b[lo:lo + 2] = struct.pack("<H", keep)
+        b[hi:hi + 2] = b"\x00\x00"
+        b[w + 2 * wc:w + 2 * wc + 2] = struct.pack("<H", h + doff + keep - (w + 2 * wc + 2))
+    else:
+        return m
+    del b[h + doff + keep:]
+    b[1:4] = struct.pack(">I", len(b) - 4)[1:]
+    return bytes(b)
+
+
+def smb_messages(cap):
+    """[(dir, message, is a CREATE request, moves >= 1 KiB)] in capture order."""
+    msgs = []
+    for d, (buf, grew) in enumerate(smb_streams(cap)):
+        off, g = 0, 0
+        while off + 4 <= len(buf):
+            n = int.from_bytes(buf[off + 1:off + 4], "big")
+            if buf[off] != 0:
+                n &= 0x1ffff
+            if off + 4 + n > len(buf):
+                break
+            while grew[g][0] < off + 4 + n:
+                g += 1
+            m = buf[off:off + 4 + n]
+            small = smb_shrink(m, SMB_DATA_KEEP)
+            create = d == 0 and ((m[4:8] == b"\xfeSMB" and len(m) >= 18 and m[16] == 5) or
+                                 (m[4:8] == b"\xffSMB" and len(m) >= 9 and m[8] == 0xa2))
+            msgs.append((grew[g][1], d, len(msgs), small, create, len(m) - len(small) >= 1024))
+            off += 4 + n
+    msgs.sort()
+    return [(d, m, c, big) for (_, d, _, m, c, big) in msgs]
+
+
+def smb_window(msgs, first, budget):
+    out, used = [], 0
+    for (d, m, _, _) in msgs[first:]:
+        if used + len(m) > budget:
+            break
+        out.append((d, m))
+        used += len(m)
+    return out
+
+
+def smb_seeds(cap):
+    """{"start": events, "file": events} (file absent when the start window holds it)."""
+    msgs = smb_messages(cap)
+    seeds = {"start": smb_window(msgs, 0, SMB_START_BUDGET)}
+    big = next((i for i, x in enumerate(msgs) if x[3]), None)
+    if big is not None:
+        first = max([i for i in range(big) if msgs[i][2]] or [big])
+        if first >= len(seeds["start"]) - 2:
+            seeds["file"] = smb_window(msgs, first, SMB_FILE_BUDGET)
+    return seeds
+
+
+def smb2_msg(cmd, mid, body, flags=0, tree=1, status=0, nxt=0):
+    """An [MS-SMB2] 2.2.1 header (sync) and its body; flags bit 0 = response."""
+    return (b"\xfeSMB" + struct.pack("<HHIHHIIQII", 64, 1, status, cmd, 1, flags, nxt, mid, 0,
+                                      tree) + b"\x00" * 24 + body)
+
+
+def nbss(*pdus):
+    """One NetBIOS session message of SMB2 commands, compounded (8-aligned, NextCommand)."""
+    out = bytearray()
+    for i, p in enumerate(pdus):
+        p = bytearray(p)
+        if i + 1 < len(pdus):
+            p += b"\x00" * (-len(p) % 8)
+            p[20:24] = struct.pack("<I", len(p))
+        out += p
+    return struct.pack(">I", len(out)) + bytes(out)
+
+
+def smb1_msg(d, cmd, mid, words, data, unicode=1):
+    """An [MS-CIFS] 2.2.3.1 header (a reply from the server, d 1), its words and bytes, in a
+    NetBIOS session message (TID 0x0800, PIDLow 0xfeff, UID 0x0064)."""
+    m = (b"\xffSMB" + struct.pack("<BIBH", cmd, 0, 0x18 | 0x80 * d, 0x4807 | 0x8000 * unicode)
+         + b"\x00" * 12 + struct.pack("<HHHHB", 0x0800, 0xfeff, 0x0064, mid, len(words) // 2)
+         + words + struct.pack("<H", len(data)) + data)
+    return struct.pack(">I", len(m)) + m
+
+
+FID_A = struct.pack("<QQ", 0xa1, 0x55000000000000a1)
+FID_REL = b"\xff" * 16
+
+
+def smb2_create(mid, name, flags=0):
+    n = name.encode("utf-16-le")
+    return smb2_msg(5, mid, struct.pack("<H", 57) + b"\x00" * 42 + struct.pack("<HHII", 120,
+                                                                             len(n), 0, 0) + n,
+                    flags)
+
+
+def smb2_write(mid, fid, off, data, flags=0):
+    return smb2_msg(9, mid, struct.pack("<HHIQ", 49, 112, len(data), off) + fid + b"\x00" * 16
+                    + data, flags)
+
+
+SMB_PAYLOAD = bytes(range(32, 127)) * 2
+
+
+def smb2_fid(n):
+    return struct.pack("<QQ", n, 0x5500000000000000 | n)
+
+
+def smb2_read_req(mid, fid, off, n):
+    return smb2_msg(8, mid, struct.pack("<HBBIQ", 49, 0, 0, n, off) + fid + b"\x00" * 17)
+
+
+def smb2_read_resp(mid, data, flags=1):
+    return smb2_msg(8, mid, struct.pack("<HBBII", 17, 80, 0, len(data), 0) + b"\x00" * 4 + data,
+                    flags)
+SMB_SESSIONS = [
+    # an IPC$ tree, a compounded CREATE + related WRITE + CLOSE and its responses, a gap
+    # inside a WRITE's data, out-of-order READs of a third file with an async
+    # (STATUS_PENDING) answer, an encrypted message, a keepalive, the end
+    ("compound_gap_ooo", "SMB2", [
+        (0, nbss(smb2_msg(3, 1, struct.pack("<HHHH", 9, 0, 72, 8) + "IPC$".encode("utf-16-le")),
+                 )),
+        (1, nbss(smb2_msg(3, 1, struct.pack("<HBBIII", 16, 2, 0, 0, 0, 0x1f01ff), flags=1,
+                          tree=9))),
+        (0, nbss(smb2_create(2, "dir\\\u00e9vil.exe"),
+                 smb2_write(3, FID_REL, 0, SMB_PAYLOAD[:64], flags=4),
+                 smb2_msg(6, 4, struct.pack("<HHI", 24, 0, 0) + FID_REL, flags=4))),
+        (1, nbss(smb2_msg(5, 2, struct.pack("<H", 89) + b"\x00" * 62 + FID_A + b"\x00" * 8,
+                          flags=1),
+                 smb2_msg(9, 3, struct.pack("<HHI", 17, 0, 64) + b"\x00" * 9, flags=1),
+                 smb2_msg(6, 4, struct.pack("<H", 60) + b"\x00" * 58, flags=1))),
+        (0, nbss(smb2_create(5, "b.bin"))),
+        (1, nbss(smb2_msg(5, 5, struct.pack("<H", 89) + b"\x00" * 62 + FID_A[:15] + b"\xb2" +
+                          b"\x00" * 8, flags=1))),
+        (0, nbss(smb2_write(6, FID_A[:15] + b"\xb2", 0, SMB_PAYLOAD))[:120]),
+        ("gap", 0, 40),
+        (0, nbss(smb2_write(6, FID_A[:15] + b"\xb2", 0, SMB_PAYLOAD))[160:]),
+        (0, nbss(smb2_create(7, "c.bin"))),
+        (1, nbss(smb2_msg(5, 7, struct.pack("<H", 89) + b"\x00" * 62 + FID_A[:15] + b"\xc3" +
+                          b"\x00" * 8, flags=1))),
+    ] + [(0, nbss(smb2_msg(8, 10 + k, struct.pack("<HBBIQ", 49, 0, 0, 64, 64 * k) +
+                           FID_A[:15] + b"\xc3" + b"\x00" * 17))) for k in range(3)] + [
+        (1, nbss(smb2_msg(8, 10, struct.pack("<HBBII", 17, 80, 0, 64, 0) + b"\x00" * 4 +
+                          SMB_PAYLOAD[64:128], flags=1))),
+        (1, nbss(smb2_msg(8, 11, b"\x09\x00" + b"\x00" * 7, flags=3, status=0x103))),
+        (1, nbss(smb2_msg(8, 12, struct.pack("<HBBII", 17, 80, 0, 64, 0) + b"\x00" * 4 +
+                          SMB_PAYLOAD[:64], flags=1))),
+        (1, nbss(smb2_msg(8, 11, struct.pack("<HBBII", 17, 80, 0, 64, 0) + b"\x00" * 4 +
+                          SMB_PAYLOAD[:64], flags=3))),
+        (0, nbss(smb2_msg(6, 20, struct.pack("<HHI", 24, 0, 0) + FID_A[:15] + b"\xc3"))),
+        (1, nbss(smb2_msg(6, 20, b"\x09\x00" + b"\x00" * 7, flags=3, status=0x103))),
+        (1, nbss(smb2_msg(6, 20, struct.pack("<H", 60) + b"\x00" * 58, flags=3))),
+        (1, struct.pack(">I", 64) + b"\xfdSMB" + b"\x00" * 60), (0, b"\x85\x00\x00\x00"),
+        ("end",)]),
+    # RW_FILES_PER_FLOW_MAX + 2 files written without a CREATE (nameless), then one closed
+    ("files_over_limit", "SMB2",
+     [(0, nbss(smb2_write(100 + k, smb2_fid(0x300 + k), 0, b"MZ"))) for k in range(66)] +
+     [(0, nbss(smb2_msg(6, 200, struct.pack("<HHI", 24, 0, 0) + smb2_fid(0x300)))),
+      (1, nbss(smb2_msg(6, 200, struct.pack("<H", 60) + b"\x00" * 58, flags=1))),
+      (0, nbss(smb2_write(201, smb2_fid(0x400), 0, b"PK")))]),
+    # 66 READs unanswered (RW_SMB_PENDING_MAX 64): the first two are forgotten
+    ("pending_evicted", "SMB2",
+     [(0, nbss(smb2_create(1, "many.bin"))),
+      (1, nbss(smb2_msg(5, 1, struct.pack("<H", 89) + b"\x00" * 62 + smb2_fid(0x77) +
+                        b"\x00" * 8, flags=1)))] +
+     [(0, nbss(smb2_read_req(10 + k, smb2_fid(0x77), 16 * k, 16))) for k in range(66)] +
+     [(1, nbss(smb2_read_resp(10, SMB_PAYLOAD[:16]))),
+      (1, nbss(smb2_read_resp(75, SMB_PAYLOAD[:16]))),
+      (1, nbss(smb2_read_resp(12, SMB_PAYLOAD[:16])))]),
+    # SMB1: NT_CREATE_ANDX with an OEM name, READ_ANDX, CLOSE; a pipe by ResourceType
+    ("smb1_oem_read", "SMB1", [
+        (0, smb1_msg(0, 0xa2, 1, struct.pack("<BBHBH", 0xff, 0, 0, 0, 8) + b"\x00" * 41,
+                     b"r\xe91.txt\x00", unicode=0)),
+        (1, smb1_msg(1, 0xa2, 1, struct.pack("<BBHBH", 0xff, 0, 0, 0, 0x4005) + b"\x00" * 56 +
+                     b"\x00" * 5, b"")),
+        (0, smb1_msg(0, 0x2e, 2, struct.pack("<BBHHIH", 0xff, 0, 0, 0x4005, 0, 96) + b"\x00" * 12,
+                     b"")),
+        (1, smb1_msg(1, 0x2e, 2, struct.pack("<BBH", 0xff, 0, 0) + b"\x00" * 6 +
+                     struct.pack("<HH", 96, 60) + b"\x00" * 10, b"\x00" + SMB_PAYLOAD[:96])),
+        (0, smb1_msg(0, 0x04, 3, struct.pack("<HI", 0x4005, 0), b"")),
+        (1, smb1_msg(1, 0x04, 3, b"", b"")),
+        (0, smb1_msg(0, 0xa2, 4, struct.pack("<BBHBH", 0xff, 0, 0, 0, 16) + b"\x00" * 41,
+                     b"\x00" + "\\srvsvc".encode("utf-16-le") + b"\x00\x00")),
+        (1, smb1_msg(1, 0xa2, 4, struct.pack("<BBHBH", 0xff, 0, 0, 0, 0x4006) + b"\x00" * 56 +
+                     b"\x02\x00\x00\x00\x00", b"")),
+        (0, smb1_msg(0, 0x2f, 5, struct.pack("<BBHHIIHHHHH", 0xff, 0, 0, 0x4006, 0, 0, 0, 0, 0,
+                                          40, 64) + b"\x00" * 4, b"\x00" + SMB_PAYLOAD[:40])),
+        (0, smb1_msg(0, 0xa2, 6, struct.pack("<BBHBH", 0xff, 0, 0, 0, 301) + b"\x00" * 41,
+                     b"\xe9" * 300 + b"\x00", unicode=0))]),
+]
+
+
 LOGIN_ANON = ["S 220 ProFTPD Server ready.", "C USER anonymous", "S 331 Password required",
               "C PASS guest@example.org", "S 230 Anonymous access granted", "C TYPE I",
               "S 200 Type set to I"]
@@ -902,6 +1185,19 @@ def main():
                                                          row.get("commit", "?"),
                                                          row.get("source_path", "?")),
               row.get("licence", "?"))
+    for rel in SMB_SHARED:
+        with open(os.path.join(a.shared, rel), "rb") as f:
+            cap = Capture(f.read())
+        row = man.get(rel, {})
+        src = "shared:%s (%s@%s %s)" % (rel, row.get("repository", "?"), row.get("commit", "?"),
+                                        row.get("source_path", "?"))
+        for (part, events) in sorted(smb_seeds(cap).items()):
+            w.put("smb", safe(rel) + "_" + part, ftp_frame(events),
+                  src + " TCP payload, %s messages, file data cut to %d bytes"
+                  % ("opening" if part == "start" else "first file's", SMB_DATA_KEEP),
+                  row.get("licence", "?"))
+    for (name, proto, events) in SMB_SESSIONS:
+        w.put("smb", name, ftp_frame(events), "hand-written %s session" % proto, "project")
 
     stream_seeds(w, a.shared, man)
 

@@ -985,6 +985,128 @@ static void test_smb_out_of_order_bound(void)
     rw_smb_free(&smb);
 }
 
+/* Feeds the steps of S in pieces of `piece` bytes (0: each step whole). */
+static void feed_pieces(struct rw_smb *smb, const struct script *s, size_t piece)
+{
+    for (size_t i = 0; i < s->nsteps; i++) {
+        const uint8_t *p = s->b[s->st[i].dir] + s->st[i].off;
+        size_t n = s->st[i].len;
+
+        for (size_t done = 0; done < n;) {
+            size_t k = piece == 0 || piece > n - done ? n - done : piece;
+
+            rw_smb_data(smb, s->st[i].dir, p + done, k);
+            done += k;
+        }
+    }
+}
+
+/* Held out-of-order data does not depend on how its messages are split: a message's data
+ * is held as one entry whose room is taken at its first piece, so the counters, the bound
+ * and the files are those of whole messages. Found by fuzz_smb
+ * (regress/smb/ooo-held-per-piece): every piece was held as an entry of its own, so
+ * ooo_held counted pieces, and each piece's entry header counted against
+ * RW_SMB_OOO_MAX_BYTES, which small segments reached sooner (and 1-byte segments after
+ * some 25 KB). */
+static void test_smb_out_of_order_split_same_result(void)
+{
+    static const size_t pieces[] = {0, 1460, 7};
+    const uint32_t big = 60000;
+
+    memset(&S, 0, sizeof(S));
+    open_file(&S, 1, "ooo.bin", 7);
+    ONE(&S, 0, read_req(&S, 0, 2, 7, 0, 100));
+    ONE(&S, 0, read_req(&S, 0, 3, 7, 100, 100));
+    ONE(&S, 0, read_req(&S, 0, 4, 7, 200, 100));
+    ONE(&S, 0, read_req(&S, 0, 5, 7, 300, 100));
+    ONE(&S, 1, read_resp(&S, 0, 2, 0, 100, 9, 0));
+    ONE(&S, 1, read_resp(&S, 0, 5, 300, 100, 9, 0));
+    ONE(&S, 1, read_resp(&S, 0, 4, 200, 100, 9, 0));
+    ONE(&S, 1, read_resp(&S, 0, 3, 100, 100, 9, 0));
+    ONE(&S, 0, close_req(&S, 0, 6, 7));
+    ONE(&S, 1, close_resp(&S, 0, 6));
+    run(&S, 0, 0, 0, SIZE_MAX, &R1);
+    CU_ASSERT_EQUAL(R1.c.ooo_held, 2);
+    CU_ASSERT_EQUAL_FATAL(R1.r.n, 1);
+    check_file(&R1.r.f[0], RW_TOCLIENT, "ooo.bin", "READ", 400, 9, 0);
+    run(&S, 1, 0, 0, SIZE_MAX, &R2);
+    same(&R1, &R2);
+    for (uint32_t seed = 1; seed <= 20; seed++) {
+        run(&S, 2, seed, 0, SIZE_MAX, &R2);
+        same(&R1, &R2);
+    }
+
+    /* The bound: 17 whole 60000-byte answers fit, the 18th does not, in any pieces. */
+    for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+        struct rec r;
+        struct rw_xfer_sink sink;
+        struct rw_smb *smb = fresh(&r, &sink);
+        const struct rw_smb_counters *c = rw_smb_counters(smb);
+
+        memset(&S, 0, sizeof(S));
+        open_file(&S, 1, "big.bin", 7);
+        ONE(&S, 0, read_req(&S, 0, 2, 7, 0, 10));
+        for (uint32_t j = 0; j < 20; j++)
+            ONE(&S, 0, read_req(&S, 0, 3 + j, 7, 10 + (uint64_t)j * big, big));
+        ONE(&S, 1, read_resp(&S, 0, 2, 0, 10, 4, 0));
+        feed_pieces(smb, &S, pieces[i]);
+        for (uint32_t j = 1; j < 20; j++) {
+            memset(&S, 0, sizeof(S));
+            ONE(&S, 1, read_resp(&S, 0, 3 + j, 10 + (uint64_t)j * big, big, 4, 0));
+            feed_pieces(smb, &S, pieces[i]);
+        }
+        memset(&S, 0, sizeof(S));
+        ONE(&S, 1, read_resp(&S, 0, 3, 10, big, 4, 0));
+        feed_pieces(smb, &S, pieces[i]);
+        rw_smb_end(smb);
+        CU_ASSERT_EQUAL(c->ooo_held, 17);
+        CU_ASSERT_EQUAL(c->ooo_overflow, 1);
+        CU_ASSERT_EQUAL(c->offset_gaps, 1);
+        CU_ASSERT_EQUAL(c->bytes_rewritten, big);
+        CU_ASSERT_EQUAL_FATAL(r.n, 1);
+        CU_ASSERT_EQUAL(r.f[0].bytes, 10 + 19 * (uint64_t)big);
+        CU_ASSERT_EQUAL(r.f[0].gap, big);
+        rw_smb_free(&smb);
+    }
+}
+
+/* A held answer that overlaps the answer reaching it is fed after that whole answer, so
+ * the reaching answer's bytes are kept where they overlap, however it is split. Found by
+ * fuzz_smb (regress/smb/held-answer-overlap-split): held bytes were fed after every piece,
+ * so when a piece reached the held answer's offset the held bytes took the rest of the
+ * overlap, and which answer's bytes the file got depended on the segmentation. */
+static void test_smb_held_answer_fed_after_the_reaching_message(void)
+{
+    uint32_t h = 2166136261u;
+
+    memset(&S, 0, sizeof(S));
+    open_file(&S, 1, "lap.bin", 7);
+    ONE(&S, 0, read_req(&S, 0, 2, 7, 0, 64));
+    ONE(&S, 0, read_req(&S, 0, 3, 7, 64, 27));
+    ONE(&S, 0, read_req(&S, 0, 4, 7, 85, 64));
+    ONE(&S, 1, read_resp(&S, 0, 2, 0, 64, 1, 0));
+    ONE(&S, 1, read_resp(&S, 0, 4, 85, 64, 3, 0)); /* held: [85, 149) */
+    ONE(&S, 1, read_resp(&S, 0, 3, 64, 27, 2, 0)); /* [64, 91): overlaps 6 held bytes */
+    ONE(&S, 0, close_req(&S, 0, 5, 7));
+    ONE(&S, 1, close_resp(&S, 0, 5));
+    run(&S, 0, 0, 0, SIZE_MAX, &R1);
+    CU_ASSERT_EQUAL_FATAL(R1.r.n, 1);
+    for (uint64_t i = 0; i < 149; i++)
+        h = (h ^ pat(i < 64 ? 1 : i < 91 ? 2 : 3, i)) * 16777619u;
+    CU_ASSERT_EQUAL(R1.r.f[0].bytes, 149);
+    CU_ASSERT_EQUAL(R1.r.f[0].gap, 0);
+    CU_ASSERT_EQUAL(R1.r.f[0].hash, h);
+    CU_ASSERT_EQUAL(R1.c.ooo_held, 1);
+    CU_ASSERT_EQUAL(R1.c.bytes_rewritten, 6);
+    CU_ASSERT_EQUAL(R1.r.f[0].truncated, 0);
+    run(&S, 1, 0, 0, SIZE_MAX, &R2);
+    same(&R1, &R2);
+    for (uint32_t seed = 1; seed <= 20; seed++) {
+        run(&S, 2, seed, 0, SIZE_MAX, &R2);
+        same(&R1, &R2);
+    }
+}
+
 static void test_smb_gap_inside_data_continues_elsewhere_loses(void)
 {
     struct rec r;
@@ -1494,6 +1616,47 @@ static void test_smb_bytes_follow_what_is_held(void)
     rw_smb_free(&smb);
 }
 
+/* rw_smb_bytes counts the names the parser remembers: a CREATE's name costs its UTF-8 bytes
+ * and a NUL from the request until the file is forgotten. Found by fuzz_smb
+ * (regress/smb/name-bytes-uncounted): the names were not counted, so up to
+ * RW_SMB_FILEIDS_MAX x (RW_FILE_NAME_MAX_BYTES + 1) bytes per connection escaped the
+ * engine's flow memcap. */
+static void test_smb_bytes_count_remembered_names(void)
+{
+    static const char name[] = "Test\\2009-12 Payroll.xlsx";
+    struct rec r;
+    struct rw_xfer_sink sink;
+    struct rw_smb *smb = fresh(&r, &sink);
+    size_t b0, b1;
+
+    /* A CREATE that fails: the tables are made, the name is forgotten with the file. */
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 0, create_req(&S, 0, 1, 1, "gone.txt"));
+    ONE(&S, 1, create_resp(&S, 0, 1, 0, 0xc0000034u));
+    feed_all(smb, &S);
+    b0 = rw_smb_bytes(smb);
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 0, create_req(&S, 0, 2, 1, name));
+    feed_all(smb, &S);
+    b1 = rw_smb_bytes(smb);
+    CU_ASSERT_EQUAL(b1, b0 + strlen(name) + 1);
+    /* The file moves data and is closed: held until its CLOSE response, then forgotten. */
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 1, create_resp(&S, 0, 2, 7, 0));
+    ONE(&S, 0, write_req(&S, 0, 3, 7, 0, 10, 1));
+    ONE(&S, 0, close_req(&S, 0, 4, 7));
+    feed_all(smb, &S);
+    CU_ASSERT_EQUAL(rw_smb_bytes(smb), b1);
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 1, close_resp(&S, 0, 4));
+    feed_all(smb, &S);
+    CU_ASSERT_EQUAL(rw_smb_bytes(smb), b0);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    check_file(&r.f[0], RW_TOSERVER, name, "WRITE", 10, 1, 0);
+    rw_smb_end(smb);
+    rw_smb_free(&smb);
+}
+
 static CU_TestInfo smb_tests[] = {
     {"test_smb_session_files_exact", test_smb_session_files_exact},
     {"test_smb_split_anywhere_same_result", test_smb_split_anywhere_same_result},
@@ -1501,6 +1664,9 @@ static CU_TestInfo smb_tests[] = {
     {"test_smb_offsets_policy", test_smb_offsets_policy},
     {"test_smb_out_of_order_reads_held", test_smb_out_of_order_reads_held},
     {"test_smb_out_of_order_bound", test_smb_out_of_order_bound},
+    {"test_smb_out_of_order_split_same_result", test_smb_out_of_order_split_same_result},
+    {"test_smb_held_answer_fed_after_the_reaching_message",
+     test_smb_held_answer_fed_after_the_reaching_message},
     {"test_smb_gap_inside_data_continues_elsewhere_loses",
      test_smb_gap_inside_data_continues_elsewhere_loses},
     {"test_smb_lying_data_offsets_and_lengths", test_smb_lying_data_offsets_and_lengths},
@@ -1514,6 +1680,7 @@ static CU_TestInfo smb_tests[] = {
     {"test_smb_long_name_cut", test_smb_long_name_cut},
     {"test_smb_allocation_failure_walk", test_smb_allocation_failure_walk},
     {"test_smb_bytes_follow_what_is_held", test_smb_bytes_follow_what_is_held},
+    {"test_smb_bytes_count_remembered_names", test_smb_bytes_count_remembered_names},
     CU_TEST_INFO_NULL,
 };
 
