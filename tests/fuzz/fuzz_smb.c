@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzsplit.h"
 #include "rw.h"
 #include "rw_alloc.h"
 #include "rw_limits.h"
@@ -339,14 +340,8 @@ static int fuzz_smb_feed(struct fuzz_smb_run *r, const uint8_t *data, size_t siz
         if (n > size - off)
             n = size - off;
         for (size_t i = 0; i < n || (n == 0 && i == 0);) {
-            size_t k = n - i;
+            size_t k = fuzz_piece_len(&split, n - i);
 
-            if (split != 0 && k > 0) {
-                split = split * 6364136223846793005ULL + 1442695040888963407ULL;
-                k = 1 + (size_t)((split >> 33) % 64);
-                if (k > n - i)
-                    k = n - i;
-            }
             rw_smb_data(s, dir, data + off + i, k);
             fuzz_smb_check_bytes(s, base, idle);
             if (k == 0)

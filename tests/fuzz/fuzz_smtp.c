@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzsplit.h"
 #include "rw.h"
 #include "rw_alloc.h"
 #include "rw_limits.h"
@@ -163,14 +164,8 @@ static int fuzz_smtp_feed(struct fuzz_smtp_run *r, const uint8_t *data, size_t s
         if (n > size - off)
             n = size - off;
         for (size_t i = 0; i < n || (n == 0 && i == 0);) {
-            size_t k = n - i;
+            size_t k = fuzz_piece_len(&split, n - i);
 
-            if (split != 0 && k > 0) {
-                split = split * 6364136223846793005ULL + 1442695040888963407ULL;
-                k = 1 + (size_t)((split >> 33) % 64);
-                if (k > n - i)
-                    k = n - i;
-            }
             rw_smtp_data(s, dir, data + off + i, k);
             if (rw_smtp_bytes(s) > RW_SMTP_LINE_MAX_BYTES * 2 + 8192 + 65536)
                 fuzz_smtp_die("rw_smtp_bytes beyond the parser and one MIME reader");
