@@ -1201,10 +1201,19 @@ def main():
 
     stream_seeds(w, a.shared, man)
 
+    # Rows of targets this script does not write (seeds made by hand, e.g. evewriter and
+    # addrfmt) are kept as they are.
+    path = os.path.join(HERE, "corpus.tsv")
+    kept = []
+    if os.path.exists(path):
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if row["seed"].split("/", 1)[0] not in w.cleared:
+                    kept.append((row["seed"], int(row["bytes"]), row["source"], row["licence"]))
     total = 0
-    with open(os.path.join(HERE, "corpus.tsv"), "w") as f:
+    with open(path, "w") as f:
         f.write("seed\tbytes\tsource\tlicence\n")
-        for (name, n, src, lic) in sorted(w.prov):
+        for (name, n, src, lic) in sorted(w.prov + kept):
             f.write("%s\t%d\t%s\t%s\n" % (name, n, src, lic))
             total += n
     print("mkcorpus: %d seeds, %d bytes" % (len(w.prov), total))
