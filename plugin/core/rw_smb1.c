@@ -343,8 +343,8 @@ static int smb1_one(struct rw_smb *s, uint8_t dir)
         ncmd = WORDS(d)[0];
         next = le16(WORDS(d) + 2);
     }
-    /* 3.3.5.? A chain stops at its first failing command, whose status the header
-     * carries: a command followed by another one succeeded. */
+    /* [MS-CIFS] 2.2.3.4: a chain's response stops at its first failing command, whose
+     * status the header carries: a command followed by another one succeeded. */
     if (ncmd != SMB1_ANDX_NONE)
         d->h.status = STATUS_SUCCESS;
     smb1_dispatch(s, d, dir);
