@@ -1975,6 +1975,52 @@ static void test_smb1_andx_hostile_chains(void)
     same(&R1, &R2);
 }
 
+/* A gap over a chained command's words ends the chain (counted); the message's end is
+ * still found and the next message is read. */
+static void test_smb1_andx_gap_ends_chain(void)
+{
+    struct rec r;
+    struct rw_xfer_sink sink;
+    struct rw_smb *smb;
+    const struct rw_smb_counters *c;
+    size_t nb, h, a, cut;
+
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 0, (smb1_create_req(&S, 1, "g.bin", 1), 0));
+    ONE(&S, 1, (smb1_create_resp(&S, 1, 0x40, 0), 0));
+    nb = nb_begin(&S, 0);
+    h = lock_write(&S, 2, &a);
+    put16at(&S, 0, a + 3, (uint16_t)(a + 19 + 4 - h)); /* 4 junk bytes: streamed to */
+    memmove(S.b[0] + a + 23, S.b[0] + a + 19, S.n[0] - (a + 19));
+    S.b[0][a + 19] = S.b[0][a + 20] = S.b[0][a + 21] = S.b[0][a + 22] = 0xee;
+    S.n[0] += 4;
+    put16at(&S, 0, a + 23 + 1 + 22, (uint16_t)(a + 23 + 32 - h)); /* DataOffset */
+    nb_end(&S, 0, nb);
+    cut = a + 19 + 2; /* the gap: from two junk bytes in to the message's end */
+    step(&S, 0);
+    ONE(&S, 0, (smb1_write_req(&S, 3, 0x40, 0, 30, 23), 0));
+    sink = sink_for(&r);
+    smb = rw_smb_new(&sink);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(smb);
+    rw_smb_data(smb, 0, S.b[0], S.st[0].len);
+    rw_smb_data(smb, 1, S.b[1], S.st[1].len);
+    rw_smb_data(smb, 0, S.b[0] + S.st[2].off, cut - S.st[2].off);
+    rw_smb_gap(smb, 0, S.st[2].off + S.st[2].len - cut);
+    rw_smb_data(smb, 0, S.b[0] + S.st[3].off, S.st[3].len);
+    rw_smb_end(smb);
+    c = rw_smb_counters(smb);
+    CU_ASSERT_EQUAL(c->andx_stopped[RW_TOSERVER], 1);
+    CU_ASSERT_EQUAL(c->andx_cmds[RW_TOSERVER], 0);
+    CU_ASSERT_EQUAL(c->gaps[RW_TOSERVER], 1);
+    CU_ASSERT_EQUAL(c->lost[RW_TOSERVER], 0);
+    CU_ASSERT_EQUAL(c->writes, 1);
+    CU_ASSERT_EQUAL(c->write_bytes, 30);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    CU_ASSERT_EQUAL(r.f[0].bytes, 30);
+    CU_ASSERT_EQUAL(r.f[0].hash, hash_pat(23, 0, 30));
+    rw_smb_free(&smb);
+}
+
 static CU_TestInfo smb_tests[] = {
     {"test_smb_session_files_exact", test_smb_session_files_exact},
     {"test_smb_split_anywhere_same_result", test_smb_split_anywhere_same_result},
@@ -1993,6 +2039,7 @@ static CU_TestInfo smb_tests[] = {
     {"test_smb1_andx_chains_exact", test_smb1_andx_chains_exact},
     {"test_smb1_andx_split_anywhere_same_result", test_smb1_andx_split_anywhere_same_result},
     {"test_smb1_andx_hostile_chains", test_smb1_andx_hostile_chains},
+    {"test_smb1_andx_gap_ends_chain", test_smb1_andx_gap_ends_chain},
     {"test_smb_random_bytes", test_smb_random_bytes},
     {"test_smb_tables_are_bounded", test_smb_tables_are_bounded},
     {"test_smb_untracked_file_and_null_sink", test_smb_untracked_file_and_null_sink},
