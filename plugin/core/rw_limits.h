@@ -67,6 +67,7 @@
 #define RW_FILES_PER_FLOW_MAX 64                       /* files open at once in one flow */
 #define RW_SMB_OOO_MAX_BYTES (1024 * 1024)            /* SMB file bytes held ahead of the next
                                                         * offset, per connection */
+#define RW_SMB1_ANDX_MAX 16                            /* commands read of one SMB1 AndX chain */
 #define RW_HTTP_HDR_MAX_BYTES 16384                    /* one HTTP header block */
 #define RW_HTTP_LINE_MAX_BYTES 8192                    /* one request/status/header line */
 #define RW_HTTP_METHOD_MAX_BYTES 24                    /* longer methods are cut */

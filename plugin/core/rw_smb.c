@@ -475,6 +475,8 @@ static void pdu_begin(struct rw_smb *s, uint8_t dir)
     d->want = 4;
     d->pdu_len = 0;
     d->smb1 = 0;
+    d->base = 0;
+    d->andx_next = 0;
     d->data_start = d->data_end = 0;
     d->data_file = -1;
     d->fill = NULL;
@@ -569,10 +571,9 @@ static void head_magic(struct rw_smb *s, uint8_t dir)
                 skip_message(d);
                 return;
             }
-            d->smb1 = 1;
             d->pdu_len = d->pos + d->nb_left; /* one message: AndX chains stay inside */
             d->data_start = d->data_end = d->pdu_len;
-            d->want = SMB1_WORDS;
+            sm_smb1_begin(d);
             return;
         default:
             break;
@@ -633,17 +634,9 @@ static void head_done(struct rw_smb *s, uint8_t dir)
         head_magic(s, dir);
         return;
     }
-    if (d->smb1 == 1) {
-        uint32_t want = sm_smb1_wants(d, dir);
-
-        d->smb1 = 2;
-        d->want = want < d->pdu_len ? want : d->pdu_len;
-        if (d->want > d->pos)
-            return;
-    }
     if (d->smb1) {
-        sm_smb1_command(s, dir);
-        enter_body(s, dir);
+        if (sm_smb1_head(s, dir) == 0)
+            enter_body(s, dir);
         return;
     }
     if (d->pos == SMB2_HDR_BYTES && d->pdu_len == 0) {
@@ -660,9 +653,17 @@ static size_t body(struct rw_smb *s, uint8_t dir, const uint8_t *p, uint64_t n)
     struct smb_dir *d = &s->d[dir];
     uint64_t k;
 
-    if (d->pos < d->data_start) {
+    uint32_t stop = d->andx_next > d->pos ? d->andx_next : d->pdu_len;
+
+    if (p == NULL && d->andx_next > d->pos && n >= d->andx_next - d->pos) {
+        /* The chained command's words are in a gap: the chain ends here. */
+        s->c.andx_stopped[dir]++;
+        d->andx_next = 0;
+        stop = d->pdu_len;
+    }
+    if (d->pos < d->data_start && d->data_start < stop) {
         k = d->data_start - d->pos;
-    } else if (d->pos < d->data_end) {
+    } else if (d->pos >= d->data_start && d->pos < d->data_end) {
         k = d->data_end - d->pos;
         if (k > n)
             k = n;
@@ -673,13 +674,15 @@ static size_t body(struct rw_smb *s, uint8_t dir, const uint8_t *p, uint64_t n)
         sm_file_bytes(s, d->data_file, dir, d->data_off + (d->pos - d->data_start), p, k,
                       d->data_end - d->pos);
     } else {
-        k = d->pdu_len - d->pos;
+        k = stop - d->pos;
     }
     if (k > n)
         k = n;
     d->pos += (uint32_t)k;
     d->nb_left -= (uint32_t)k;
-    if (d->pos == d->pdu_len)
+    if (d->andx_next != 0 && d->pos == d->andx_next)
+        sm_smb1_resume(d); /* the next command of the AndX chain is to be gathered */
+    else if (d->pos == d->pdu_len)
         pdu_end(s, dir);
     return (size_t)k;
 }
@@ -716,7 +719,7 @@ void rw_smb_data(struct rw_smb *s, uint8_t dir, const uint8_t *p, size_t n)
             k = d->want - d->pos;
             if (k > n)
                 k = n;
-            memcpy(d->buf + d->pos, p, k);
+            memcpy(d->buf + (d->pos - d->base), p, k);
             d->pos += (uint32_t)k;
             d->nb_left -= (uint32_t)k;
             if (d->pos == d->want)

@@ -31,13 +31,14 @@
  *   0xFD 'S' 'M' 'B'   an SMB3 transform header ([MS-SMB2] 2.2.41): encrypted, counted as
  *                      opaque volume (messages and bytes) and skipped.
  *   0xFC 'S' 'M' 'B'   a compression transform header (2.2.42): counted and skipped.
- *   0xFF 'S' 'M' 'B'   SMB1 ([MS-CIFS] 2.2.3.1): counted; the first command of its AndX
+ *   0xFF 'S' 'M' 'B'   SMB1 ([MS-CIFS] 2.2.3.1): counted; every command of its AndX
  *                      chain is read for files (see "SMB1" below).
  *   anything else      counted as malformed and skipped.
  *
  * Only the SMB2 header and the fixed part of the commands below are gathered (a bounded
  * buffer of RW_SMB_HEAD_MAX_BYTES per direction; CREATE and TREE_CONNECT gather their
- * name too, as far as it fits). WRITE and READ data are never buffered: they go to
+ * name too, as far as it fits). WRITE and READ data are never buffered (but for an SMB1
+ * chain's, below, that came with a head): they go to
  * sink->file_data straight from the input as they stream past.
  *
  *   TREE_CONNECT (2.2.10)        a successful response with ShareType PIPE (the IPC$
@@ -68,7 +69,22 @@
  * in its response, the 16-bit FID and ResourceType (not 0: a named pipe, counted only);
  * WRITE_ANDX (2.2.4.43) and READ_ANDX (2.2.4.42) move data at DataOffset (from the SMB1
  * header), checked as for SMB2; CLOSE (2.2.4.5) ends the file. Responses are paired by
- * PIDLow and MID. The files are reported exactly as SMB2's.
+ * PIDLow and MID (and the command: the commands of a chain share the MID). The files are
+ * reported exactly as SMB2's.
+ *
+ * SMB1 AndX chains (2.2.3.4). An AndX command (LOCKING, OPEN, READ, WRITE, SESSION_SETUP,
+ * LOGOFF, TREE_CONNECT, NT_CREATE) names the next command of the message (AndXCommand,
+ * 0xFF: none) and its offset from the header (AndXOffset); requests and responses alike
+ * are walked, and each command is read as if it came alone, its words and ByteCount
+ * gathered at its offset (the buffer holds one command's head at a time). The walk stops,
+ * counted in andx_stopped, when AndXOffset does not lie after the command's own offset or
+ * not inside the message, after RW_SMB1_ANDX_MAX commands, when the next command lies
+ * inside a data region not streamed yet (the data is read, the rest of the chain not), or
+ * when a gap covers it. A WRITE_ANDX, READ_ANDX or CLOSE chained after an NT_CREATE_ANDX
+ * uses the create's file (the server uses the chain's open; the FID is not known yet). A
+ * command followed by another one in a response succeeded (a chain ends at its first
+ * failure, whose status the header carries). Data already gathered with a command's head
+ * (a chained command's data can be) is fed from the buffer; the rest streams.
  *
  * Files. A file is opened through sink->file_open at its first data: the first WRITE
  * (dir RW_TOSERVER, an upload) or the first READ response data (dir RW_TOCLIENT, a
@@ -122,7 +138,12 @@ struct rw_smb_counters {
     uint64_t nbss_other[2];       /* other NetBIOS packets (session request, keepalive) */
     uint64_t smb2_msgs[2];        /* SMB2 headers read (compounded ones included) */
     uint64_t compounded[2];       /* ... of which after NextCommand */
-    uint64_t smb1_msgs[2];        /* SMB1 messages (the first command of each is read) */
+    uint64_t smb1_msgs[2];        /* SMB1 messages */
+    uint64_t andx_cmds[2];        /* ... their AndX chained commands read (after the first) */
+    uint64_t andx_stopped[2];     /* ... chains cut: AndXOffset not past the command's or not
+                                   * inside the message, RW_SMB1_ANDX_MAX commands read, the
+                                   * next command inside a data region still to stream, or
+                                   * in a gap */
     uint64_t encrypted_msgs[2];   /* SMB3 transform (encrypted) messages, skipped */
     uint64_t encrypted_bytes[2];  /* ... their bytes (NetBIOS header excluded) */
     uint64_t compressed_msgs[2];  /* SMB3 compression transform messages, skipped */

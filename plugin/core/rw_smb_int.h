@@ -125,6 +125,15 @@ struct smb_dir {
     int data_file;        /* file index the data belongs to, -1 when none */
     uint64_t data_off;    /* file offset of the byte at data_start */
     int chain_file;       /* the file of the last CREATE in this NetBIOS message */
+    /* SMB1 AndX chain walk: buf holds the message from offset base; the command being read
+     * has its WordCount at offset at and code cmd1; andx_n commands of the message read so
+     * far; andx_next (0: none) is the next command's offset, still to stream up to. */
+    uint32_t base;
+    uint32_t at;
+    uint32_t andx_next;
+    uint8_t cmd1;
+    uint8_t andx_n;
+    uint8_t unicode;      /* SMB1: Flags2 says names are UTF-16LE */
     struct smb_ooo *fill; /* ST_BODY: the held entry the data region's next piece joins */
     struct smb_hdr h;
     uint8_t *buf;         /* RW_SMB_HEAD_MAX_BYTES, while a message head is gathered across
@@ -165,7 +174,9 @@ struct rw_smb {
  *    24    26       28    30    32          33
  *   | TID | PIDLow | UID | MID | WordCount | Words ... | ByteCount | Bytes ...
  *
- * Only the first command of an AndX chain is read. Files: NT_CREATE_ANDX (2.2.4.64) gives
+ * AndX chains (2.2.3.4): each AndX command's first words are AndXCommand (0xFF: the end),
+ * a reserved byte and AndXOffset, the next command's WordCount from the header; the walk
+ * is in rw_smb1.c (sm_smb1_head). Files: NT_CREATE_ANDX (2.2.4.64) gives
  * the name and, in its response, the 16-bit FID and ResourceType (non-zero: a pipe);
  * WRITE_ANDX (2.2.4.43) and READ_ANDX (2.2.4.42) move data at DataOffset (from the
  * header); CLOSE (2.2.4.5). Pending requests are keyed by PIDLow and MID.
@@ -175,10 +186,16 @@ struct rw_smb {
 #define SMB1_FLAGS_REPLY 0x80
 #define SMB1_FLAGS2_UNICODE 0x8000
 #define SMB1_CMD_BASE 0x100 /* SMB1 commands in the pending table: apart from SMB2's */
+#define SMB1_ANDX_NONE 0xff
 enum {
     SMB1_CLOSE = 0x04,
+    SMB1_LOCKING_ANDX = 0x24,
+    SMB1_OPEN_ANDX = 0x2d,
     SMB1_READ_ANDX = 0x2e,
     SMB1_WRITE_ANDX = 0x2f,
+    SMB1_SESSION_SETUP_ANDX = 0x73,
+    SMB1_LOGOFF_ANDX = 0x74,
+    SMB1_TREE_CONNECT_ANDX = 0x75,
     SMB1_NT_CREATE_ANDX = 0xa2,
 };
 
@@ -203,7 +220,13 @@ struct smb_pending *sm_pending_add(struct rw_smb *s, uint16_t cmd, uint64_t mid,
 struct smb_pending *sm_pending_find(struct rw_smb *s, uint16_t cmd, uint64_t mid);
 void sm_file_bytes(struct rw_smb *s, int idx, uint8_t dir, uint64_t off, const uint8_t *p,
                    uint64_t n, uint64_t rest);
-uint32_t sm_smb1_wants(const struct smb_dir *d, uint8_t dir);
-void sm_smb1_command(struct rw_smb *s, uint8_t dir);
+/* SMB1: the message begins (its header is to be gathered from offset 0). */
+void sm_smb1_begin(struct smb_dir *d);
+/* SMB1: the bytes asked for (d->want) are in: reads the command, walks its AndX chain as
+ * far as the gathered bytes go. Returns 1 when more bytes are to be gathered (d->want
+ * raised), 0 when the rest of the message is to stream (up to d->andx_next if set). */
+int sm_smb1_head(struct rw_smb *s, uint8_t dir);
+/* SMB1: the stream reached d->andx_next: gathers the chained command there. */
+void sm_smb1_resume(struct smb_dir *d);
 
 #endif

@@ -382,13 +382,16 @@ static int fuzz_smb_feed(struct fuzz_smb_run *r, const uint8_t *data, size_t siz
 static void fuzz_smb_print(const struct rw_smb_counters *c)
 {
     fprintf(stderr,
-            "fuzz_smb: nbss %llu/%llu smb2 %llu/%llu smb1 %llu/%llu compounded %llu/%llu "
+            "fuzz_smb: nbss %llu/%llu smb2 %llu/%llu smb1 %llu/%llu andx %llu/%llu stopped "
+            "%llu/%llu compounded %llu/%llu "
             "malformed %llu/%llu lost %llu/%llu creates %llu ok %llu pipes %llu writes %llu "
             "reads %llu closes %llu async %llu orphans %llu unknown %llu ooo %llu rewritten "
             "%llu wrong-dir %llu offset-gaps %llu names-cut %llu\n",
             (unsigned long long)c->nbss_msgs[0], (unsigned long long)c->nbss_msgs[1],
             (unsigned long long)c->smb2_msgs[0], (unsigned long long)c->smb2_msgs[1],
             (unsigned long long)c->smb1_msgs[0], (unsigned long long)c->smb1_msgs[1],
+            (unsigned long long)c->andx_cmds[0], (unsigned long long)c->andx_cmds[1],
+            (unsigned long long)c->andx_stopped[0], (unsigned long long)c->andx_stopped[1],
             (unsigned long long)c->compounded[0], (unsigned long long)c->compounded[1],
             (unsigned long long)c->malformed[0], (unsigned long long)c->malformed[1],
             (unsigned long long)c->lost[0], (unsigned long long)c->lost[1],

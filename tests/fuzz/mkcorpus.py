@@ -694,6 +694,44 @@ def smb1_msg(d, cmd, mid, words, data, unicode=1):
     return struct.pack(">I", len(m)) + m
 
 
+def smb1_andx_chain(d, mid, cmds, unicode=1):
+    """One SMB1 message whose commands are chained ([MS-CIFS] 2.2.3.4): cmds lists (cmd,
+    words after the 4 AndX bytes, bytes, pad after the block, data_word) in order; when
+    data_word is not None the 16-bit word at that index of the words (AndX words counted)
+    is patched to the offset of the command's bytes plus one (its data after a pad byte).
+    CLOSE (0x04), which may end a chain, is given its words whole."""
+    body = bytearray()
+    at = 32  # the first command's WordCount, from the header
+    blocks = []
+    for (i, (cmd, words, data, pad, data_word)) in enumerate(cmds):
+        if cmd != 0x04:  # CLOSE, which may end a chain, has no AndX words
+            words = struct.pack("<BBH", 0xff, 0, 0) + words
+        words = bytearray(words)
+        if data_word is not None:
+            off = at + 1 + len(words) + 2 + 1
+            words[data_word * 2:data_word * 2 + 2] = struct.pack("<H", off)
+        blk = bytearray(struct.pack("<B", len(words) // 2) + words + struct.pack("<H", len(data))
+                        + data + b"\xee" * pad)
+        blocks.append(blk)
+        at += len(blk)
+    at = 32
+    for (i, blk) in enumerate(blocks):
+        if i + 1 < len(blocks):
+            blk[1] = cmds[i + 1][0]
+            blk[3:5] = struct.pack("<H", at + len(blk))
+        at += len(blk)
+        body += blk
+    m = (b"\xffSMB" + struct.pack("<BIBH", cmds[0][0], 0, 0x18 | 0x80 * d,
+                                  0x4807 | 0x8000 * unicode)
+         + b"\x00" * 12 + struct.pack("<HHHH", 0x0800, 0xfeff, 0x0064, mid) + bytes(body))
+    return struct.pack(">I", len(m)) + m
+
+
+def patch16(m, at, v):
+    """m with the 16-bit little-endian word at byte at replaced by v."""
+    return m[:at] + struct.pack("<H", v) + m[at + 2:]
+
+
 FID_A = struct.pack("<QQ", 0xa1, 0x55000000000000a1)
 FID_REL = b"\xff" * 16
 
@@ -798,6 +836,32 @@ SMB_SESSIONS = [
                                           40, 64) + b"\x00" * 4, b"\x00" + SMB_PAYLOAD[:40])),
         (0, smb1_msg(0, 0xa2, 6, struct.pack("<BBHBH", 0xff, 0, 0, 0, 301) + b"\x00" * 41,
                      b"\xe9" * 300 + b"\x00", unicode=0))]),
+    # SMB1 AndX chains: NT_CREATE_ANDX + WRITE_ANDX + CLOSE in one request; LOCKING_ANDX +
+    # (junk) + READ_ANDX answered by LOCKING_ANDX + READ_ANDX; a chain pointing backwards
+    ("smb1_andx_chain", "SMB1", [
+        (0, smb1_andx_chain(0, 1, [
+            (0xa2, struct.pack("<BH", 0, 14) + b"\x00" * 41,
+             b"\x00" + "up.exe".encode("utf-16-le") + b"\x00\x00", 0, None),
+            (0x2f, struct.pack("<HIIHHHHHI", 0xffff, 0, 0, 0, 0, 0, 48, 0, 0),
+             b"\x00" + SMB_PAYLOAD[:48], 0, 11),
+            (0x04, struct.pack("<HI", 0xffff, 0), b"", 0, None)])),
+        (1, smb1_andx_chain(1, 1, [
+            (0xa2, b"\x00" + struct.pack("<H", 0x4007) + b"\x00" * 61, b"", 0, None),
+            (0x2f, b"\x00" * 8, b"", 0, None)])),
+        (0, smb1_andx_chain(0, 2, [
+            (0x24, struct.pack("<HBBIHH", 0x4007, 0, 0, 0, 0, 0), b"", 8, None),
+            (0x2e, struct.pack("<HIHHIH", 0x4007, 0, 64, 0, 0, 0) + b"\x00" * 4, b"", 0,
+             None)])),
+        (1, smb1_andx_chain(1, 2, [
+            (0x24, b"", b"", 0, None),
+            (0x2e, struct.pack("<HHHHH", 0, 0, 0, 64, 0) + b"\x00" * 10,
+             b"\x00" + SMB_PAYLOAD[:64], 0, 6)])),
+        # the second LOCKING_ANDX's AndXOffset points at itself: the WRITE_ANDX is not read
+        (0, patch16(smb1_andx_chain(0, 3, [
+            (0x24, struct.pack("<HBBIHH", 0x4007, 0, 0, 0, 0, 0), b"", 0, None),
+            (0x24, struct.pack("<HBBIHH", 0x4007, 0, 0, 0, 0, 0), b"", 0, None),
+            (0x2f, struct.pack("<HIIHHHHHI", 0x4007, 48, 0, 0, 0, 0, 16, 0, 0),
+             b"\x00" + SMB_PAYLOAD[:16], 0, 11)]), 4 + 51 + 3, 51))]),
 ]
 
 

@@ -1657,6 +1657,370 @@ static void test_smb_bytes_count_remembered_names(void)
     rw_smb_free(&smb);
 }
 
+/* ---- SMB1 AndX chains ------------------------------------------------------------ */
+
+/* Links the AndX command whose WordCount is at cmd_at (header at hdr_at) to the command
+ * `next` beginning at the script's end. */
+static void smb1_link(struct script *s, uint8_t d, size_t hdr_at, size_t cmd_at, uint8_t next)
+{
+    s->b[d][cmd_at + 1] = next;
+    put16at(s, d, cmd_at + 3, (uint16_t)(s->n[d] - hdr_at));
+}
+
+/* LOCKING_ANDX (2.2.4.32): request 8 words (FID, no locks), response 2; no bytes. */
+static size_t smb1_locking_block(struct script *s, uint8_t d, uint16_t fid)
+{
+    size_t at = s->n[d];
+
+    p8(s, d, d == RW_TOSERVER ? 8 : 2);
+    p8(s, d, 0xff);
+    pz(s, d, 3);
+    if (d == RW_TOSERVER) {
+        p16(s, d, fid);
+        pz(s, d, 10);
+    }
+    p16(s, d, 0);
+    return at;
+}
+
+/* A chained WRITE_ANDX block (14 words): data right after a pad byte, DataOffset from
+ * the header at hdr_at. */
+static size_t smb1_write_block(struct script *s, size_t hdr_at, uint16_t fid, uint32_t off,
+                               uint16_t len, uint32_t seed)
+{
+    size_t at = s->n[0];
+
+    p8(s, 0, 14);
+    p8(s, 0, 0xff);
+    pz(s, 0, 3);
+    p16(s, 0, fid);
+    p32(s, 0, off);
+    pz(s, 0, 10);
+    p16(s, 0, len);
+    p16(s, 0, (uint16_t)(at + 1 + 28 + 2 + 1 - hdr_at));
+    p32(s, 0, 0);
+    p16(s, 0, (uint16_t)(len + 1));
+    p8(s, 0, 0);
+    for (uint32_t i = 0; i < len; i++)
+        p8(s, 0, pat(seed, off + i));
+    return at;
+}
+
+static size_t smb1_read_block(struct script *s, uint16_t fid, uint32_t off, uint16_t len)
+{
+    size_t at = s->n[0];
+
+    p8(s, 0, 12);
+    p8(s, 0, 0xff);
+    pz(s, 0, 3);
+    p16(s, 0, fid);
+    p32(s, 0, off);
+    p16(s, 0, len);
+    pz(s, 0, 12);
+    p16(s, 0, 0);
+    return at;
+}
+
+static size_t smb1_read_resp_block(struct script *s, size_t hdr_at, uint32_t off, uint16_t len,
+                                   uint32_t seed)
+{
+    size_t at = s->n[1];
+
+    p8(s, 1, 12);
+    p8(s, 1, 0xff);
+    pz(s, 1, 3);
+    pz(s, 1, 6);
+    p16(s, 1, len);
+    p16(s, 1, (uint16_t)(at + 1 + 24 + 2 + 1 - hdr_at));
+    pz(s, 1, 10);
+    p16(s, 1, (uint16_t)(len + 1));
+    p8(s, 1, 0);
+    for (uint32_t i = 0; i < len; i++)
+        p8(s, 1, pat(seed, off + i));
+    return at;
+}
+
+/* The NT_CREATE_ANDX response block for FID fid (2.2.4.64.2, 34 words). */
+static size_t smb1_create_resp_block(struct script *s, uint16_t fid)
+{
+    size_t at = s->n[1];
+
+    p8(s, 1, 34);
+    p8(s, 1, 0xff);
+    pz(s, 1, 3);
+    p8(s, 1, 0);
+    p16(s, 1, fid);
+    pz(s, 1, 4 + 32 + 4 + 8 + 8);
+    p16(s, 1, 0);
+    p16(s, 1, 0);
+    p8(s, 1, 0);
+    p16(s, 1, 0);
+    return at;
+}
+
+/* One NetBIOS message: NT_CREATE_ANDX name chained with a WRITE_ANDX of len bytes (FID
+ * 0xffff: the chain's open). */
+static void chain_create_write(struct script *s, uint16_t mid, const char *name, uint16_t len,
+                               uint32_t seed)
+{
+    size_t nb = nb_begin(s, 0), h = s->n[0];
+
+    smb1_create_req(s, mid, name, 1);
+    smb1_link(s, 0, h, h + 32, 0x2f);
+    smb1_write_block(s, h, 0xffff, 0, len, seed);
+    nb_end(s, 0, nb);
+    step(s, 0);
+}
+
+/* The reference chained session:
+ *   1 "chain\up.exe"   NT_CREATE_ANDX + WRITE_ANDX 300 (all in the create's head buffer)
+ *   2 "big.bin"        NT_CREATE_ANDX + WRITE_ANDX 3000 (part in the buffer, part streamed)
+ *   3 "lk.dat"         LOCKING_ANDX + 8 junk bytes + READ_ANDX 1500, answered by
+ *                      LOCKING_ANDX + READ_ANDX (streamed up to the chained command)
+ *   4 "cr.txt"         NT_CREATE_ANDX + READ_ANDX 700, answered by NT_CREATE_ANDX +
+ *                      READ_ANDX (two pending requests of one MID)
+ * each closed by a CLOSE; the creates of 1 and 2 answered alone. */
+static void build_chains(struct script *s)
+{
+    size_t nb, h, a;
+
+    memset(s, 0, sizeof(*s));
+    chain_create_write(s, 10, "chain\\up.exe", 300, 11);
+    ONE(s, 1, (smb1_create_resp(s, 10, 0x30, 0), 0));
+    ONE(s, 0, (smb1_close(s, 0, 11, 0x30), 0));
+    ONE(s, 1, (smb1_close(s, 1, 11, 0), 0));
+    chain_create_write(s, 12, "big.bin", 3000, 12);
+    ONE(s, 1, (smb1_create_resp(s, 12, 0x31, 0), 0));
+    ONE(s, 0, (smb1_close(s, 0, 13, 0x31), 0));
+    ONE(s, 1, (smb1_close(s, 1, 13, 0), 0));
+
+    ONE(s, 0, (smb1_create_req(s, 14, "lk.dat", 0), 0));
+    ONE(s, 1, (smb1_create_resp(s, 14, 0x32, 0), 0));
+    nb = nb_begin(s, 0);
+    h = s->n[0];
+    smb1_hdr(s, 0, 0x24, 15, 1);
+    a = smb1_locking_block(s, 0, 0x32);
+    pz(s, 0, 8);
+    smb1_link(s, 0, h, a, 0x2e);
+    smb1_read_block(s, 0x32, 0, 1500);
+    nb_end(s, 0, nb);
+    step(s, 0);
+    nb = nb_begin(s, 1);
+    h = s->n[1];
+    smb1_hdr(s, 1, 0x24, 15, 1);
+    a = smb1_locking_block(s, 1, 0);
+    smb1_link(s, 1, h, a, 0x2e);
+    smb1_read_resp_block(s, h, 0, 1500, 13);
+    nb_end(s, 1, nb);
+    step(s, 1);
+    ONE(s, 0, (smb1_close(s, 0, 16, 0x32), 0));
+    ONE(s, 1, (smb1_close(s, 1, 16, 0), 0));
+
+    nb = nb_begin(s, 0);
+    h = s->n[0];
+    smb1_create_req(s, 17, "cr.txt", 1);
+    smb1_link(s, 0, h, h + 32, 0x2e);
+    smb1_read_block(s, 0xffff, 0, 700);
+    nb_end(s, 0, nb);
+    step(s, 0);
+    nb = nb_begin(s, 1);
+    h = s->n[1];
+    smb1_hdr(s, 1, 0xa2, 17, 1);
+    a = smb1_create_resp_block(s, 0x33);
+    smb1_link(s, 1, h, a, 0x2e);
+    smb1_read_resp_block(s, h, 0, 700, 14);
+    nb_end(s, 1, nb);
+    step(s, 1);
+    ONE(s, 0, (smb1_close(s, 0, 18, 0x33), 0));
+    ONE(s, 1, (smb1_close(s, 1, 18, 0), 0));
+}
+
+static void test_smb1_andx_chains_exact(void)
+{
+    const struct rw_smb_counters *c = &R1.c;
+
+    build_chains(&S);
+    run(&S, 0, 0, 0, SIZE_MAX, &R1);
+    CU_ASSERT_EQUAL_FATAL(R1.r.n, 4);
+    CU_ASSERT_EQUAL(R1.r.bad_calls, 0);
+    check_file(&R1.r.f[0], RW_TOSERVER, "chain\\up.exe", "WRITE", 300, 11, 0);
+    check_file(&R1.r.f[1], RW_TOSERVER, "big.bin", "WRITE", 3000, 12, 0);
+    check_file(&R1.r.f[2], RW_TOCLIENT, "lk.dat", "READ", 1500, 13, 0);
+    check_file(&R1.r.f[3], RW_TOCLIENT, "cr.txt", "READ", 700, 14, 0);
+    CU_ASSERT_EQUAL(c->andx_cmds[RW_TOSERVER], 4);
+    CU_ASSERT_EQUAL(c->andx_cmds[RW_TOCLIENT], 2);
+    CU_ASSERT_EQUAL(c->andx_stopped[RW_TOSERVER], 0);
+    CU_ASSERT_EQUAL(c->andx_stopped[RW_TOCLIENT], 0);
+    CU_ASSERT_EQUAL(c->creates, 4);
+    CU_ASSERT_EQUAL(c->creates_ok, 4);
+    CU_ASSERT_EQUAL(c->writes, 2);
+    CU_ASSERT_EQUAL(c->reads, 2);
+    CU_ASSERT_EQUAL(c->write_bytes, 3300);
+    CU_ASSERT_EQUAL(c->read_bytes, 2200);
+    CU_ASSERT_EQUAL(c->responses_orphan, 0);
+    CU_ASSERT_EQUAL(c->fileid_unknown, 0);
+    CU_ASSERT_EQUAL(c->malformed[RW_TOSERVER], 0);
+    CU_ASSERT_EQUAL(c->malformed[RW_TOCLIENT], 0);
+}
+
+/* The chained session in one-byte pieces, random pieces and cut anywhere in two: the same
+ * calls and counters. */
+static void test_smb1_andx_split_anywhere_same_result(void)
+{
+    size_t total;
+
+    build_chains(&S);
+    total = script_bytes(&S);
+    run(&S, 0, 0, 0, SIZE_MAX, &R1);
+    run(&S, 1, 0, 0, SIZE_MAX, &R2);
+    same(&R1, &R2);
+    for (uint32_t seed = 1; seed <= 50; seed++) {
+        run(&S, 2, seed, 0, SIZE_MAX, &R2);
+        same(&R1, &R2);
+    }
+    for (size_t cut = 1; cut < total; cut++) {
+        run(&S, 3, 0, cut, SIZE_MAX, &R2);
+        if (memcmp(&R1, &R2, sizeof(R1)) != 0) {
+            fprintf(stderr, "\nsplit at %zu differs\n", cut);
+            CU_FAIL("split result differs");
+            break;
+        }
+    }
+}
+
+/* LOCKING_ANDX of FID 0x40 chained to a WRITE_ANDX of 50 bytes; the AndXOffset of the
+ * locking block is then patched by the caller. Returns the header's offset. */
+static size_t lock_write(struct script *s, uint16_t mid, size_t *lock_at)
+{
+    size_t h = s->n[0];
+
+    smb1_hdr(s, 0, 0x24, mid, 1);
+    *lock_at = smb1_locking_block(s, 0, 0x40);
+    smb1_link(s, 0, h, *lock_at, 0x2f);
+    smb1_write_block(s, h, 0x40, 0, 50, 21);
+    return h;
+}
+
+static void test_smb1_andx_hostile_chains(void)
+{
+    const struct rw_smb_counters *c = &R1.c;
+    size_t nb, h, a, b;
+
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 0, (smb1_create_req(&S, 1, "h.bin", 1), 0));
+    ONE(&S, 1, (smb1_create_resp(&S, 1, 0x40, 0), 0));
+    /* AndXOffset backwards (into the header). */
+    nb = nb_begin(&S, 0);
+    h = lock_write(&S, 2, &a);
+    put16at(&S, 0, a + 3, 10);
+    nb_end(&S, 0, nb);
+    /* AndXOffset of the first command to itself. */
+    nb = nb_begin(&S, 0);
+    h = lock_write(&S, 3, &a);
+    put16at(&S, 0, a + 3, 32);
+    nb_end(&S, 0, nb);
+    /* A chained command's AndXOffset to itself. */
+    nb = nb_begin(&S, 0);
+    h = S.n[0];
+    smb1_hdr(&S, 0, 0x24, 4, 1);
+    a = smb1_locking_block(&S, 0, 0x40);
+    smb1_link(&S, 0, h, a, 0x24);
+    b = smb1_locking_block(&S, 0, 0x40);
+    smb1_link(&S, 0, h, b, 0x2f);
+    put16at(&S, 0, b + 3, (uint16_t)(b - h));
+    smb1_write_block(&S, h, 0x40, 0, 50, 21);
+    nb_end(&S, 0, nb);
+    /* AndXOffset at the message's end. */
+    nb = nb_begin(&S, 0);
+    h = lock_write(&S, 5, &a);
+    put16at(&S, 0, a + 3, (uint16_t)(S.n[0] - h));
+    nb_end(&S, 0, nb);
+    /* 20 LOCKING_ANDX, then the WRITE_ANDX: 16 commands read, the rest not. */
+    nb = nb_begin(&S, 0);
+    h = S.n[0];
+    smb1_hdr(&S, 0, 0x24, 6, 1);
+    a = smb1_locking_block(&S, 0, 0x40);
+    for (int i = 0; i < 19; i++) {
+        smb1_link(&S, 0, h, a, 0x24);
+        a = smb1_locking_block(&S, 0, 0x40);
+    }
+    smb1_link(&S, 0, h, a, 0x2f);
+    smb1_write_block(&S, h, 0x40, 0, 50, 21);
+    nb_end(&S, 0, nb);
+    /* AndXCommand 0xFF ends the chain, whatever AndXOffset says. */
+    nb = nb_begin(&S, 0);
+    h = lock_write(&S, 7, &a);
+    S.b[0][a + 1] = 0xff;
+    nb_end(&S, 0, nb);
+    /* A WRITE_ANDX whose data (still to stream) holds the next command's offset: the data
+     * is read (60 bytes), the chain stops. */
+    nb = nb_begin(&S, 0);
+    h = S.n[0];
+    smb1_hdr(&S, 0, 0x2f, 8, 1);
+    a = smb1_write_block(&S, h, 0x40, 0, 60, 22);
+    S.b[0][a + 1] = 0x24;
+    put16at(&S, 0, a + 3, (uint16_t)(a + 40 - h));
+    nb_end(&S, 0, nb);
+    step(&S, 0);
+    run(&S, 0, 0, 0, SIZE_MAX, &R1);
+    CU_ASSERT_EQUAL(c->andx_cmds[RW_TOSERVER], 1 + 15);
+    CU_ASSERT_EQUAL(c->andx_stopped[RW_TOSERVER], 6);
+    CU_ASSERT_EQUAL(c->writes, 1);
+    CU_ASSERT_EQUAL(c->write_bytes, 60);
+    CU_ASSERT_EQUAL(c->malformed[RW_TOSERVER], 0);
+    CU_ASSERT_EQUAL_FATAL(R1.r.n, 1);
+    CU_ASSERT_EQUAL(R1.r.f[0].bytes, 60);
+    CU_ASSERT_EQUAL(R1.r.f[0].hash, hash_pat(22, 0, 60));
+    run(&S, 1, 0, 0, SIZE_MAX, &R2);
+    same(&R1, &R2);
+}
+
+/* A gap over a chained command's words ends the chain (counted); the message's end is
+ * still found and the next message is read. */
+static void test_smb1_andx_gap_ends_chain(void)
+{
+    struct rec r;
+    struct rw_xfer_sink sink;
+    struct rw_smb *smb;
+    const struct rw_smb_counters *c;
+    size_t nb, h, a, cut;
+
+    memset(&S, 0, sizeof(S));
+    ONE(&S, 0, (smb1_create_req(&S, 1, "g.bin", 1), 0));
+    ONE(&S, 1, (smb1_create_resp(&S, 1, 0x40, 0), 0));
+    nb = nb_begin(&S, 0);
+    h = lock_write(&S, 2, &a);
+    put16at(&S, 0, a + 3, (uint16_t)(a + 19 + 4 - h)); /* 4 junk bytes: streamed to */
+    memmove(S.b[0] + a + 23, S.b[0] + a + 19, S.n[0] - (a + 19));
+    S.b[0][a + 19] = S.b[0][a + 20] = S.b[0][a + 21] = S.b[0][a + 22] = 0xee;
+    S.n[0] += 4;
+    put16at(&S, 0, a + 23 + 1 + 22, (uint16_t)(a + 23 + 32 - h)); /* DataOffset */
+    nb_end(&S, 0, nb);
+    cut = a + 19 + 2; /* the gap: from two junk bytes in to the message's end */
+    step(&S, 0);
+    ONE(&S, 0, (smb1_write_req(&S, 3, 0x40, 0, 30, 23), 0));
+    sink = sink_for(&r);
+    smb = rw_smb_new(&sink);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(smb);
+    rw_smb_data(smb, 0, S.b[0], S.st[0].len);
+    rw_smb_data(smb, 1, S.b[1], S.st[1].len);
+    rw_smb_data(smb, 0, S.b[0] + S.st[2].off, cut - S.st[2].off);
+    rw_smb_gap(smb, 0, S.st[2].off + S.st[2].len - cut);
+    rw_smb_data(smb, 0, S.b[0] + S.st[3].off, S.st[3].len);
+    rw_smb_end(smb);
+    c = rw_smb_counters(smb);
+    CU_ASSERT_EQUAL(c->andx_stopped[RW_TOSERVER], 1);
+    CU_ASSERT_EQUAL(c->andx_cmds[RW_TOSERVER], 0);
+    CU_ASSERT_EQUAL(c->gaps[RW_TOSERVER], 1);
+    CU_ASSERT_EQUAL(c->lost[RW_TOSERVER], 0);
+    CU_ASSERT_EQUAL(c->writes, 1);
+    CU_ASSERT_EQUAL(c->write_bytes, 30);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    CU_ASSERT_EQUAL(r.f[0].bytes, 30);
+    CU_ASSERT_EQUAL(r.f[0].hash, hash_pat(23, 0, 30));
+    rw_smb_free(&smb);
+}
+
 static CU_TestInfo smb_tests[] = {
     {"test_smb_session_files_exact", test_smb_session_files_exact},
     {"test_smb_split_anywhere_same_result", test_smb_split_anywhere_same_result},
@@ -1672,6 +2036,10 @@ static CU_TestInfo smb_tests[] = {
     {"test_smb_lying_data_offsets_and_lengths", test_smb_lying_data_offsets_and_lengths},
     {"test_smb_lying_next_command_and_framing", test_smb_lying_next_command_and_framing},
     {"test_smb1_lying_fields", test_smb1_lying_fields},
+    {"test_smb1_andx_chains_exact", test_smb1_andx_chains_exact},
+    {"test_smb1_andx_split_anywhere_same_result", test_smb1_andx_split_anywhere_same_result},
+    {"test_smb1_andx_hostile_chains", test_smb1_andx_hostile_chains},
+    {"test_smb1_andx_gap_ends_chain", test_smb1_andx_gap_ends_chain},
     {"test_smb_random_bytes", test_smb_random_bytes},
     {"test_smb_tables_are_bounded", test_smb_tables_are_bounded},
     {"test_smb_untracked_file_and_null_sink", test_smb_untracked_file_and_null_sink},
