@@ -764,16 +764,16 @@ static void same(const struct result *a, const struct result *b)
     CU_ASSERT_EQUAL(memcmp(&a->c, &b->c, sizeof(a->c)), 0);
 }
 
-static void test_smb_split_anywhere_same_result(void)
+/* S fed whole, in one-byte pieces, in random pieces (seeds 1..nseeds) and cut anywhere in
+ * two: the same calls and counters every time. */
+static void check_split_anywhere(uint32_t nseeds)
 {
-    size_t total;
+    size_t total = script_bytes(&S);
 
-    build_session(&S);
-    total = script_bytes(&S);
     run(&S, 0, 0, 0, SIZE_MAX, &R1);
     run(&S, 1, 0, 0, SIZE_MAX, &R2);
     same(&R1, &R2);
-    for (uint32_t seed = 1; seed <= 100; seed++) {
+    for (uint32_t seed = 1; seed <= nseeds; seed++) {
         run(&S, 2, seed, 0, SIZE_MAX, &R2);
         same(&R1, &R2);
     }
@@ -785,6 +785,12 @@ static void test_smb_split_anywhere_same_result(void)
             break;
         }
     }
+}
+
+static void test_smb_split_anywhere_same_result(void)
+{
+    build_session(&S);
+    check_split_anywhere(100);
 }
 
 /* The stream cut at every offset, then the end: files are prefixes of the full ones,
@@ -1867,25 +1873,8 @@ static void test_smb1_andx_chains_exact(void)
  * calls and counters. */
 static void test_smb1_andx_split_anywhere_same_result(void)
 {
-    size_t total;
-
     build_chains(&S);
-    total = script_bytes(&S);
-    run(&S, 0, 0, 0, SIZE_MAX, &R1);
-    run(&S, 1, 0, 0, SIZE_MAX, &R2);
-    same(&R1, &R2);
-    for (uint32_t seed = 1; seed <= 50; seed++) {
-        run(&S, 2, seed, 0, SIZE_MAX, &R2);
-        same(&R1, &R2);
-    }
-    for (size_t cut = 1; cut < total; cut++) {
-        run(&S, 3, 0, cut, SIZE_MAX, &R2);
-        if (memcmp(&R1, &R2, sizeof(R1)) != 0) {
-            fprintf(stderr, "\nsplit at %zu differs\n", cut);
-            CU_FAIL("split result differs");
-            break;
-        }
-    }
+    check_split_anywhere(50);
 }
 
 /* LOCKING_ANDX of FID 0x40 chained to a WRITE_ANDX of 50 bytes; the AndXOffset of the
