@@ -12,9 +12,13 @@ expected.tsv by run_suricata.sh. The cases are listed in CASES below, each with 
 tries.
 """
 import gzip
+import os
 import struct
 import sys
 import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from pcapwrite import ACK, FIN, PSH, SYN, Writer  # noqa: E402  (the e2e directory)
 
 
 def psd_bytes(n):
@@ -190,41 +194,6 @@ CASES = [
 ]
 
 
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
-
-
-def ip4(a):
-    return bytes(int(x) for x in a.split("."))
-
-
-class Writer:
-    def __init__(self, f):
-        self.f = f
-        self.t = 1767225600  # 2026-01-01T00:00:00Z
-        self.us = 0
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-
-    def pkt(self, src, dst, sp, dp, seq, ack, flags, payload=b""):
-        s, d = ip4(src), ip4(dst)
-        tcp = struct.pack("!HHIIBBHHH", sp, dp, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4,
-                          flags, 65535, 0, 0) + payload
-        ph = s + d + struct.pack("!BBH", 0, 6, len(tcp))
-        tcp = tcp[:16] + struct.pack("!H", csum(ph + tcp)) + tcp[18:]
-        iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, s, d)
-        iph = iph[:10] + struct.pack("!H", csum(iph)) + iph[12:]
-        frame = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + iph + tcp
-        self.us += 1000
-        self.f.write(struct.pack("<IIII", self.t + self.us // 1000000, self.us % 1000000,
-                                 len(frame), len(frame)) + frame)
-
-
-SYN, FIN, PSH, ACK = 0x02, 0x01, 0x08, 0x10
 
 
 def conn(w, sp, cbytes, sbytes, cli="10.1.2.10", srv="175.45.176.80", dp=80, mss=1200):
