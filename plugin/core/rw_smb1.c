@@ -42,17 +42,6 @@ static uint32_t smb1_wants(const struct smb_dir *d, uint8_t dir)
 #define WC(d) (*B(d, (d)->at))
 #define HAVE(d) ((d)->pos - (d)->at)
 
-/* The file a chained WRITE_ANDX or READ_ANDX names: the NT_CREATE_ANDX earlier in the same
- * chain (its FID is not known yet: the server uses the chain's open), else the FID's. */
-static int smb1_file_for(struct rw_smb *s, struct smb_dir *d, const uint8_t *fid)
-{
-    if (d->chain_file >= 0) {
-        s->files[d->chain_file].lru = ++s->clock;
-        return d->chain_file;
-    }
-    return sm_file_for(s, d, fid, 1);
-}
-
 /* The data region of a WRITE_ANDX or READ_ANDX: len bytes at doff (from the header). The
  * bytes already gathered into the buffer (a chained command's data can be) are fed now,
  * the rest streams. Returns 0, or -1 (counted) when the region lies. */
@@ -184,7 +173,7 @@ static void smb1_write_req(struct rw_smb *s, struct smb_dir *d)
         off |= (uint64_t)le32(w + 24) << 32;
     len = (uint32_t)le16(w + 18) << 16 | le16(w + 20);
     smb1_fid(w + 4, fid);
-    if (smb1_data(s, RW_TOSERVER, le16(w + 22), len, off, smb1_file_for(s, d, fid)) == 0)
+    if (smb1_data(s, RW_TOSERVER, le16(w + 22), len, off, sm_file_for(s, d, fid, 1)) == 0)
         s->c.writes++;
 }
 
@@ -203,7 +192,7 @@ static void smb1_read_req(struct rw_smb *s, struct smb_dir *d)
     if (WC(d) == 12)
         off |= (uint64_t)le32(w + 20) << 32;
     smb1_fid(w + 4, fid);
-    p = sm_pending_add(s, SMB1_CMD_BASE | SMB1_READ_ANDX, d->h.mid, smb1_file_for(s, d, fid));
+    p = sm_pending_add(s, SMB1_CMD_BASE | SMB1_READ_ANDX, d->h.mid, sm_file_for(s, d, fid, 1));
     p->offset = off;
 }
 
@@ -244,7 +233,7 @@ static void smb1_close_req(struct rw_smb *s, struct smb_dir *d)
         return;
     }
     smb1_fid(WORDS(d), fid);
-    idx = d->chain_file >= 0 ? d->chain_file : sm_file_for(s, d, fid, 0);
+    idx = sm_file_for(s, d, fid, 0);
     if (idx >= 0)
         s->files[idx].close_req = 1;
     sm_pending_add(s, SMB1_CMD_BASE | SMB1_CLOSE, d->h.mid, idx);

@@ -122,14 +122,17 @@ int sm_file_by_fid(struct rw_smb *s, const uint8_t *fid)
     return -1;
 }
 
-/* The file a WRITE, READ or CLOSE names: the chain's CREATE for a related operation's
- * all-ones FileId, else the FileId's entry, made (nameless) when the CREATE was not seen.
- * -1 when there is none. */
+/* The file a WRITE, READ or CLOSE names: the chain's CREATE for an SMB2 related
+ * operation's all-ones FileId and for any SMB1 command chained after an NT_CREATE_ANDX
+ * (its FID is not known yet: the server uses the chain's open), else the FileId's entry,
+ * made (nameless) when the CREATE was not seen. -1 when there is none. */
 int sm_file_for(struct rw_smb *s, struct smb_dir *d, const uint8_t *fid, int make)
 {
     int idx;
 
-    if ((d->h.flags & SMB2_FLAGS_RELATED_OPERATIONS) && memcmp(fid, fid_related, 16) == 0)
+    if (d->smb1 ? d->chain_file >= 0
+                : (d->h.flags & SMB2_FLAGS_RELATED_OPERATIONS) &&
+                      memcmp(fid, fid_related, 16) == 0)
         idx = d->chain_file;
     else
         idx = sm_file_by_fid(s, fid);
